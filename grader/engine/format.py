@@ -1,0 +1,33 @@
+"""Numbers as people read them: JSON-ready, no ``-0``, no float noise."""
+
+from __future__ import annotations
+
+import numpy as np
+
+SIGNIFICANT = 12
+
+
+def plain_number(x: float) -> int | float | None:
+    """A float rounded to 12 significant digits; integral values as int, ``-0.0`` as 0."""
+    if not np.isfinite(x):
+        return None
+    x = float(f"{x:.{SIGNIFICANT}g}")
+    if x == 0:
+        return 0
+    if x.is_integer() and abs(x) < 1e15:
+        return int(x)
+    return x
+
+
+def plain(value) -> int | float | list | None:
+    """A number, vector or matrix as JSON-ready numbers and nested lists."""
+    array = np.asarray(value, dtype=np.float64)
+    if array.ndim == 0:
+        return plain_number(float(array))
+    return [plain(row) for row in array]
+
+
+def show(value) -> str:
+    """A value as a student would write it: ``-10``, ``0.2``, ``[1, 2]``."""
+    out = plain(value)
+    return "nan" if out is None else str(out).replace("None", "nan")

@@ -1,0 +1,16 @@
+"""Exercise files: load and validate the YAML format, build the graph, draw variants."""
+
+from grader.exercises.exercise import Blank, Exercise, VariantError
+from grader.exercises.loader import ExerciseError, load_dir, load_file, load_text
+from grader.exercises.variants import Variant
+
+__all__ = [
+    "Blank",
+    "Exercise",
+    "ExerciseError",
+    "Variant",
+    "VariantError",
+    "load_dir",
+    "load_file",
+    "load_text",
+]

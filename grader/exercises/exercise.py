@@ -1,0 +1,143 @@
+"""A loaded exercise: its spec, its graph, its blanks, and its variants."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from grader.engine import Graph, Tape, backward, forward
+from grader.exercises.spec import BLANK_KINDS, ExerciseSpec, parse_value
+from grader.exercises.variants import Variant, draw_value, seed_for
+
+MAX_REDRAWS = 64
+
+
+class VariantError(ValueError):
+    """Explicit values that do not fit the exercise (unknown name, wrong shape)."""
+
+
+@dataclass(frozen=True)
+class Blank:
+    """One thing the student fills in: ``grad.e3``, ``update.v`` or ``new.v``."""
+
+    id: str
+    kind: str
+    target: str
+    points: float
+    shape: tuple[int, ...]
+
+
+@dataclass
+class Exercise:
+    """An exercise ready to grade: validated spec, compiled graph, blanks and shapes."""
+
+    spec: ExerciseSpec
+    graph: Graph
+    values: dict[str, Any]  # name -> fixed array or a draw
+    shapes: dict[str, tuple[int, ...]]  # per-variant shape of every name
+    blanks: list[Blank]
+    content_hash: str
+    source: str = ""
+    _fixed: Variant | None = field(default=None, repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def randomised(self) -> bool:
+        return any(not isinstance(v, np.ndarray) for v in self.values.values())
+
+    def blank(self, blank_id: str) -> Blank | None:
+        return next((b for b in self.blanks if b.id == blank_id), None)
+
+    def draw_variant(self, secret: str, student: str) -> Variant:
+        """The student's variant: the same on every call, redrawn past degenerate draws."""
+        if not self.randomised:
+            if self._fixed is None:
+                self._fixed = self._make_variant(np.random.default_rng(0))
+            return self._fixed
+        for attempt in range(MAX_REDRAWS):
+            variant = self._make_variant(
+                np.random.default_rng(seed_for(secret, self.id, student, attempt))
+            )
+            if not degenerate(self, variant):
+                return variant
+        return variant
+
+    def _make_variant(self, rng: np.random.Generator) -> Variant:
+        drawn = {
+            name: value if isinstance(value, np.ndarray) else draw_value(value, rng)
+            for name, value in self.values.items()
+        }
+        return Variant(
+            given={name: drawn[name] for name in self.spec.given},
+            params={name: drawn[name] for name in self.spec.params},
+        )
+
+    def with_values(self, base: Variant, given: Mapping | None, params: Mapping | None) -> Variant:
+        """``base`` with some values replaced by explicit ones (a paper exam's numbers)."""
+        out = {"given": dict(base.given), "params": dict(base.params)}
+        for section, explicit in (("given", given), ("params", params)):
+            for name, raw in (explicit or {}).items():
+                if name not in out[section]:
+                    raise VariantError(f"'{name}' is not in the exercise's {section}")
+                try:
+                    value = parse_value(raw)
+                except ValueError as exc:
+                    raise VariantError(f"{section}.{name}: {exc}") from None
+                if not isinstance(value, np.ndarray):
+                    raise VariantError(f"{section}.{name}: expected a number or a list of numbers")
+                if value.shape != self.shapes[name]:
+                    raise VariantError(
+                        f"{section}.{name}: expected shape {list(self.shapes[name])}, got {list(value.shape)}"
+                    )
+                out[section][name] = value
+        return Variant(**out)
+
+    def evaluate(self, variants: list[Variant]) -> tuple[Tape, dict[str, np.ndarray]]:
+        """Forward values and reference gradients for several variants at once."""
+        inputs = {
+            name: np.stack([v.values()[name] for v in variants]) for name in self.graph.inputs
+        }
+        tape = forward(self.graph, inputs)
+        return tape, backward(self.graph, tape)
+
+
+def degenerate(exercise: Exercise, variant: Variant) -> bool:
+    """True when a value is not finite or an asked gradient is identically zero."""
+    tape, grads = exercise.evaluate([variant])
+    if not all(np.isfinite(value).all() for value in tape.values.values()):
+        return True
+    allowed = set(exercise.spec.allow_zero)
+    for blank in exercise.blanks:
+        if blank.kind == "new":
+            continue
+        grad = grads[blank.target]
+        if not np.isfinite(grad).all():
+            return True
+        if blank.target not in allowed and not np.any(grad):
+            return True
+    return False
+
+
+def blank_points(spec: ExerciseSpec, blank_id: str, kind: str) -> float:
+    """A blank's points: per blank, else per kind, else the common number, else 1."""
+    if not isinstance(spec.points, dict):
+        return float(spec.points)
+    return float(spec.points.get(blank_id, spec.points.get(kind, 1)))
+
+
+def make_blanks(spec: ExerciseSpec, shapes: Mapping[str, tuple[int, ...]]) -> list[Blank]:
+    """The blanks in the order the student fills them: gradients, updates, new values."""
+    blanks = []
+    for kind in BLANK_KINDS:
+        for target in getattr(spec.ask, kind):
+            blank_id = f"{kind}.{target}"
+            blanks.append(
+                Blank(blank_id, kind, target, blank_points(spec, blank_id, kind), shapes[target])
+            )
+    return blanks

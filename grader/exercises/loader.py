@@ -1,0 +1,131 @@
+"""Load exercise files: a bad file is refused whole with ``file:line: reason``."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+from pydantic import ValidationError
+
+from grader.engine import GraphError, build_graph, forward
+from grader.exercises.exercise import Exercise, degenerate, make_blanks
+from grader.exercises.spec import ExerciseSpec, parse_value
+from grader.exercises.yamlsource import SourceError, load_with_lines
+
+
+class ExerciseError(ValueError):
+    """A file that is not a valid exercise."""
+
+    def __init__(self, path: str, line: int, reason: str):
+        super().__init__(f"{path}:{line}: {reason}")
+        self.path, self.line, self.reason = path, line, reason
+
+
+def load_file(path: str | Path) -> Exercise:
+    """Read and validate one exercise file."""
+    path = Path(path)
+    return load_text(path.read_bytes(), str(path))
+
+
+def load_dir(directory: str | Path) -> dict[str, Exercise]:
+    """Every ``*.yaml`` file of a folder, by exercise id; the first bad file raises."""
+    exercises: dict[str, Exercise] = {}
+    for path in sorted(Path(directory).glob("*.y*ml")):
+        exercise = load_file(path)
+        if exercise.id in exercises:
+            raise ExerciseError(
+                str(path),
+                1,
+                f"exercise id '{exercise.id}' is also used by {exercises[exercise.id].source}",
+            )
+        exercises[exercise.id] = exercise
+    return exercises
+
+
+def load_text(raw: bytes, source: str = "<exercise>") -> Exercise:
+    """Validate an exercise given as the bytes of a YAML file."""
+    try:
+        data, lines = load_with_lines(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ExerciseError(source, 1, "the file is not UTF-8 text") from None
+    except SourceError as exc:
+        raise ExerciseError(source, exc.line, exc.reason) from None
+
+    def fail(path: tuple, reason: str) -> ExerciseError:
+        while path and path not in lines:
+            path = path[:-1]
+        return ExerciseError(source, lines.get(path, 1), reason)
+
+    if not isinstance(data, dict):
+        raise fail((), "an exercise file is a mapping of keys (id, title, graph, ask, ...)")
+    try:
+        spec = ExerciseSpec.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        raise fail(
+            tuple(error["loc"]), f"{where}: {error['msg'].removeprefix('Value error, ')}"
+        ) from None
+
+    values = {}
+    for section in ("given", "params"):
+        for name, raw_value in data.get(section, {}).items():
+            if name in values:
+                raise fail((section, name), f"'{name}' is defined in both given and params")
+            try:
+                values[name] = parse_value(raw_value)
+            except (ValueError, ValidationError) as exc:
+                message = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+                message = message.removeprefix("Value error, ")
+                raise fail((section, name), f"{section}.{name}: {message}") from None
+
+    try:
+        graph = build_graph(list(values), {name: str(expr) for name, expr in spec.graph.items()})
+    except GraphError as exc:
+        raise fail(("graph", exc.edge) if exc.edge else ("graph",), str(exc)) from None
+
+    exercise = Exercise(spec, graph, values, {}, [], hashlib.sha256(raw).hexdigest(), source)
+    sample = exercise._make_variant(np.random.default_rng(0))
+    try:
+        tape = forward(graph, {name: value[None] for name, value in sample.values().items()})
+    except GraphError as exc:
+        raise fail(("graph", exc.edge), str(exc)) from None
+    exercise.shapes = {name: value.shape[1:] for name, value in tape.values.items()}
+    if exercise.shapes[graph.loss] != ():
+        raise fail(
+            ("graph", graph.loss),
+            f"the loss '{graph.loss}' (the last edge) must be a scalar, "
+            f"it has shape {list(exercise.shapes[graph.loss])}: wrap it in sum() or mean()",
+        )
+
+    reached = graph.reaches_loss()
+    for kind in ("grad", "update", "new"):
+        for i, target in enumerate(getattr(spec.ask, kind)):
+            if target not in exercise.shapes:
+                raise fail(("ask", kind, i), f"ask.{kind}: unknown name '{target}'")
+            if kind != "grad" and target not in spec.params:
+                raise fail(("ask", kind, i), f"ask.{kind}: '{target}' is not a param")
+            if target not in reached:
+                raise fail(
+                    ("ask", kind, i),
+                    f"ask.{kind}: '{target}' does not reach the loss '{graph.loss}'",
+                )
+    for i, name in enumerate(spec.allow_zero):
+        if name not in exercise.shapes:
+            raise fail(("allow_zero", i), f"allow_zero: unknown name '{name}'")
+    exercise.blanks = make_blanks(spec, exercise.shapes)
+    if not exercise.blanks:
+        raise fail(("ask",), "ask names no blank")
+    if isinstance(spec.points, dict):
+        known = {blank.id for blank in exercise.blanks} | {"grad", "update", "new"}
+        for key in spec.points:
+            if key not in known:
+                raise fail(("points", key), f"points: '{key}' is not a blank of this exercise")
+    if not exercise.randomised and degenerate(exercise, sample):
+        raise fail(
+            ("ask",),
+            "an asked gradient is zero or a value is not finite for these numbers "
+            "(list it under allow_zero if that is intended)",
+        )
+    return exercise

@@ -1,0 +1,65 @@
+"""Read YAML into plain Python values, remembering the line of every key and item."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+Path = tuple[Any, ...]
+
+MAX_FILE_BYTES = 256 * 1024
+
+
+class SourceError(ValueError):
+    """A YAML file that cannot be read; ``line`` is 1-based."""
+
+    def __init__(self, reason: str, line: int):
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+
+def load_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
+    """Parse ``text`` safely; return the data and a map from each value's path to its line."""
+    if len(text) > MAX_FILE_BYTES:
+        raise SourceError(f"file larger than {MAX_FILE_BYTES // 1024} KiB", 1)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise SourceError(
+            f"not valid YAML: {exc.problem or exc}", mark.line + 1 if mark else 1
+        ) from None
+    except yaml.YAMLError as exc:
+        raise SourceError(f"not valid YAML: {exc}", 1) from None
+    if node is None:
+        raise SourceError("the file is empty", 1)
+    lines: dict[Path, int] = {}
+    return _convert(node, (), lines), lines
+
+
+def _convert(node: yaml.Node, path: Path, lines: dict[Path, int]) -> Any:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = _scalar(key_node)
+            if key in out:
+                raise SourceError(f"duplicate key '{key}'", key_node.start_mark.line + 1)
+            out[key] = _convert(value_node, (*path, key), lines)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(item, (*path, i), lines) for i, item in enumerate(node.value)]
+    return _scalar(node)
+
+
+def _scalar(node: yaml.Node) -> Any:
+    if not isinstance(node, yaml.ScalarNode):
+        raise SourceError("a key must be a plain name", node.start_mark.line + 1)
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_object(node, deep=True)
+    finally:
+        loader.dispose()
