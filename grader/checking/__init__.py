@@ -1,0 +1,17 @@
+"""Checking submitted answers against the reference engine."""
+
+from grader.checking.answers import Unreadable, parse_answer
+from grader.checking.grade import VERDICTS, grade, grade_many
+from grader.checking.results import Graded
+
+ENGINE_VERSION = "1"
+
+__all__ = [
+    "ENGINE_VERSION",
+    "VERDICTS",
+    "Graded",
+    "Unreadable",
+    "grade",
+    "grade_many",
+    "parse_answer",
+]

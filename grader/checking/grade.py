@@ -1,0 +1,238 @@
+"""Grade submissions, many at once: verdicts, follow-through credit, diagnoses, points."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from grader.checking.answers import Unreadable, parse_cached
+from grader.checking.diagnoses import candidates
+from grader.checking.results import Graded
+from grader.checking.tolerance import Tolerance
+from grader.engine import Tape, backward, forward, vjp_edge
+from grader.exercises import Blank, Exercise, Variant
+
+VERDICTS = ("correct", "follow_through", "incorrect", "unreadable", "missing")
+CORRECT, FOLLOW_THROUGH, INCORRECT, UNREADABLE, MISSING = range(5)
+OK, ABSENT, BAD, WRONG_SHAPE = range(4)
+
+
+@dataclass
+class Answers:
+    """One blank's answers for every row: parsed values, and why a row has none."""
+
+    values: np.ndarray  # (N, *shape), NaN where not readable
+    status: np.ndarray  # OK, ABSENT, BAD or WRONG_SHAPE per row
+    raw: list  # the text typed, per row
+    problems: dict[int, str] = field(
+        default_factory=dict
+    )  # row -> message, for BAD and WRONG_SHAPE
+    arrays: dict[int, np.ndarray] = field(
+        default_factory=dict
+    )  # row -> parsed value of WRONG_SHAPE
+
+
+def read_answers(texts: Sequence, shape: tuple[int, ...], cache: dict) -> Answers:
+    """Parse one blank's column of answers; the cache is shared across blanks and calls."""
+    n = len(texts)
+    values = np.full((n, *shape), np.nan)
+    status = np.zeros(n, dtype=np.int8)
+    answers = Answers(values, status, list(texts))
+    for i, text in enumerate(texts):
+        if text is None or not isinstance(text, str) or not text.strip():
+            status[i] = ABSENT
+            continue
+        parsed = parse_cached(text, cache)
+        if isinstance(parsed, Unreadable):
+            status[i] = BAD
+            answers.problems[i] = parsed.message
+        elif parsed.shape == shape:
+            values[i] = parsed
+        elif (
+            parsed.size == values[i].size
+            and np.squeeze(parsed).shape == np.squeeze(values[i]).shape
+        ):
+            values[i] = parsed.reshape(shape)
+        else:
+            status[i] = WRONG_SHAPE
+            answers.arrays[i] = parsed
+    return answers
+
+
+class Work:
+    """Everything the verdicts need for N rows: reference values, the student's answers, and
+    the gradients carried from the student's own answers through the correct local gradients."""
+
+    def __init__(self, exercise: Exercise, tape: Tape, answers: dict[str, Answers]):
+        self.exercise, self.tape, self.answers = exercise, tape, answers
+        graph = exercise.graph
+        self.reference = backward(graph, tape)
+        self.carried: dict[str, np.ndarray] = {}
+        self.effective: dict[str, np.ndarray] = {graph.loss: self.reference[graph.loss]}
+        self.contributions: dict[tuple[str, str], np.ndarray] = {}
+        self.reference_contributions: dict[tuple[str, str], np.ndarray] = {}
+        self._mistaken: dict = {}
+        for edge in reversed(graph.edges):
+            if edge.name not in self.reference:
+                continue
+            if edge.name != graph.loss:
+                self.effective[edge.name] = self._students(
+                    f"grad.{edge.name}", self.carried[edge.name]
+                )
+            for name, part in vjp_edge(edge, tape, self.effective[edge.name]).items():
+                self.contributions[(edge.name, name)] = part
+                self.carried[name] = part if name not in self.carried else self.carried[name] + part
+            if any(len(graph.uses[name]) > 1 for name in edge.reads):
+                for name, part in vjp_edge(edge, tape, self.reference[edge.name]).items():
+                    self.reference_contributions[(edge.name, name)] = part
+        for name in graph.inputs:
+            if name in self.carried:
+                self.effective[name] = self._students(f"grad.{name}", self.carried[name])
+
+    def mistaken_backward(self, code: str, rules) -> dict[str, np.ndarray]:
+        """The reference backward pass with one mistaken rule set (memoised)."""
+        key = (code, id(rules))
+        if key not in self._mistaken:
+            self._mistaken[key] = backward(self.exercise.graph, self.tape, rules)
+        return self._mistaken[key]
+
+    def _students(self, blank_id: str, fallback: np.ndarray) -> np.ndarray:
+        answers = self.answers.get(blank_id)
+        if answers is None:
+            return fallback
+        ok = (answers.status == OK).reshape((-1,) + (1,) * (fallback.ndim - 1))
+        return np.where(ok, answers.values, fallback)
+
+    def student_update(self, param: str) -> np.ndarray:
+        """The step the student took for ``param``: their update blank, else carried from their gradient."""
+        return self._students(
+            f"update.{param}", -self.exercise.spec.learning_rate * self.effective[param]
+        )
+
+    def expected(self, blank: Blank) -> np.ndarray:
+        lr = self.exercise.spec.learning_rate
+        if blank.kind == "grad":
+            return self.reference[blank.target]
+        if blank.kind == "update":
+            return -lr * self.reference[blank.target]
+        return self.tape.values[blank.target] - lr * self.reference[blank.target]
+
+    def carried_value(self, blank: Blank) -> tuple[np.ndarray, np.ndarray]:
+        """The value carried from the student's own answers, and the step whose zero makes it trivial."""
+        lr = self.exercise.spec.learning_rate
+        if blank.kind == "grad":
+            value = self.carried[blank.target]
+            return value, value
+        if blank.kind == "update":
+            value = -lr * self.effective[blank.target]
+            return value, value
+        step = self.student_update(blank.target)
+        return self.tape.values[blank.target] + step, step
+
+
+def evaluate_rows(exercise: Exercise, variants: Sequence[Variant]) -> Tape:
+    """Forward values for every row, computing each distinct variant once."""
+    index: dict[int, int] = {}
+    distinct: list[Variant] = []
+    rows = np.empty(len(variants), dtype=np.intp)
+    for i, variant in enumerate(variants):
+        key = id(variant)
+        if key not in index:
+            index[key] = len(distinct)
+            distinct.append(variant)
+        rows[i] = index[key]
+    inputs = {
+        name: np.stack([v.values()[name] for v in distinct]) for name in exercise.graph.inputs
+    }
+    tape = forward(exercise.graph, inputs)
+    if len(distinct) == len(variants) and (rows == np.arange(len(rows))).all():
+        return tape
+    return Tape(
+        {name: value[rows] for name, value in tape.values.items()},
+        {name: [out[rows] for out in outs] for name, outs in tape.steps.items()},
+    )
+
+
+def grade_many(
+    exercise: Exercise,
+    variants: Sequence[Variant],
+    answers: Sequence[Mapping[str, str]],
+    cache: dict | None = None,
+) -> Graded:
+    """Grade N submissions of one exercise in one vectorised pass."""
+    if len(variants) != len(answers):
+        raise ValueError("one variant per submission")
+    if not answers:
+        return Graded(exercise, [], [], {}, {}, {}, {}, {}, np.zeros(0))
+    cache = {} if cache is None else cache
+    columns = {
+        blank.id: read_answers([a.get(blank.id) for a in answers], blank.shape, cache)
+        for blank in exercise.blanks
+    }
+    work = Work(exercise, evaluate_rows(exercise, variants), columns)
+    tolerance = Tolerance(**exercise.spec.tolerance.model_dump())
+    credit = exercise.spec.follow_through_credit
+    verdicts, diagnoses, points, expected = {}, {}, {}, {}
+    for blank in exercise.blanks:
+        column = columns[blank.id]
+        want = work.expected(blank)
+        ok = column.status == OK
+        verdict = np.full(len(answers), INCORRECT, dtype=np.int8)
+        correct = ok & tolerance.close(column.values, want)
+        verdict[correct] = CORRECT
+        if exercise.spec.follow_through is not False:
+            carried, step = work.carried_value(blank)
+            through = (
+                ok & ~correct & tolerance.close(column.values, carried) & ~tolerance.zero(step)
+            )
+            verdict[through] = FOLLOW_THROUGH
+        verdict[column.status == ABSENT] = MISSING
+        verdict[column.status == BAD] = UNREADABLE
+        verdicts[blank.id] = verdict
+        diagnoses[blank.id] = diagnose(work, blank, column, verdict, want, tolerance)
+        points[blank.id] = blank.points * np.where(
+            verdict == CORRECT, 1.0, np.where(verdict == FOLLOW_THROUGH, credit, 0.0)
+        )
+        expected[blank.id] = want
+    score = sum(points.values())
+    return Graded(
+        exercise,
+        list(variants),
+        list(answers),
+        columns,
+        verdicts,
+        diagnoses,
+        points,
+        expected,
+        score,
+    )
+
+
+def diagnose(
+    work: Work, blank: Blank, column: Answers, verdict, want, tolerance: Tolerance
+) -> list:
+    """The first mistake that explains each incorrect row, or None."""
+    found: list = [None] * len(verdict)
+    todo = (verdict == INCORRECT) & (column.status == OK)
+    if todo.any():
+        for code, value in candidates(work, blank):
+            value = np.broadcast_to(value, want.shape)
+            hit = todo & tolerance.close(column.values, value) & ~tolerance.close(value, want)
+            for i in np.flatnonzero(hit):
+                found[i] = code
+            todo &= ~hit
+            if not todo.any():
+                break
+    for i, array in column.arrays.items():
+        transposed = (
+            array.T.shape == want[i].shape and tolerance.close(array.T[None], want[i][None])[0]
+        )
+        found[i] = "transposed" if transposed else "wrong_shape"
+    return found
+
+
+def grade(exercise: Exercise, variant: Variant, answers: Mapping[str, str]) -> dict:
+    """Grade one submission; the result as a JSON-ready dict."""
+    return grade_many(exercise, [variant], [answers]).row(0)
