@@ -1,0 +1,68 @@
+"""Configuration read from ``GRADER_*`` environment variables when the app is created."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+import grader
+
+MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+DEFAULT_REQUEUE_AFTER = 60.0
+
+
+def packaged_dir(package_name: str, source_name: str) -> Path:
+    """A data folder shipped inside the package, or its source-tree original."""
+    root = Path(grader.__file__).resolve().parent
+    installed = root / package_name
+    return installed if installed.is_dir() else root.parent / source_name
+
+
+def default_exercises_dir() -> Path:
+    """``./exercises`` when the current folder has one, else the exercises shipped with the package."""
+    local = Path.cwd() / "exercises"
+    return local if local.is_dir() else packaged_dir("exercises_data", "exercises")
+
+
+def migrations_dir() -> Path:
+    """The Alembic scripts folder (``migrations/``), installed or in the source tree."""
+    return packaged_dir("migrations", "migrations")
+
+
+def instance_secret(instance_dir: Path) -> str:
+    """A secret key generated once and kept in the instance folder."""
+    path = instance_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(key + "\n")
+    return key
+
+
+def load_config(environ: Mapping[str, str] | None = None) -> dict:
+    """The app's settings from the environment; unset means the embedded default."""
+    env = os.environ if environ is None else environ
+    instance_dir = Path(env.get("GRADER_INSTANCE_DIR") or Path.cwd() / "instance").resolve()
+    database_url = env.get("GRADER_DATABASE_URL") or f"sqlite:///{instance_dir / 'grader.db'}"
+    broker_url = env.get("GRADER_BROKER_URL") or ""
+    return {
+        "INSTANCE_DIR": str(instance_dir),
+        "DATABASE_URL": database_url,
+        "BROKER_URL": broker_url,
+        "EMBEDDED": not broker_url,
+        "SECRET_KEY": env.get("GRADER_SECRET_KEY") or None,
+        "EXERCISES_DIR": str(Path(env.get("GRADER_EXERCISES_DIR") or default_exercises_dir())),
+        "REQUEUE_AFTER": float(env.get("GRADER_REQUEUE_AFTER") or DEFAULT_REQUEUE_AFTER),
+        "SYNC_EXERCISES": True,
+        "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
+        "JSON_SORT_KEYS": False,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_CHECK_DEFAULT": False,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }

@@ -1,0 +1,30 @@
+"""The database: typed SQLAlchemy 2 models, split by concept, and the session extension."""
+
+from grader.db.base import Base, utcnow
+from grader.db.batch import Batch
+from grader.db.course import Course, CourseExercise, Enrolment
+from grader.db.exercise import Exercise, ExerciseVersion
+from grader.db.result import Result
+from grader.db.session import Database, make_engine
+from grader.db.submission import Submission
+from grader.db.user import ApiToken, User, hash_token
+from grader.db.variant import StudentVariant
+
+__all__ = [
+    "ApiToken",
+    "Base",
+    "Batch",
+    "Course",
+    "CourseExercise",
+    "Database",
+    "Enrolment",
+    "Exercise",
+    "ExerciseVersion",
+    "Result",
+    "StudentVariant",
+    "Submission",
+    "User",
+    "hash_token",
+    "make_engine",
+    "utcnow",
+]

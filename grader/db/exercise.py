@@ -1,0 +1,44 @@
+"""Exercises as loaded from their files; a changed file is a new version."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grader.db.base import Base, utcnow
+
+
+class Exercise(Base):
+    """An exercise id (``single-weight``) and the hash of its current file."""
+
+    __tablename__ = "exercises"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    current_hash: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    versions: Mapped[list[ExerciseVersion]] = relationship(back_populates="exercise")
+
+
+class ExerciseVersion(Base):
+    """One version of an exercise file: its text, kept so old submissions can be explained."""
+
+    __tablename__ = "exercise_versions"
+    __table_args__ = (UniqueConstraint("exercise_id", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id", ondelete="CASCADE"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(String(200))
+    blanks: Mapped[list[Any]]
+    max_score: Mapped[float]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    exercise: Mapped[Exercise] = relationship(back_populates="versions")

@@ -1,0 +1,44 @@
+"""Results: the verdict on every blank, and which engine and exercise version gave it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import BigInteger, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grader.db.base import Base, utcnow
+
+if TYPE_CHECKING:
+    from grader.db.submission import Submission
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Result(Base):
+    """The one current result of a submission, in the shape of a ``grader grade`` output line."""
+
+    __tablename__ = "results"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("submissions.id", ondelete="CASCADE"), unique=True
+    )
+    score: Mapped[float]
+    max_score: Mapped[float]
+    variant: Mapped[dict[str, Any]]
+    blanks: Mapped[dict[str, Any]]
+    engine_version: Mapped[str] = mapped_column(String(20))
+    exercise_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    submission: Mapped[Submission] = relationship(back_populates="result")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "score": self.score,
+            "max_score": self.max_score,
+            "variant": self.variant,
+            "blanks": self.blanks,
+        }

@@ -1,0 +1,80 @@
+"""Engines and sessions: one engine per app, one session per app context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for plain ``postgresql://`` URLs (psycopg2 is not a dependency)."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def make_engine(url: str, **options) -> Engine:
+    """An engine for ``url``; SQLite gets WAL mode, a busy timeout and foreign keys."""
+    url = normalise_url(url)
+    if make_url(url).get_backend_name() != "sqlite":
+        options.setdefault("pool_pre_ping", True)
+        options.setdefault("pool_size", 10)
+        options.setdefault("max_overflow", 20)
+        return create_engine(url, **options)
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    )
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine
+
+
+@dataclass
+class _State:
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+
+class Database:
+    """The database extension: bound to an app in the factory, a session per app context."""
+
+    def init_app(self, app: Flask) -> None:
+        engine = make_engine(app.config["DATABASE_URL"])
+        app.extensions["grader.db"] = _State(engine, sessionmaker(engine, expire_on_commit=False))
+        app.teardown_appcontext(self._close_session)
+
+    @property
+    def engine(self) -> Engine:
+        return current_app.extensions["grader.db"].engine
+
+    @property
+    def session(self) -> Session:
+        """The app context's session, opened on first use and closed at teardown."""
+        if "db_session" not in g:
+            g.db_session = current_app.extensions["grader.db"].sessions()
+        return g.db_session
+
+    def new_session(self) -> Session:
+        """A session of its own, for work outside the context's (the sweep, a worker thread)."""
+        return current_app.extensions["grader.db"].sessions()
+
+    @staticmethod
+    def _close_session(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()

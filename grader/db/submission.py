@@ -1,0 +1,53 @@
+"""Submissions: the answers as submitted and where their grading stands."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grader.db.base import Base, utcnow
+from grader.db.result import Result
+
+STATUSES = ("queued", "grading", "graded", "failed")
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Submission(Base):
+    """One attempt at one exercise: committed ``queued`` before its id is published."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        UniqueConstraint("user_id", "idempotency_key"),
+        Index("ix_submissions_user_id_exercise_version_id", "user_id", "exercise_version_id"),
+        Index("ix_submissions_course_id_exercise_id", "course_id", "exercise_id"),
+        Index("ix_submissions_status_status_changed_at", "status", "status_changed_at"),
+        Index("ix_submissions_batch_id_status", "batch_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id", ondelete="CASCADE"))
+    exercise_version_id: Mapped[int] = mapped_column(
+        ForeignKey("exercise_versions.id", ondelete="CASCADE")
+    )
+    variant_id: Mapped[int | None] = mapped_column(ForeignKey("variants.id", ondelete="SET NULL"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id", ondelete="SET NULL"))
+    attempt: Mapped[int] = mapped_column(default=1)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    answers: Mapped[dict[str, Any]]
+    explicit_values: Mapped[dict[str, Any] | None]
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    graded_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+
+    result: Mapped[Result | None] = relationship(
+        back_populates="submission", uselist=False, lazy="raise"
+    )
