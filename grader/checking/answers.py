@@ -1,0 +1,246 @@
+"""Read a student's typed answer (number, vector or matrix) into a float64 array, per DESIGN §4."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+MAX_ANSWER_LENGTH = 2000
+MAX_ELEMENTS = 10_000
+MAX_CACHE_ENTRIES = 100_000
+MAX_CACHED_LENGTH = 256
+
+_MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-"})
+_SLASH = re.compile(r"\s*/\s*")
+_POINT = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_POINT_OR_COMMA = r"(?:[0-9]+(?:\.[0-9]*|,[0-9]+)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_ELEMENT = re.compile(rf"([+-]?{_POINT})(?:/({_POINT}))?")
+_ELEMENT_COMMA = re.compile(rf"([+-]?{_POINT_OR_COMMA})(?:/({_POINT_OR_COMMA}))?")
+_ROWS = re.compile(r"\s*\[[^\[\]]*\](?:\s*,\s*\[[^\[\]]*\])*\s*")
+_ROW = re.compile(r"\[([^\[\]]*)\]")
+_DIGITS_WITH_UNDERSCORES = re.compile(r"[+-]?[0-9_.,]*_[0-9_.,]*")
+_CALCULATION = re.compile(r"[*^()%]|[0-9.][+-]")
+
+_EXPECTED = "write a number like -20, 0.2, 0,2 or 1/5, or a vector like [1, 2]"
+_EXPECTED_SHAPE = "write a vector like [1, 2] or a matrix like [[1, 2], [3, 4]]"
+
+
+class Unreadable(ValueError):
+    """An answer that cannot be read; ``.message`` says what was wrong and what was expected."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def parse_answer(text: str) -> np.ndarray:
+    """Return the answer as float64: 0-d for a number, 1-d for a vector, 2-d for a matrix."""
+    if len(text) > MAX_ANSWER_LENGTH:
+        raise Unreadable(f"answer longer than {MAX_ANSWER_LENGTH} characters")
+    try:
+        value = float(text)
+    except ValueError:
+        pass
+    else:
+        # float() also takes nan, inf, 1_000 and non-ASCII digits; those go the long way.
+        if value - value == 0 and "_" not in text and text.isascii():
+            return np.array(value)
+    if not text.isascii():
+        text = text.translate(_MINUS_SIGNS)
+    text = text.strip()
+    if not text:
+        raise Unreadable("empty answer")
+    if "/" in text:
+        text = _SLASH.sub("/", text)
+    if text[0] == "[":
+        return _parse_brackets(text)
+    if "[" in text or "]" in text:
+        raise Unreadable(f"could not read {_shown(text)}: {_EXPECTED_SHAPE}")
+    match = _ELEMENT_COMMA.fullmatch(text)
+    if match is not None:
+        return _to_array(_element_value(text, *match.groups()))
+    return _parse_rows(text)
+
+
+def parse_cached(text: str, cache: dict) -> np.ndarray | Unreadable:
+    """Return parse_answer(text) or its Unreadable (never raised), memoised in ``cache``.
+
+    Cached arrays are read-only since every caller shares them. Only answers up to
+    MAX_CACHED_LENGTH characters are stored, and at most MAX_CACHE_ENTRIES of them.
+    """
+    try:
+        return cache[text]
+    except KeyError:
+        pass
+    try:
+        result = parse_answer(text)
+        result.flags.writeable = False
+    except Unreadable as error:
+        result = error.with_traceback(None)
+    if len(text) <= MAX_CACHED_LENGTH and len(cache) < MAX_CACHE_ENTRIES:
+        cache[text] = result
+    return result
+
+
+def _parse_rows(text: str) -> np.ndarray:
+    """Read the row form: numbers separated by spaces, rows by ``;`` (decimal comma allowed)."""
+    rows = text.split(";")
+    if len(rows) > 1 and not rows[-1].strip():
+        rows.pop()
+    tokens = [row.split() for row in rows]
+    _check_count(sum(len(row) for row in tokens))
+    for number, row in enumerate(tokens, start=1):
+        if not row:
+            raise Unreadable(f"row {number} is empty: write rows like 1 2; 3 4")
+    _check_rectangular(tokens)
+    values = [[_parse_element(token, _ELEMENT_COMMA) for token in row] for row in tokens]
+    if len(values) > 1:
+        return _to_array(values)
+    if len(values[0]) > 1:
+        return _to_array(values[0])
+    return _to_array(values[0][0])
+
+
+def _parse_brackets(text: str) -> np.ndarray:
+    """Read ``[1, 2]`` or ``[[1, 2], [3, 4]]`` (a comma separates elements, no decimal comma)."""
+    inner = text[1:-1] if text[-1] == "]" else None
+    if inner is not None and "[" not in inner and "]" not in inner:
+        row = _split_bracket_row(inner)
+        _check_count(len(row))
+        return _to_array([_parse_bracket_element(element) for element in row])
+    if inner is None or not _ROWS.fullmatch(inner):
+        raise Unreadable(_bracket_problem(text))
+    rows = [_split_bracket_row(row) for row in _ROW.findall(inner)]
+    _check_count(sum(len(row) for row in rows))
+    _check_rectangular(rows)
+    values = [[_parse_bracket_element(e) for e in row] for row in rows]
+    return _to_array(values)
+
+
+def _split_bracket_row(inner: str) -> list[str]:
+    """Split the inside of one pair of brackets at its commas."""
+    if not inner.strip():
+        raise Unreadable(f"empty brackets: {_EXPECTED_SHAPE}")
+    return [element.strip() for element in inner.split(",")]
+
+
+def _parse_bracket_element(element: str) -> float:
+    """Read one element inside brackets, explaining the usual slips."""
+    if not element:
+        raise Unreadable("a number is missing between two commas: write a vector like [1, 2]")
+    if ";" in element:
+        raise Unreadable("inside brackets write a matrix as [[1, 2], [3, 4]], not with ';'")
+    if len(element.split()) > 1:
+        raise Unreadable(
+            f"could not read {_shown(element)}: inside brackets separate numbers with commas, "
+            "like [1, 2]"
+        )
+    return _parse_element(element, _ELEMENT)
+
+
+def _parse_element(token: str, pattern: re.Pattern[str]) -> float:
+    """Read one number or single fraction that ``pattern`` accepts."""
+    match = pattern.fullmatch(token)
+    if match is None:
+        raise Unreadable(_number_problem(token))
+    return _element_value(token, *match.groups())
+
+
+def _element_value(token: str, numerator: str, denominator: str | None) -> float:
+    """Compute a matched element, refusing a zero denominator."""
+    value = float(numerator.replace(",", "."))
+    if denominator is None:
+        return value
+    divisor = float(denominator.replace(",", "."))
+    if divisor == 0:
+        raise Unreadable(f"division by zero in {_shown(token)}: write a fraction like 1/5")
+    return value / divisor
+
+
+def _number_problem(token: str) -> str:
+    """Say why ``token`` is not a number, as helpfully as cheaply possible."""
+    word = token.lstrip("+-").lower()
+    if word in ("nan", "inf", "infinity"):
+        return f"{_shown(token)} is not a finite number: write a number like -20 or 0.2"
+    if any(char.isalpha() for char in token):
+        return f"could not read {_shown(token)} as a number: {_EXPECTED}"
+    if token.startswith(",") or token.endswith(","):
+        return (
+            f"could not read {_shown(token)}: to list numbers write [1, 2] or 1 2; "
+            "a comma inside a number is a decimal comma, like 0,2"
+        )
+    if _DIGITS_WITH_UNDERSCORES.fullmatch(token):
+        return f"could not read {_shown(token)}: write digits without '_', like 1000"
+    if ("," in token and "." in token) or token.count(",") > 1:
+        return (
+            f"could not read {_shown(token)}: use either a decimal point or a decimal comma, "
+            "without thousands separators, like 1000.5"
+        )
+    if "/-" in token or "/+" in token:
+        return f"could not read {_shown(token)}: put the sign in front, like -1/5"
+    if token.count("/") > 1 or _CALCULATION.search(token):
+        return (
+            f"could not read {_shown(token)}: only a single fraction like -3/4 is allowed, "
+            "not a calculation"
+        )
+    return f"could not read {_shown(token)} as a number: {_EXPECTED}"
+
+
+def _bracket_problem(text: str) -> str:
+    """Say what is wrong with the brackets of ``text``."""
+    depth = deepest = 0
+    for position, char in enumerate(text):
+        if char == "[":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > 2:
+                return f"too many brackets: {_EXPECTED_SHAPE}"
+        elif char == "]":
+            depth -= 1
+            if depth < 0:
+                break
+            if depth == 0 and text[position + 1 :].strip()[:1] not in ("", "]"):
+                return f"nothing may follow the closing bracket: {_EXPECTED_SHAPE}"
+    if depth != 0:
+        return f"brackets do not match: {_EXPECTED_SHAPE}"
+    return f"could not read {_shown(text)}: {_EXPECTED_SHAPE}"
+
+
+def _check_count(count: int) -> None:
+    """Refuse answers with more elements than any exercise asks for."""
+    if count > MAX_ELEMENTS:
+        raise Unreadable(f"more than {MAX_ELEMENTS} numbers")
+
+
+def _check_rectangular(rows: list[list[str]]) -> None:
+    """Refuse matrices whose rows differ in length."""
+    width = len(rows[0])
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != width:
+            raise Unreadable(
+                f"row {number} has {_numbers(len(row))} but row 1 has {_numbers(width)}"
+            )
+
+
+def _numbers(count: int) -> str:
+    """Say ``1 number`` or ``3 numbers``."""
+    return "1 number" if count == 1 else f"{count} numbers"
+
+
+def _to_array(values: float | list) -> np.ndarray:
+    """Make the float64 array, refusing values that overflowed (``1e999``, ``1e300/1e-300``)."""
+    if isinstance(values, float):
+        finite = math.isfinite(values)
+    else:
+        values = np.array(values, dtype=np.float64)
+        finite = np.isfinite(values).all()
+    if not finite:
+        raise Unreadable("number too large: write a number like -20 or 0.2")
+    return np.asarray(values)
+
+
+def _shown(text: str) -> str:
+    """Quote ``text`` for a message, shortened so a long answer does not flood it."""
+    return repr(text if len(text) <= 40 else text[:37] + "...")

@@ -1,0 +1,276 @@
+"""The answer parser: every accepted form, every refused form, hostile input, memoising."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from grader.checking import answers
+from grader.checking.answers import MAX_ANSWER_LENGTH, Unreadable, parse_answer, parse_cached
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("-20", -20.0),
+        ("\u221220", -20.0),
+        ("\u20133", -3.0),
+        ("+3", 3.0),
+        ("0.2", 0.2),
+        ("0,2", 0.2),
+        ("-0,25", -0.25),
+        (".2", 0.2),
+        ("-.5", -0.5),
+        ("5.", 5.0),
+        ("2e-1", 0.2),
+        ("2E-1", 0.2),
+        ("2e\u22121", 0.2),
+        ("2,5e-1", 0.25),
+        ("1/5", 0.2),
+        ("-1/5", -0.2),
+        ("\u22123/4", -0.75),
+        ("1 / 5", 0.2),
+        ("0,5/2", 0.25),
+        ("0/3", 0.0),
+        ("1e-400", 0.0),
+        ("  7 ", 7.0),
+        ("\t-1.5\n", -1.5),
+        ("\u00a04", 4.0),
+        ("5;", 5.0),
+    ],
+)
+def test_number_forms_read_as_0d_float64(text, value):
+    """Each number form of DESIGN §4 reads as a 0-d float64 array with its value."""
+    result = parse_answer(text)
+    assert result.shape == ()
+    assert result.dtype == np.float64
+    assert result == pytest.approx(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[1, 2, 3]", [1.0, 2.0, 3.0]),
+        ("[5]", [5.0]),
+        (" [ -1 , \u22122.5,1/4 ] ", [-1.0, -2.5, 0.25]),
+        ("[0,5]", [0.0, 5.0]),
+        ("[1/2, -3/4, 2e-1]", [0.5, -0.75, 0.2]),
+        ("1 2 3", [1.0, 2.0, 3.0]),
+        ("1\t2\n3", [1.0, 2.0, 3.0]),
+        ("-0,1 0,8 1/4", [-0.1, 0.8, 0.25]),
+        ("1 2 3;", [1.0, 2.0, 3.0]),
+    ],
+)
+def test_vector_forms_read_as_1d(text, expected):
+    """Brackets with one level and a single row read as a 1-d vector."""
+    result = parse_answer(text)
+    assert result.dtype == np.float64
+    assert result.shape == (len(expected),)
+    np.testing.assert_allclose(result, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[[1, 2], [3, 4]]", [[1.0, 2.0], [3.0, 4.0]]),
+        ("[ [1,2] , [3,4] ]", [[1.0, 2.0], [3.0, 4.0]]),
+        ("[[1, 2, 3]]", [[1.0, 2.0, 3.0]]),
+        ("[[1], [2]]", [[1.0], [2.0]]),
+        ("[[1/2, -1], [\u22120.5, .25]]", [[0.5, -1.0], [-0.5, 0.25]]),
+        ("1 2; 3 4", [[1.0, 2.0], [3.0, 4.0]]),
+        ("1 2; 3 4;", [[1.0, 2.0], [3.0, 4.0]]),
+        ("-0,1 0,8; 0,9 -0,2", [[-0.1, 0.8], [0.9, -0.2]]),
+        ("1;2;3", [[1.0], [2.0], [3.0]]),
+    ],
+)
+def test_matrix_forms_read_as_2d(text, expected):
+    """Nested brackets and several rows read as a 2-d matrix."""
+    result = parse_answer(text)
+    assert result.dtype == np.float64
+    np.testing.assert_allclose(result, expected)
+    assert result.shape == np.array(expected).shape
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "empty answer"),
+        ("   \t\n", "empty answer"),
+        ("nan", "not a finite number"),
+        ("-inf", "not a finite number"),
+        ("Infinity", "not a finite number"),
+        ("1e999", "number too large"),
+        ("1e300/1e-300", "number too large"),
+        ("[1, 1e999]", "number too large"),
+        ("1_000", "without '_'"),
+        ("1,000.5", "without thousands separators"),
+        ("1.000,5", "without thousands separators"),
+        ("1,000,000", "without thousands separators"),
+        ("1/0", "division by zero in '1/0'"),
+        ("0/0", "division by zero"),
+        ("[1, 2/0]", "division by zero"),
+        ("abc", "could not read 'abc' as a number: write a number like -20, 0.2, 0,2 or 1/5"),
+        ("__import__('os')", "as a number"),
+        ("9**9**9**9", "not a calculation"),
+        ("1+2", "not a calculation"),
+        ("2*3", "not a calculation"),
+        ("1/2/3", "not a calculation"),
+        ("(1)", "not a calculation"),
+        ("1/-5", "put the sign in front"),
+        ("--3", "as a number"),
+        ("- 3", "as a number"),
+        ("\uff11\uff12", "as a number"),
+        ("\u0661", "as a number"),
+        ("1,", "to list numbers write [1, 2]"),
+        (",5", "to list numbers write [1, 2]"),
+        ("1, 2, 3", "to list numbers write [1, 2]"),
+        ("1 2; 3", "row 2 has 1 number but row 1 has 2"),
+        ("1 2; 3 4 5", "row 2 has 3 numbers but row 1 has 2"),
+        ("[[1, 2], [3]]", "row 2 has 1 number but row 1 has 2"),
+        ("1;;2", "row 2 is empty"),
+        (";", "row 1 is empty"),
+        ("[[[1]]]", "too many brackets"),
+        ("[[1, [2]]]", "too many brackets"),
+        ("[1, 2", "brackets do not match"),
+        ("[[1, 2], [3, 4]", "brackets do not match"),
+        ("[1, 2]]", "brackets do not match"),
+        ("[1, 2] 3", "nothing may follow the closing bracket"),
+        ("[1, 2], [3, 4]", "nothing may follow the closing bracket"),
+        ("[[1, 2], 3]", "a matrix like [[1, 2], [3, 4]]"),
+        ("2*[1]", "write a vector like [1, 2]"),
+        ("1]", "write a vector like [1, 2]"),
+        ("[]", "empty brackets"),
+        ("[[1], []]", "empty brackets"),
+        ("[1,, 2]", "a number is missing between two commas"),
+        ("[1, 2,]", "a number is missing between two commas"),
+        ("[1 2 3]", "inside brackets separate numbers with commas"),
+        ("[0,5 1,5]", "inside brackets separate numbers with commas"),
+        ("[1, 2; 3, 4]", "not with ';'"),
+        ("[0.5, abc]", "could not read 'abc'"),
+    ],
+)
+def test_refused_forms_say_what_was_wrong(text, message):
+    """Refused answers raise Unreadable whose message names the problem and the expected form."""
+    with pytest.raises(Unreadable) as caught:
+        parse_answer(text)
+    assert message in caught.value.message
+    assert str(caught.value) == caught.value.message
+
+
+def test_unreadable_is_a_value_error():
+    """Callers that catch ValueError also catch Unreadable."""
+    assert issubclass(Unreadable, ValueError)
+
+
+def test_answer_longer_than_limit_is_refused_before_reading():
+    """A 1 MB answer is refused by its length alone."""
+    with pytest.raises(Unreadable, match=f"answer longer than {MAX_ANSWER_LENGTH} characters"):
+        parse_answer("1" * 1_000_000)
+
+
+def test_answer_at_the_length_limit_is_still_read():
+    """An answer of exactly MAX_ANSWER_LENGTH characters is read."""
+    text = " ".join(["1"] * (MAX_ANSWER_LENGTH // 2))
+    assert len(text) <= MAX_ANSWER_LENGTH
+    assert parse_answer(text).shape == (MAX_ANSWER_LENGTH // 2,)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000,
+        "[" * MAX_ANSWER_LENGTH,
+        "[" * 1000 + "]" * 1000,
+        "]" * MAX_ANSWER_LENGTH,
+        "[1," * 600 + "]" * 600,
+        "9" * MAX_ANSWER_LENGTH + "e",
+        "1/" * 1000,
+        ";" * MAX_ANSWER_LENGTH,
+        "-" * MAX_ANSWER_LENGTH,
+        "1e99999999999999999999",
+        "\u2212" * MAX_ANSWER_LENGTH,
+        "9**9**9**9**9**9**9**9",
+    ],
+)
+def test_hostile_input_is_unreadable_without_crashing(text):
+    """Huge, deeply nested or pathological answers come back as Unreadable, not a crash."""
+    assert isinstance(parse_cached(text, {}), Unreadable)
+
+
+def test_more_than_max_elements_is_refused(monkeypatch):
+    """The element cap holds even if the length cap is raised."""
+    monkeypatch.setattr(answers, "MAX_ANSWER_LENGTH", 100_000)
+    with pytest.raises(Unreadable, match="more than 10000 numbers"):
+        parse_answer(" ".join(["1"] * 10_001))
+    with pytest.raises(Unreadable, match="more than 10000 numbers"):
+        parse_answer("[" + ", ".join(["1"] * 10_001) + "]")
+    with pytest.raises(Unreadable, match="more than 10000 numbers"):
+        parse_answer("[" + ", ".join(["[1, 2]"] * 5_001) + "]")
+
+
+def test_parse_cached_returns_the_same_object_on_a_hit():
+    """A second lookup of the same text returns the very same array from the cache."""
+    cache = {}
+    first = parse_cached("1/5", cache)
+    assert parse_cached("1/5", cache) is first
+    assert first == pytest.approx(0.2)
+    assert list(cache) == ["1/5"]
+
+
+def test_parse_cached_arrays_are_read_only():
+    """Cached arrays are shared between callers, so nobody can change them in place."""
+    result = parse_cached("[1, 2]", {})
+    with pytest.raises(ValueError):
+        result[0] = 5.0
+
+
+def test_parse_cached_returns_unreadable_instead_of_raising():
+    """An unreadable answer comes back as the memoised Unreadable instance, never raised."""
+    cache = {}
+    first = parse_cached("abc", cache)
+    assert isinstance(first, Unreadable)
+    assert "could not read 'abc'" in first.message
+    assert first.__traceback__ is None
+    assert parse_cached("abc", cache) is first
+
+
+def test_parse_cached_returns_unreadable_for_empty_answer():
+    """An empty answer is an Unreadable from parse_cached too; the caller tells it apart."""
+    assert parse_cached("", {}).message == "empty answer"
+
+
+def test_parse_cached_stops_growing_at_the_cap(monkeypatch):
+    """Past MAX_CACHE_ENTRIES new answers are still parsed but no longer stored."""
+    monkeypatch.setattr(answers, "MAX_CACHE_ENTRIES", 3)
+    cache = {}
+    for number in range(5):
+        assert parse_cached(str(number), cache) == number
+    assert len(cache) == 3
+
+
+def test_parse_cached_does_not_store_long_answers():
+    """Answers longer than MAX_CACHED_LENGTH are parsed but not kept, bounding the cache's memory."""
+    cache = {}
+    text = " ".join(["1"] * answers.MAX_CACHED_LENGTH)
+    assert parse_cached(text, cache).shape == (answers.MAX_CACHED_LENGTH,)
+    assert isinstance(parse_cached("[" * MAX_ANSWER_LENGTH, cache), Unreadable)
+    assert cache == {}
+
+
+@given(st.text(alphabet="0123456789.,;/[] \t\n-+eE\u2212\u2013_nai*()", max_size=40) | st.text())
+def test_any_text_gives_a_finite_array_or_unreadable(text):
+    """Whatever is typed, parse_cached returns a finite float64 array of at most 2-d or Unreadable."""
+    result = parse_cached(text, {})
+    if not isinstance(result, Unreadable):
+        assert result.dtype == np.float64
+        assert result.ndim <= 2
+        assert np.isfinite(result).all()
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_any_finite_float_reads_back_exactly(value):
+    """The repr of a float reads back exactly, also with a decimal comma or a Unicode minus."""
+    text = repr(value)
+    assert parse_answer(text) == value
+    assert parse_answer(text.replace(".", ",")) == value
+    assert parse_answer(text.replace("-", "\u2212")) == value
