@@ -17,6 +17,7 @@ from grader.exercises import Blank, Exercise, Variant
 VERDICTS = ("correct", "follow_through", "incorrect", "unreadable", "missing")
 CORRECT, FOLLOW_THROUGH, INCORRECT, UNREADABLE, MISSING = range(5)
 OK, ABSENT, BAD, WRONG_SHAPE = range(4)
+MEMO_ENTRIES = 100_000
 
 
 @dataclass
@@ -35,30 +36,51 @@ class Answers:
 
 
 def read_answers(texts: Sequence, shape: tuple[int, ...], cache: dict) -> Answers:
-    """Parse one blank's column of answers; the cache is shared across blanks and calls."""
-    n = len(texts)
-    values = np.full((n, *shape), np.nan)
-    status = np.zeros(n, dtype=np.int8)
-    answers = Answers(values, status, list(texts))
-    for i, text in enumerate(texts):
-        if text is None or not isinstance(text, str) or not text.strip():
-            status[i] = ABSENT
-            continue
-        parsed = parse_cached(text, cache)
-        if isinstance(parsed, Unreadable):
-            status[i] = BAD
-            answers.problems[i] = parsed.message
-        elif parsed.shape == shape:
-            values[i] = parsed
-        elif (
-            parsed.size == values[i].size
-            and np.squeeze(parsed).shape == np.squeeze(values[i]).shape
-        ):
-            values[i] = parsed.reshape(shape)
+    """Parse one blank's column of answers; ``cache`` is shared across blanks and calls."""
+    memo = cache.setdefault(("read", shape), {})
+    nan = np.full(shape, np.nan)
+    status, values = [], []
+    for text in texts:
+        try:
+            hit = memo[text]
+        except KeyError:
+            hit = _read_one(text, shape, nan, cache)
+            if len(memo) < MEMO_ENTRIES:
+                memo[text] = hit
+        except TypeError:
+            hit = _read_one(text, shape, nan, cache)
+        status.append(hit[0])
+        values.append(hit[1])
+    answers = Answers(
+        np.array(values, dtype=np.float64).reshape(len(texts), *shape),
+        np.array(status, dtype=np.int8),
+        list(texts),
+    )
+    for i in np.flatnonzero(answers.status >= BAD):
+        hit = memo.get(texts[i]) or _read_one(texts[i], shape, nan, cache)
+        if hit[0] == BAD:
+            answers.problems[int(i)] = hit[2]
         else:
-            status[i] = WRONG_SHAPE
-            answers.arrays[i] = parsed
+            answers.arrays[int(i)] = hit[2]
     return answers
+
+
+def _read_one(text, shape: tuple[int, ...], nan: np.ndarray, cache: dict) -> tuple:
+    """(status, value for the column, message or parsed array) for one answer."""
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        text = repr(text)
+    elif text is not None and not isinstance(text, str):
+        return BAD, nan, f'expected the answer as text, like "-20", not {type(text).__name__}'
+    if text is None or not text.strip():
+        return ABSENT, nan, None
+    parsed = parse_cached(text, cache)
+    if isinstance(parsed, Unreadable):
+        return BAD, nan, parsed.message
+    if parsed.shape == shape:
+        return OK, parsed, None
+    if parsed.size == nan.size and np.squeeze(parsed).shape == np.squeeze(nan).shape:
+        return OK, parsed.reshape(shape), None
+    return WRONG_SHAPE, nan, parsed
 
 
 class Work:

@@ -43,58 +43,92 @@ class Graded:
     def __len__(self) -> int:
         return len(self.answers)
 
-    def row(self, i: int, numbers: dict | None = None) -> dict:
+    def row(self, i: int) -> dict:
         """Row ``i`` as the contract's result object (without the submission's own ids)."""
-        numbers = {} if numbers is None else numbers
-        blanks = {}
-        for blank in self.exercise.blanks:
-            verdict = VERDICT_NAMES[self.verdicts[blank.id][i]]
-            column = self.columns[blank.id]
-            diagnosis = self.diagnoses[blank.id][i]
-            if verdict == "unreadable":
-                got, feedback = column.raw[i], column.problems[i]
-            elif verdict == "missing":
-                got, feedback = None, FEEDBACK_BY_VERDICT["missing"]
-            else:
-                got = (
-                    _number(column.values[i], numbers)
-                    if i not in column.arrays
-                    else plain(column.arrays[i])
-                )
-                if diagnosis is not None:
-                    feedback = FEEDBACK[diagnosis]
-                elif verdict == "incorrect":
-                    feedback = FEEDBACK_INCORRECT[blank.kind]
-                else:
-                    feedback = FEEDBACK_BY_VERDICT[verdict]
-                shape = list(blank.shape) if blank.shape else "a number"
-                feedback = feedback.format(target=blank.target, shape=shape)
-            blanks[blank.id] = {
-                "verdict": verdict,
-                "expected": _number(self.expected[blank.id][i], numbers),
-                "got": got,
-                "points": _number(self.points[blank.id][i], numbers),
-                "diagnosis": diagnosis,
-                "feedback": feedback,
-            }
-        return {
-            "variant": self.variants[i].to_dict(),
-            "score": _number(self.score[i], numbers),
-            "max_score": _number(self.max_score, numbers),
-            "blanks": blanks,
-        }
+        return self.rows(slice(i, i + 1))[0]
 
     def to_dicts(self) -> list[dict]:
+        return self.rows(slice(None))
+
+    def rows(self, part: slice) -> list[dict]:
+        """Rows as dicts, built a column at a time (the per-row work is only assembling dicts)."""
         numbers: dict = {}
-        return [self.row(i, numbers) for i in range(len(self))]
-
-
-def _number(value, numbers: dict):
-    if np.ndim(value):
-        return plain(value)
-    value = float(value)
-    try:
-        return numbers[value]
-    except KeyError:
-        out = numbers[value] = plain_number(value)
+        indices = range(len(self))[part]
+        columns = {
+            blank.id: self._column(blank, indices, numbers) for blank in self.exercise.blanks
+        }
+        variants: dict[int, dict] = {}
+        for i in indices:
+            key = id(self.variants[i])
+            if key not in variants:
+                variants[key] = self.variants[i].to_dict()
+        max_score = _numbers(np.array([self.max_score]), numbers)[0]
+        scores = _numbers(self.score[part], numbers)
+        per_blank = [
+            [
+                {"verdict": v, "expected": e, "got": g, "points": p, "diagnosis": d, "feedback": f}
+                for v, e, g, p, d, f in zip(*column, strict=True)
+            ]
+            for column in columns.values()
+        ]
+        names = list(columns)
+        out = []
+        for i, score, blanks in zip(indices, scores, zip(*per_blank, strict=True), strict=True):
+            out.append(
+                {
+                    "variant": variants[id(self.variants[i])],
+                    "score": score,
+                    "max_score": max_score,
+                    "blanks": dict(zip(names, blanks, strict=True)),
+                }
+            )
         return out
+
+    def _column(self, blank, indices: range, numbers: dict) -> tuple[list, ...]:
+        part = slice(indices.start, indices.stop, indices.step)
+        column = self.columns[blank.id]
+        verdicts = [VERDICT_NAMES[v] for v in self.verdicts[blank.id][part].tolist()]
+        diagnoses = self.diagnoses[blank.id][part]
+        got = _numbers(column.values[part], numbers)
+        messages: dict = {}
+        feedback = []
+        for j, i in enumerate(indices):
+            verdict = verdicts[j]
+            if verdict == "unreadable":
+                got[j] = column.raw[i]
+                feedback.append(column.problems[i])
+                continue
+            if verdict == "missing":
+                got[j] = None
+            elif i in column.arrays:
+                got[j] = plain(column.arrays[i])
+            key = (verdict, diagnoses[j])
+            if key not in messages:
+                messages[key] = _feedback(blank, *key)
+            feedback.append(messages[key])
+        expected = _numbers(self.expected[blank.id][part], numbers)
+        points = _numbers(self.points[blank.id][part], numbers)
+        return verdicts, expected, got, points, diagnoses, feedback
+
+
+def _feedback(blank, verdict: str, diagnosis: str | None) -> str:
+    if diagnosis is not None:
+        text = FEEDBACK[diagnosis]
+    elif verdict == "incorrect":
+        text = FEEDBACK_INCORRECT[blank.kind]
+    else:
+        text = FEEDBACK_BY_VERDICT[verdict]
+    return text.format(target=blank.target, shape=list(blank.shape) if blank.shape else "a number")
+
+
+def _numbers(values: np.ndarray, numbers: dict) -> list:
+    """Rows of ``values`` as plain JSON numbers (memoised for scalars) or nested lists."""
+    if values.ndim > 1:
+        return [plain(row) for row in values]
+    out = values.tolist()
+    for j, value in enumerate(out):
+        try:
+            out[j] = numbers[value]
+        except KeyError:
+            out[j] = numbers[value] = plain_number(value)
+    return out

@@ -1,0 +1,81 @@
+"""``grader exercises``: check exercise files; explain a worked solution."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import numpy as np
+
+from grader.engine.check import finite_difference_errors
+from grader.exercises import Exercise, ExerciseError, load_file
+
+FD_TOLERANCE = 1e-5
+STUDENTS_CHECKED = 20
+
+
+@click.group("exercises")
+def exercises_group() -> None:
+    """Exercise files."""
+
+
+def check_exercise(exercise: Exercise, students: int = STUDENTS_CHECKED) -> list[str]:
+    """Problems with an exercise's reference gradients, over its fixed or several drawn variants."""
+    problems = []
+    names = [f"student-{i}" for i in range(students if exercise.randomised else 1)]
+    for student in names:
+        variant = exercise.draw_variant("check", student)
+        inputs = {name: value[None] for name, value in variant.values().items()}
+        errors = finite_difference_errors(exercise.graph, inputs)
+        worst = max(errors, key=errors.get, default=None)
+        if worst is not None and not errors[worst] <= FD_TOLERANCE:
+            problems.append(
+                f"gradient of '{worst}' differs from finite differences by {errors[worst]:.2g} ({student})"
+            )
+        _, grads = exercise.evaluate([variant])
+        for blank in exercise.blanks:
+            if (
+                blank.kind == "grad"
+                and blank.target not in exercise.spec.allow_zero
+                and not np.any(grads[blank.target])
+            ):
+                problems.append(f"{blank.id} is zero for {student} even after redrawing")
+    return problems
+
+
+@exercises_group.command("check")
+@click.argument("directory", default="exercises", type=click.Path(exists=True, file_okay=False))
+def check_command(directory: str) -> None:
+    """Validate every exercise file and check its gradients against finite differences."""
+    failed = 0
+    paths = sorted(Path(directory).glob("*.y*ml"))
+    seen: dict[str, Path] = {}
+    for path in paths:
+        try:
+            exercise = load_file(path)
+        except ExerciseError as exc:
+            click.echo(f"FAIL {exc}")
+            failed += 1
+            continue
+        if exercise.id in seen:
+            click.echo(
+                f"FAIL {path}:1: exercise id '{exercise.id}' is also used by {seen[exercise.id]}"
+            )
+            failed += 1
+            continue
+        seen[exercise.id] = path
+        problems = check_exercise(exercise)
+        kind = "randomised" if exercise.randomised else "fixed"
+        if problems:
+            failed += 1
+            for problem in problems:
+                click.echo(f"FAIL {path}: {problem}")
+        else:
+            click.echo(f"ok   {exercise.id} ({len(exercise.blanks)} blanks, {kind})")
+    click.echo(f"{len(paths) - failed} of {len(paths)} exercise files ok")
+    if failed or not paths:
+        sys.exit(1)
+
+
+COMMANDS = [exercises_group]

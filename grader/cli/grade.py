@@ -1,0 +1,205 @@
+"""``grader grade``: grade a JSONL file of submissions offline, streaming, no services needed."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import OrderedDict
+from typing import IO
+
+import click
+import orjson
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+
+from grader.checking import grade_many
+from grader.exercises import Exercise, ExerciseError, VariantError, load_dir
+
+CHUNK_LINES = 8192
+MAX_LINE_BYTES = 1 << 20
+VARIANT_CACHE_SIZE = 100_000
+
+
+class LineError(ValueError):
+    """A submission line that cannot be graded; the message says why."""
+
+
+class Submissions:
+    """Turns input lines into (exercise, variant, answers) and remembers drawn variants."""
+
+    def __init__(self, exercises: dict[str, Exercise], secret: str):
+        self.exercises, self.secret = exercises, secret
+        self.variants: OrderedDict = OrderedDict()
+
+    def read(self, line: bytes) -> dict:
+        if len(line) > MAX_LINE_BYTES:
+            raise LineError(f"line longer than {MAX_LINE_BYTES} bytes")
+        try:
+            sub = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            raise LineError(f"not valid JSON ({exc})") from None
+        if type(sub) is not dict:
+            raise LineError("expected a JSON object")
+        for key in ("id", "student", "exercise"):
+            value = sub.get(key)
+            if type(value) is not str or not value:
+                raise LineError(f"'{key}' must be a non-empty string")
+        exercise = self.exercises.get(sub["exercise"])
+        if exercise is None:
+            raise LineError(f"unknown exercise '{sub['exercise']}'")
+        answers = sub.get("answers", {})
+        if type(answers) is not dict:
+            raise LineError("'answers' must be an object of blank: answer")
+        variant = self.variant(exercise, sub["student"])
+        if sub.get("given") is not None or sub.get("params") is not None:
+            for key in ("given", "params"):
+                if sub.get(key) is not None and not isinstance(sub[key], dict):
+                    raise LineError(f"'{key}' must be an object of name: value")
+            try:
+                variant = exercise.with_values(variant, sub.get("given"), sub.get("params"))
+            except VariantError as exc:
+                raise LineError(str(exc)) from None
+        return {"sub": sub, "exercise": exercise, "variant": variant, "answers": answers}
+
+    def variant(self, exercise: Exercise, student: str):
+        key = (exercise.id, student)
+        variant = self.variants.get(key)
+        if variant is None:
+            variant = self.variants[key] = exercise.draw_variant(self.secret, student)
+            if len(self.variants) > VARIANT_CACHE_SIZE:
+                self.variants.popitem(last=False)
+        return variant
+
+
+def grade_chunk(items: list[dict]) -> list[bytes]:
+    """Grade a chunk of read lines, one vectorised pass per exercise, in input order."""
+    out: list[bytes] = [b""] * len(items)
+    by_exercise: dict[str, list[int]] = {}
+    for i, item in enumerate(items):
+        by_exercise.setdefault(item["exercise"].id, []).append(i)
+    cache: dict = {}
+    for rows in by_exercise.values():
+        exercise = items[rows[0]]["exercise"]
+        graded = grade_many(
+            exercise,
+            [items[i]["variant"] for i in rows],
+            [items[i]["answers"] for i in rows],
+            cache,
+        )
+        results = graded.to_dicts()
+        for j, i in enumerate(rows):
+            sub = items[i]["sub"]
+            head = {"id": sub["id"], "student": sub["student"], "exercise": exercise.id}
+            out[i] = orjson.dumps({**head, **results[j]}) + b"\n"
+    return out
+
+
+def run(
+    exercises: dict[str, Exercise],
+    source: IO[bytes],
+    sink: IO[bytes],
+    secret: str,
+    name: str,
+    progress=None,
+) -> tuple[int, int]:
+    """Grade every line of ``source`` into ``sink``; report bad lines on stderr. (graded, skipped)."""
+    reader = Submissions(exercises, secret)
+    graded = skipped = 0
+    items: list[dict] = []
+    unreported = 0
+    for number, line in enumerate(source, start=1):
+        unreported += len(line)
+        if not line.strip():
+            continue
+        try:
+            items.append(reader.read(line))
+        except LineError as exc:
+            skipped += 1
+            click.echo(f"{name}:{number}: {exc}", err=True)
+        if len(items) >= CHUNK_LINES:
+            sink.writelines(grade_chunk(items))
+            graded += len(items)
+            items = []
+            if progress is not None:
+                progress(unreported)
+                unreported = 0
+    if items:
+        sink.writelines(grade_chunk(items))
+        graded += len(items)
+    return graded, skipped
+
+
+@click.command("grade")
+@click.option(
+    "--exercises",
+    "exercises_dir",
+    default="exercises",
+    show_default=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Folder of exercise files.",
+)
+@click.option(
+    "--input",
+    "input_path",
+    default="-",
+    show_default=True,
+    type=click.Path(allow_dash=True, dir_okay=False),
+    help="Submissions, one JSON object a line.",
+)
+@click.option(
+    "--output",
+    "output_path",
+    default="-",
+    show_default=True,
+    type=click.Path(allow_dash=True, dir_okay=False),
+    help="Results, one JSON object a line.",
+)
+@click.option(
+    "--secret",
+    default="",
+    envvar="GRADER_COURSE_SECRET",
+    help="Course secret the variants were drawn with.",
+)
+def grade_command(exercises_dir: str, input_path: str, output_path: str, secret: str) -> None:
+    """Grade submissions offline: JSONL in, JSONL out."""
+    try:
+        exercises = load_dir(exercises_dir)
+    except ExerciseError as exc:
+        raise click.ClickException(str(exc)) from None
+    source = sys.stdin.buffer if input_path == "-" else open(input_path, "rb")  # noqa: SIM115
+    sink = sys.stdout.buffer if output_path == "-" else open(output_path, "wb")  # noqa: SIM115
+    try:
+        with _progress(source, input_path) as advance:
+            graded, skipped = run(exercises, source, sink, secret, input_path, advance)
+    finally:
+        for stream in (source, sink):
+            if stream not in (sys.stdin.buffer, sys.stdout.buffer):
+                stream.close()
+    click.echo(f"graded {graded} submissions, skipped {skipped} bad lines", err=True)
+    if skipped:
+        sys.exit(1)
+
+
+class _progress:
+    """A progress bar on stderr, by bytes read, when stderr is a terminal."""
+
+    def __init__(self, source, path: str):
+        self.bar = None
+        if sys.stderr.isatty() and path != "-":
+            columns = (BarColumn(), TransferSpeedColumn(), TimeRemainingColumn())
+            self.bar = Progress(*columns, console=Console(stderr=True), transient=True)
+            self.total = os.path.getsize(path)
+
+    def __enter__(self):
+        if self.bar is None:
+            return None
+        self.bar.start()
+        task = self.bar.add_task("grading", total=self.total)
+        return lambda n: self.bar.advance(task, n)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+
+
+COMMANDS = [grade_command]
