@@ -60,7 +60,6 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict:
         "REQUEUE_AFTER": float(env.get("GRADER_REQUEUE_AFTER") or DEFAULT_REQUEUE_AFTER),
         "SYNC_EXERCISES": True,
         "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
-        "JSON_SORT_KEYS": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_CHECK_DEFAULT": False,

@@ -1,0 +1,57 @@
+"""Celery bound to the Flask app as Flask documents it: tasks run inside an app context."""
+
+from __future__ import annotations
+
+import uuid
+
+from celery import Celery, Task
+from flask import Flask, has_app_context
+
+BROKER_OPTIONS = {
+    "socket_connect_timeout": 3,
+    "socket_timeout": 10,
+    "visibility_timeout": 3600,
+}
+
+
+def celery_config(app: Flask) -> dict:
+    """Celery's settings: the database holds results, so Celery stores none."""
+    broker = app.config["BROKER_URL"] or "memory://"
+    embedded = broker.startswith("memory://")
+    options = dict(BROKER_OPTIONS)
+    if embedded:
+        options = {"polling_interval": 0.01}
+    config = {
+        "broker_url": broker,
+        "result_backend": None,
+        "task_ignore_result": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "task_default_queue": f"grader-{uuid.uuid4().hex}" if embedded else "grader",
+        "worker_prefetch_multiplier": 4,
+        "worker_hijack_root_logger": False,
+        "broker_connection_retry_on_startup": True,
+        "broker_transport_options": options,
+        "broker_pool_limit": 10,
+        "task_publish_retry": False,
+    }
+    config.update(app.config.get("CELERY", {}))
+    return config
+
+
+def celery_init_app(app: Flask) -> Celery:
+    """Create the app's Celery, whose tasks push this app's context when none is active."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            if has_app_context():
+                return self.run(*args, **kwargs)
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(app.name, task_cls=FlaskTask)
+    celery.config_from_object(celery_config(app))
+    celery.set_default()
+    celery.autodiscover_tasks(["grader"], related_name="tasks", force=True)
+    app.extensions["celery"] = celery
+    return celery

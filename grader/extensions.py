@@ -1,0 +1,10 @@
+"""Extensions created unbound here and bound to the app in the factory."""
+
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from grader.db import Database
+
+db = Database()
+login_manager = LoginManager()
+csrf = CSRFProtect()

@@ -1,0 +1,133 @@
+"""Users, courses and enrolments: who may do what where."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from grader.db import ApiToken, Course, Enrolment, User, hash_token
+from grader.db.user import ROLES
+from grader.services.errors import Forbidden, Invalid, NotFound
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+def add_user(
+    session: Session,
+    email: str,
+    role: str = "student",
+    password: str | None = None,
+    course_slug: str | None = None,
+    name: str = "",
+) -> User:
+    """Create the user (or update role and password), enrol them in the course, creating it."""
+    email = email.strip().lower()
+    if not EMAIL.match(email):
+        raise Invalid(f"'{email}' is not an email address")
+    if role not in ROLES:
+        raise Invalid(f"role must be one of {', '.join(ROLES)}")
+    user = session.scalar(select(User).filter_by(email=email))
+    if user is None:
+        user = User(email=email, role=role, name=name)
+        session.add(user)
+    user.role = role
+    if name:
+        user.name = name
+    if password:
+        user.set_password(password)
+    session.flush()
+    if course_slug:
+        enrol(session, user, get_or_create_course(session, course_slug), role)
+    return user
+
+
+def get_or_create_course(session: Session, slug: str, title: str = "") -> Course:
+    """The course with this slug, created (with a fresh variant secret) if new."""
+    if not SLUG.match(slug):
+        raise Invalid(f"'{slug}' is not a course slug (lowercase letters, digits and -)")
+    course = session.scalar(select(Course).filter_by(slug=slug))
+    if course is None:
+        course = Course(slug=slug, title=title or slug)
+        session.add(course)
+        session.flush()
+    return course
+
+
+def enrol(session: Session, user: User, course: Course, role: str = "student") -> Enrolment:
+    """Put the user in the course; admins and instructors are enrolled as instructors."""
+    as_role = "instructor" if role in ("instructor", "admin") else "student"
+    enrolment = session.scalar(select(Enrolment).filter_by(course_id=course.id, user_id=user.id))
+    if enrolment is None:
+        enrolment = Enrolment(course=course, user=user, role=as_role)
+        session.add(enrolment)
+    enrolment.role = as_role
+    session.flush()
+    return enrolment
+
+
+def issue_token(session: Session, email: str) -> str:
+    """A new bearer token for the user; only its hash is stored."""
+    user = session.scalar(select(User).filter_by(email=email.strip().lower()))
+    if user is None:
+        raise NotFound(f"no user '{email}'")
+    row, token = ApiToken.issue(user)
+    session.add(row)
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The user a bearer token belongs to, if it is known and not revoked."""
+    return session.scalar(
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+    )
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The user if the password is theirs."""
+    user = session.scalar(select(User).filter_by(email=email.strip().lower()))
+    return user if user is not None and user.check_password(password) else None
+
+
+def course_of(session: Session, user: User, slug: str | None) -> Course:
+    """The course a request is about: the one named, else the user's only course."""
+    query = select(Course).join(Enrolment).where(Enrolment.user_id == user.id)
+    if slug is not None:
+        course = session.scalar(query.where(Course.slug == slug))
+        if course is None and user.role == "admin":
+            course = session.scalar(select(Course).filter_by(slug=slug))
+        if course is None:
+            raise NotFound(f"no course '{slug}' among yours")
+        return course
+    courses = session.scalars(query.limit(2)).all()
+    if not courses:
+        raise NotFound("you are not enrolled in any course")
+    if len(courses) > 1:
+        raise Invalid("you are in several courses: say which with 'course'")
+    return courses[0]
+
+
+def teaches(session: Session, user: User, course: Course) -> bool:
+    """True for the course's instructors and for admins."""
+    if user.role == "admin":
+        return True
+    role = session.scalar(select(Enrolment.role).filter_by(course_id=course.id, user_id=user.id))
+    return role == "instructor"
+
+
+def course_taught(session: Session, user: User, slug: str) -> Course:
+    """A course the user teaches, or 404 (so courses are not revealed to others)."""
+    course = session.scalar(select(Course).filter_by(slug=slug))
+    if course is None or not teaches(session, user, course):
+        raise NotFound(f"no course '{slug}' that you teach")
+    return course
+
+
+def require_staff(user: User) -> None:
+    if not user.is_staff:
+        raise Forbidden("only instructors may do this")

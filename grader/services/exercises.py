@@ -1,0 +1,156 @@
+"""Exercises in the database: sync from the exercise files, load a stored version for grading."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from grader import exercises as core
+from grader.db import Course, CourseExercise, Exercise, ExerciseVersion
+from grader.services.errors import NotFound
+
+CACHE_SIZE = 256
+_cache: OrderedDict[str, core.Exercise] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+@dataclass
+class SyncReport:
+    """What a sync changed, by exercise id."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+
+
+def sync_exercises(session: Session, directory: str | Path) -> SyncReport:
+    """Store every exercise file of ``directory``; a changed file becomes a new version.
+
+    A bad file raises ExerciseError before anything is written.
+    """
+    loaded = core.load_dir(directory)
+    try:
+        report = _store(session, loaded)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        report = _store(session, loaded)
+        session.commit()
+    return report
+
+
+def _store(session: Session, loaded: dict[str, core.Exercise]) -> SyncReport:
+    report = SyncReport()
+    rows = {row.slug: row for row in session.scalars(select(Exercise))}
+    for slug, exercise in loaded.items():
+        raw = Path(exercise.source).read_bytes()
+        row = rows.get(slug)
+        if row is None:
+            row = Exercise(slug=slug, title=exercise.spec.title, current_hash=exercise.content_hash)
+            session.add(row)
+            report.added.append(slug)
+        elif row.current_hash != exercise.content_hash or not row.active:
+            report.changed.append(slug)
+        else:
+            report.unchanged.append(slug)
+        row.title, row.current_hash, row.active = exercise.spec.title, exercise.content_hash, True
+        session.flush()
+        known = session.scalar(
+            select(ExerciseVersion.id).filter_by(
+                exercise_id=row.id, content_hash=exercise.content_hash
+            )
+        )
+        if known is None:
+            session.add(version_row(row, exercise, raw.decode("utf-8")))
+    for slug, row in rows.items():
+        if slug not in loaded and row.active:
+            row.active = False
+            report.retired.append(slug)
+    session.flush()
+    return report
+
+
+def version_row(row: Exercise, exercise: core.Exercise, source: str) -> ExerciseVersion:
+    """The stored form of one loaded exercise file."""
+    blanks = [
+        {"id": b.id, "kind": b.kind, "target": b.target, "points": b.points, "shape": list(b.shape)}
+        for b in exercise.blanks
+    ]
+    return ExerciseVersion(
+        exercise=row,
+        content_hash=exercise.content_hash,
+        source=source,
+        title=exercise.spec.title,
+        blanks=blanks,
+        max_score=float(sum(b.points for b in exercise.blanks)),
+    )
+
+
+def load_version(version: ExerciseVersion) -> core.Exercise:
+    """The grading core's exercise for a stored version, parsed once per process."""
+    with _cache_lock:
+        exercise = _cache.get(version.content_hash)
+        if exercise is not None:
+            _cache.move_to_end(version.content_hash)
+            return exercise
+    exercise = core.load_text(
+        version.source.encode("utf-8"), f"exercise {version.content_hash[:12]}"
+    )
+    with _cache_lock:
+        _cache[version.content_hash] = exercise
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return exercise
+
+
+def current_version(session: Session, exercise: Exercise) -> ExerciseVersion:
+    """The version the exercise's file has now."""
+    return session.scalars(
+        select(ExerciseVersion).filter_by(
+            exercise_id=exercise.id, content_hash=exercise.current_hash
+        )
+    ).one()
+
+
+def offered(session: Session, course: Course) -> list[tuple[Exercise, CourseExercise | None]]:
+    """The course's exercises: the instructor's list, or every active exercise if none."""
+    chosen = session.execute(
+        select(Exercise, CourseExercise)
+        .join(CourseExercise, CourseExercise.exercise_id == Exercise.id)
+        .where(CourseExercise.course_id == course.id, Exercise.active)
+        .order_by(CourseExercise.position, Exercise.slug)
+    ).all()
+    if chosen:
+        return [(exercise, settings) for exercise, settings in chosen]
+    everything = session.scalars(select(Exercise).where(Exercise.active).order_by(Exercise.slug))
+    return [(exercise, None) for exercise in everything]
+
+
+def find_offered(
+    session: Session, course: Course, slug: str
+) -> tuple[Exercise, CourseExercise | None]:
+    """One exercise the course offers, or NotFound."""
+    exercise = session.scalar(select(Exercise).filter_by(slug=slug, active=True))
+    settings = None
+    if exercise is not None:
+        settings = session.scalar(
+            select(CourseExercise).filter_by(course_id=course.id, exercise_id=exercise.id)
+        )
+    if exercise is None or (settings is None and narrowed(session, course)):
+        raise NotFound(f"no exercise '{slug}' in course '{course.slug}'")
+    return exercise, settings
+
+
+def narrowed(session: Session, course: Course) -> bool:
+    """True once the course's instructor has chosen its exercises."""
+    return (
+        session.scalar(select(CourseExercise.id).filter_by(course_id=course.id).limit(1))
+        is not None
+    )

@@ -1,0 +1,9 @@
+"""The JSON API under ``/api/v1``: one blueprint per resource."""
+
+from flask import Blueprint
+
+from grader.web.api import batches, courses, exercises, health, openapi, session, submissions
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+for module in (health, session, submissions, exercises, batches, courses, openapi):
+    bp.register_blueprint(module.bp)

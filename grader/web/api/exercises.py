@@ -1,0 +1,58 @@
+"""``/exercises``: what the caller's course offers, and the caller's own variant of one."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+from flask_login import login_required
+
+from grader.extensions import db
+from grader.services import accounts, exercises, submissions, variants
+from grader.web.auth import user
+
+bp = Blueprint("exercises", __name__)
+
+
+@bp.get("/exercises")
+@login_required
+def index():
+    """The exercises of the caller's course (``?course=SLUG`` when in several)."""
+    course = accounts.course_of(db.session, user(), request.args.get("course"))
+    return {
+        "course": course.slug,
+        "exercises": [
+            {
+                "id": exercise.slug,
+                "title": exercise.title,
+                "max_attempts": settings.max_attempts if settings else None,
+                "due_at": settings.due_at.isoformat() if settings and settings.due_at else None,
+            }
+            for exercise, settings in exercises.offered(db.session, course)
+        ],
+    }
+
+
+@bp.get("/exercises/<slug>")
+@login_required
+def show(slug: str):
+    """The exercise as the caller sees it: text, graph, blanks and their own variant's values."""
+    session, me = db.session, user()
+    course = accounts.course_of(session, me, request.args.get("course"))
+    exercise, settings = exercises.find_offered(session, course, slug)
+    version = exercises.current_version(session, exercise)
+    variant = variants.variant_for(session, course, me, version)
+    session.commit()
+    spec = exercises.load_version(version).spec
+    return {
+        "id": exercise.slug,
+        "course": course.slug,
+        "title": spec.title,
+        "text": spec.text,
+        "graph": {name: str(expression) for name, expression in spec.graph.items()},
+        "learning_rate": spec.learning_rate,
+        "variant": variant.values,
+        "blanks": version.blanks,
+        "max_score": version.max_score,
+        "max_attempts": settings.max_attempts if settings else None,
+        "due_at": settings.due_at.isoformat() if settings and settings.due_at else None,
+        "attempts": submissions.attempts(session, me, course, exercise),
+    }

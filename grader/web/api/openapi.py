@@ -1,0 +1,286 @@
+"""``GET /openapi.json``: the API described as OpenAPI 3.1."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("openapi", __name__)
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def body(schema: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def reply(description: str, schema: dict | None = None, media: str = "application/json") -> dict:
+    out: dict = {"description": description}
+    if schema is not None:
+        out["content"] = {media: {"schema": schema}}
+    return out
+
+
+ERRORS = {str(code): {"$ref": f"#/components/responses/E{code}"} for code in (400, 401, 404)}
+COURSE_QUERY = {"name": "course", "in": "query", "schema": {"type": "string"}}
+NUMBER_OR_ARRAY = {"oneOf": [{"type": "number"}, {"type": "array"}]}
+
+SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "required": ["error", "message"],
+        "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
+    },
+    "NewSubmission": {
+        "type": "object",
+        "required": ["exercise", "answers"],
+        "properties": {
+            "exercise": {"type": "string", "example": "single-weight"},
+            "answers": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "example": {"grad.e3": "-10", "grad.e2": "-10", "grad.e1": "-20"},
+            },
+            "course": {"type": "string", "description": "needed when in several courses"},
+        },
+    },
+    "Queued": {
+        "type": "object",
+        "properties": {"id": {"type": "integer"}, "status": {"type": "string"}},
+    },
+    "Variant": {
+        "type": "object",
+        "properties": {
+            "given": {"type": "object", "additionalProperties": NUMBER_OR_ARRAY},
+            "params": {"type": "object", "additionalProperties": NUMBER_OR_ARRAY},
+        },
+    },
+    "BlankResult": {
+        "type": "object",
+        "properties": {
+            "verdict": {
+                "enum": ["correct", "follow_through", "incorrect", "unreadable", "missing"]
+            },
+            "expected": NUMBER_OR_ARRAY,
+            "got": {},
+            "points": {"type": "number"},
+            "diagnosis": {"type": ["string", "null"]},
+            "feedback": {"type": "string"},
+        },
+    },
+    "Submission": {
+        "type": "object",
+        "required": ["id", "status"],
+        "properties": {
+            "id": {"type": "integer"},
+            "status": {"enum": ["queued", "grading", "graded", "failed"]},
+            "student": {"type": "string"},
+            "exercise": {"type": "string"},
+            "course": {"type": "string"},
+            "attempt": {"type": "integer"},
+            "answers": {"type": "object", "additionalProperties": {"type": "string"}},
+            "queued_at": {"type": "string", "format": "date-time"},
+            "started_at": {"type": ["string", "null"], "format": "date-time"},
+            "graded_at": {"type": ["string", "null"], "format": "date-time"},
+            "score": {"type": "number"},
+            "max_score": {"type": "number"},
+            "variant": ref("Variant"),
+            "blanks": {"type": "object", "additionalProperties": ref("BlankResult")},
+            "error": {"type": "string"},
+        },
+    },
+    "Blank": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string", "example": "grad.e3"},
+            "kind": {"enum": ["grad", "update", "new"]},
+            "target": {"type": "string"},
+            "points": {"type": "number"},
+            "shape": {"type": "array", "items": {"type": "integer"}},
+        },
+    },
+    "Exercise": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "course": {"type": "string"},
+            "title": {"type": "string"},
+            "text": {"type": "string"},
+            "graph": {"type": "object", "additionalProperties": {"type": "string"}},
+            "learning_rate": {"type": "number"},
+            "variant": ref("Variant"),
+            "blanks": {"type": "array", "items": ref("Blank")},
+            "max_score": {"type": "number"},
+            "attempts": {"type": "array", "items": ref("Submission")},
+        },
+    },
+    "Batch": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "kind": {"enum": ["import", "regrade"]},
+            "status": {"enum": ["queued", "running", "done", "failed"]},
+            "total": {"type": "integer"},
+            "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "progress": {"type": "number"},
+            "errors": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+}
+
+PATHS = {
+    "/health": {
+        "get": {
+            "summary": "Is the service up",
+            "security": [],
+            "responses": {"200": reply("Up"), "503": reply("Database unreachable")},
+        }
+    },
+    "/session": {
+        "get": {
+            "summary": "Who is logged in, and the CSRF token",
+            "security": [],
+            "responses": {"200": reply("The session")},
+        },
+        "post": {
+            "summary": "Log in with a cookie session",
+            "security": [],
+            "requestBody": body(
+                {
+                    "type": "object",
+                    "properties": {"email": {"type": "string"}, "password": {"type": "string"}},
+                }
+            ),
+            "responses": {"200": reply("Logged in"), **ERRORS},
+        },
+        "delete": {"summary": "Log out", "responses": {"200": reply("Logged out")}},
+    },
+    "/submissions": {
+        "post": {
+            "summary": "Submit answers; graded asynchronously",
+            "parameters": [
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "schema": {"type": "string", "maxLength": 200},
+                }
+            ],
+            "requestBody": body(ref("NewSubmission")),
+            "responses": {
+                "202": reply("Queued", ref("Queued")),
+                "409": {"$ref": "#/components/responses/E409"},
+                "422": {"$ref": "#/components/responses/E422"},
+                **ERRORS,
+            },
+        }
+    },
+    "/submissions/{id}": {
+        "get": {
+            "summary": "A submission's status and result",
+            "parameters": [
+                {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+            ],
+            "responses": {"200": reply("The submission", ref("Submission")), **ERRORS},
+        }
+    },
+    "/exercises": {
+        "get": {
+            "summary": "The exercises of the caller's course",
+            "parameters": [COURSE_QUERY],
+            "responses": {"200": reply("Exercises"), **ERRORS},
+        }
+    },
+    "/exercises/{id}": {
+        "get": {
+            "summary": "One exercise with the caller's own variant",
+            "parameters": [
+                {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+                COURSE_QUERY,
+            ],
+            "responses": {"200": reply("The exercise", ref("Exercise")), **ERRORS},
+        }
+    },
+    "/courses": {
+        "get": {"summary": "The caller's courses", "responses": {"200": reply("Courses")}}
+    },
+    "/courses/{slug}/gradebook.csv": {
+        "get": {
+            "summary": "The gradebook as CSV (instructors)",
+            "parameters": [
+                {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {"200": reply("CSV", {"type": "string"}, "text/csv"), **ERRORS},
+        }
+    },
+    "/batches": {
+        "post": {
+            "summary": "Import a JSONL file of submissions (?course=) or regrade an exercise (instructors)",
+            "parameters": [COURSE_QUERY],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "course": {"type": "string"},
+                                "exercise": {"type": "string"},
+                                "regrade": {"const": True},
+                            },
+                        }
+                    },
+                    "application/x-ndjson": {"schema": {"type": "string"}},
+                },
+            },
+            "responses": {"202": reply("Queued", ref("Batch")), **ERRORS},
+        }
+    },
+    "/batches/{id}": {
+        "get": {
+            "summary": "A batch's progress",
+            "parameters": [
+                {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+            ],
+            "responses": {"200": reply("The batch", ref("Batch")), **ERRORS},
+        }
+    },
+}
+
+ERROR_REPLIES = {
+    f"E{code}": reply(text, ref("Error"))
+    for code, text in (
+        (400, "Bad request"),
+        (401, "Not logged in"),
+        (404, "Not found (or not yours)"),
+        (409, "Conflict: no attempts left"),
+        (422, "Invalid: unknown exercise or blank, bad answer type"),
+    )
+}
+
+DOCUMENT = {
+    "openapi": "3.1.0",
+    "info": {"title": "Backprop Grader API", "version": "1"},
+    "servers": [{"url": "/api/v1"}],
+    "security": [{"bearer": []}, {"cookie": []}],
+    "paths": PATHS,
+    "components": {
+        "schemas": SCHEMAS,
+        "responses": ERROR_REPLIES,
+        "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer", "description": "grader token EMAIL"},
+            "cookie": {
+                "type": "apiKey",
+                "in": "cookie",
+                "name": "session",
+                "description": "POST /session; unsafe methods also need X-CSRFToken",
+            },
+        },
+    },
+}
+
+
+@bp.get("/openapi.json")
+def document():
+    """The OpenAPI document."""
+    return DOCUMENT

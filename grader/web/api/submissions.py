@@ -1,0 +1,39 @@
+"""``/submissions``: submit answers (queued, then graded by a worker) and read them back."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+from flask_login import login_required
+
+from grader import tasks
+from grader.extensions import db
+from grader.services import submissions
+from grader.web.api.body import json_object
+from grader.web.auth import user
+
+bp = Blueprint("submissions", __name__)
+
+
+@bp.post("/submissions")
+@login_required
+def create():
+    """Commit the submission as queued, then publish its id; 202 even if publishing failed."""
+    body = json_object()
+    submission, new = submissions.submit(
+        db.session,
+        user(),
+        body.get("exercise"),
+        body.get("answers"),
+        course_slug=body.get("course"),
+        idempotency_key=request.headers.get("Idempotency-Key"),
+    )
+    if new:
+        tasks.publish_grading(submission.id)
+    return {"id": submission.id, "status": submission.status}, 202
+
+
+@bp.get("/submissions/<int:submission_id>")
+@login_required
+def show(submission_id: int):
+    """The submission's status and, once graded, its result."""
+    return submissions.readable(db.session, user(), submission_id)
