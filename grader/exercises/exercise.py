@@ -107,21 +107,30 @@ class Exercise:
         return tape, backward(self.graph, tape)
 
 
-def degenerate(exercise: Exercise, variant: Variant) -> bool:
-    """True when a value is not finite or an asked gradient is identically zero."""
+def degeneracy(exercise: Exercise, variant: Variant) -> tuple[str, str] | None:
+    """Why ``variant`` is degenerate, as (the name or blank at fault, reason); None if it is not."""
     tape, grads = exercise.evaluate([variant])
-    if not all(np.isfinite(value).all() for value in tape.values.values()):
-        return True
+    for name, value in tape.values.items():
+        if not np.isfinite(value).all():
+            return name, f"the value of '{name}' is not finite for these numbers"
     allowed = set(exercise.spec.allow_zero)
     for blank in exercise.blanks:
         if blank.kind == "new":
             continue
         grad = grads[blank.target]
         if not np.isfinite(grad).all():
-            return True
+            return blank.id, f"the gradient of '{blank.target}' is not finite for these numbers"
         if blank.target not in allowed and not np.any(grad):
-            return True
-    return False
+            return blank.id, (
+                f"the gradient of '{blank.target}' (blank {blank.id}) is zero for these numbers"
+                " (list it under allow_zero if that is intended)"
+            )
+    return None
+
+
+def degenerate(exercise: Exercise, variant: Variant) -> bool:
+    """True when a value is not finite or an asked gradient is identically zero."""
+    return degeneracy(exercise, variant) is not None
 
 
 def blank_points(spec: ExerciseSpec, blank_id: str, kind: str) -> float:

@@ -9,7 +9,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from grader.engine import GraphError, build_graph, forward
-from grader.exercises.exercise import Exercise, degenerate, make_blanks
+from grader.exercises.exercise import Exercise, degeneracy, make_blanks
 from grader.exercises.spec import ExerciseSpec, parse_value
 from grader.exercises.yamlsource import SourceError, load_with_lines
 
@@ -34,9 +34,10 @@ def load_dir(directory: str | Path) -> dict[str, Exercise]:
     for path in sorted(Path(directory).glob("*.y*ml")):
         exercise = load_file(path)
         if exercise.id in exercises:
+            _, lines = load_with_lines(path.read_text("utf-8"))
             raise ExerciseError(
                 str(path),
-                1,
+                lines.get(("id",), 1),
                 f"exercise id '{exercise.id}' is also used by {exercises[exercise.id].source}",
             )
         exercises[exercise.id] = exercise
@@ -122,10 +123,18 @@ def load_text(raw: bytes, source: str = "<exercise>") -> Exercise:
         for key in spec.points:
             if key not in known:
                 raise fail(("points", key), f"points: '{key}' is not a blank of this exercise")
-    if not exercise.randomised and degenerate(exercise, sample):
-        raise fail(
-            ("ask",),
-            "an asked gradient is zero or a value is not finite for these numbers "
-            "(list it under allow_zero if that is intended)",
-        )
+    problem = None if exercise.randomised else degeneracy(exercise, sample)
+    if problem is not None:
+        at, reason = problem
+        raise fail(_line_of(spec, at), reason)
     return exercise
+
+
+def _line_of(spec: ExerciseSpec, at: str) -> tuple:
+    """The source path of a blank id (its entry under ``ask``) or of a defined name."""
+    kind, _, target = at.partition(".")
+    if target:
+        return ("ask", kind, getattr(spec.ask, kind).index(target))
+    if at in spec.graph:
+        return ("graph", at)
+    return ("given", at) if at in spec.given else ("params", at)
