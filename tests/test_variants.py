@@ -1,0 +1,229 @@
+"""Variants: a pure function of (secret, exercise id, student id), varied, never degenerate."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader.engine.format import plain, show
+from grader.exercises import Variant, VariantError, load_dir, load_text
+from grader.exercises.spec import Choice, RandInt, Uniform
+
+EXERCISES = Path(__file__).resolve().parents[1] / "exercises"
+SECRET = "course-secret"
+STUDENTS = [f"student-{i}" for i in range(200)]
+RANDOM_IDS = sorted(path.stem for path in EXERCISES.glob("*-random.yaml"))
+
+ALL_DRAWS = b"""\
+id: all-draws
+title: Every kind of draw
+given:
+  x: {randint: [-3, 4], shape: [2, 3]}
+  y: {choice: [1, 2.5, 7]}
+  z: {uniform: [-1, 1], decimals: 2, shape: [4]}
+params:
+  v: {uniform: [0.5, 2]}
+graph:
+  e1: x * v
+  e2: sum(e1) + y * v + sum(z) * v
+  loss: e2 ** 2
+ask:
+  update: [v]
+"""
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_dir(EXERCISES)
+
+
+def key(variant: Variant) -> str:
+    """A variant as comparable text."""
+    return json.dumps(variant.to_dict(), sort_keys=True)
+
+
+def assert_same(a: Variant, b: Variant) -> None:
+    assert a.given.keys() == b.given.keys() and a.params.keys() == b.params.keys()
+    for name, value in a.values().items():
+        np.testing.assert_array_equal(value, b.values()[name], err_msg=name)
+
+
+def test_there_is_a_randomised_version_of_each_kind():
+    """Six kinds, each with a -random version."""
+    assert len(RANDOM_IDS) == 6
+
+
+@pytest.mark.parametrize("exercise_id", RANDOM_IDS)
+def test_variant_is_the_same_on_every_call_and_every_load(shipped, exercise_id):
+    """Drawing twice, or after loading the files afresh, gives the same values."""
+    fresh = load_dir(EXERCISES)[exercise_id]
+    for student in STUDENTS[:20]:
+        first = shipped[exercise_id].draw_variant(SECRET, student)
+        assert_same(first, shipped[exercise_id].draw_variant(SECRET, student))
+        assert_same(first, fresh.draw_variant(SECRET, student))
+
+
+@pytest.mark.parametrize("exercise_id", RANDOM_IDS)
+def test_students_get_different_variants(shipped, exercise_id):
+    """Over 50 students most variants differ from the next student's, and many are distinct."""
+    exercise = shipped[exercise_id]
+    keys = [key(exercise.draw_variant(SECRET, student)) for student in STUDENTS[:51]]
+    differing = sum(a != b for a, b in zip(keys, keys[1:], strict=False))
+    assert differing >= 40
+    assert len(set(keys)) >= 15
+
+
+@pytest.mark.parametrize("exercise_id", RANDOM_IDS)
+def test_another_secret_gives_other_variants(shipped, exercise_id):
+    """The same students under another course secret mostly get other values."""
+    exercise = shipped[exercise_id]
+    differing = sum(
+        key(exercise.draw_variant(SECRET, s)) != key(exercise.draw_variant("other-secret", s))
+        for s in STUDENTS[:50]
+    )
+    assert differing >= 40
+
+
+def test_another_exercise_id_gives_other_draws():
+    """Two exercises with the same draws give one student different values."""
+    other = load_text(ALL_DRAWS.replace(b"id: all-draws", b"id: all-draws-again"))
+    exercise = load_text(ALL_DRAWS)
+    differing = sum(
+        key(exercise.draw_variant(SECRET, s)) != key(other.draw_variant(SECRET, s))
+        for s in STUDENTS[:50]
+    )
+    assert differing >= 45
+
+
+def test_fixed_exercise_has_one_variant_for_everyone(shipped):
+    """Without draws every student gets the file's values."""
+    exercise = shipped["single-weight"]
+    variants = [exercise.draw_variant(secret, s) for secret in (SECRET, "x") for s in STUDENTS[:5]]
+    assert {key(v) for v in variants} == {
+        key(Variant(given={"x": np.array(2.0), "y": np.array(5.0)}, params={"v": np.array(0.0)}))
+    }
+
+
+@pytest.mark.parametrize("exercise_id", RANDOM_IDS)
+def test_no_variant_is_degenerate(shipped, exercise_id):
+    """Over 200 students: every value finite, no asked gradient identically zero."""
+    exercise = shipped[exercise_id]
+    variants = [exercise.draw_variant(SECRET, student) for student in STUDENTS]
+    tape, grads = exercise.evaluate(variants)
+    for name, value in tape.values.items():
+        assert np.isfinite(value).all(), name
+    for blank in exercise.blanks:
+        if blank.kind == "new":
+            continue
+        grad = grads[blank.target].reshape(len(variants), -1)
+        assert np.isfinite(grad).all(), blank.id
+        zero = ~grad.any(axis=1)
+        assert not zero.any(), f"{blank.id} is zero for {np.flatnonzero(zero).tolist()}"
+
+
+def assert_honours(draw, values: np.ndarray) -> None:
+    """Every drawn value has the draw's shape and lies in its range."""
+    assert values.shape[1:] == tuple(draw.shape or ())
+    if isinstance(draw, RandInt):
+        low, high = draw.randint
+        assert (values == np.round(values)).all()
+        assert values.min() >= low and values.max() <= high
+    elif isinstance(draw, Choice):
+        assert set(np.unique(values)) <= set(map(float, draw.choice))
+    else:
+        assert isinstance(draw, Uniform)
+        low, high = draw.uniform
+        assert values.min() >= low and values.max() <= high
+        np.testing.assert_array_equal(values, np.round(values, draw.decimals))
+
+
+@pytest.mark.parametrize("exercise_id", [*RANDOM_IDS, "all-draws"])
+def test_draws_honour_ranges_decimals_and_shapes(shipped, exercise_id):
+    """randint, choice and uniform stay in range, keep their decimals and their shape."""
+    exercise = shipped.get(exercise_id) or load_text(ALL_DRAWS)
+    variants = [exercise.draw_variant(SECRET, student) for student in STUDENTS]
+    for name, draw in exercise.values.items():
+        if isinstance(draw, np.ndarray):
+            continue
+        values = np.stack([v.values()[name] for v in variants])
+        assert_honours(draw, values)
+
+
+def test_draws_reach_both_ends_of_their_range():
+    """Over 200 students a small randint range and a choice are covered fully."""
+    exercise = load_text(ALL_DRAWS)
+    variants = [exercise.draw_variant(SECRET, student) for student in STUDENTS]
+    x = np.stack([v.given["x"] for v in variants])
+    y = np.stack([v.given["y"] for v in variants])
+    z = np.stack([v.given["z"] for v in variants])
+    assert set(np.unique(x)) == set(range(-3, 5))
+    assert set(np.unique(y)) == {1.0, 2.5, 7.0}
+    assert z.min() < -0.8 and z.max() > 0.8
+    assert len(np.unique(z)) > 50
+
+
+def test_with_values_replaces_given_and_params(shipped):
+    """A paper exam's numbers replace the drawn ones, and the gradients follow them."""
+    exercise = shipped["single-weight-random"]
+    base = exercise.draw_variant(SECRET, "student-1")
+    variant = exercise.with_values(base, given={"x": 3, "y": 4}, params={"v": 1})
+    assert variant.to_dict() == {"given": {"x": 3, "y": 4}, "params": {"v": 1}}
+    _, grads = exercise.evaluate([variant])
+    assert (grads["e3"][0], grads["e1"][0]) == (-2, -6)
+    assert key(exercise.draw_variant(SECRET, "student-1")) == key(base)
+
+
+def test_with_values_keeps_the_values_not_given(shipped):
+    """Only the named values change."""
+    exercise = shipped["linear-layer-random"]
+    base = exercise.draw_variant(SECRET, "student-2")
+    variant = exercise.with_values(base, given=None, params={"b": [1, -1]})
+    np.testing.assert_array_equal(variant.params["b"], [1, -1])
+    np.testing.assert_array_equal(variant.params["W"], base.params["W"])
+    assert_same(Variant(variant.given, {}), Variant(base.given, {}))
+
+
+@pytest.mark.parametrize(
+    ("given", "params", "message"),
+    [
+        pytest.param({"z": 1}, None, "'z' is not in the exercise's given", id="unknown-given"),
+        pytest.param(None, {"x": 1}, "'x' is not in the exercise's params", id="given-as-param"),
+        pytest.param({"x": [1, 2]}, None, "given.x: expected shape [3], got [2]", id="vector"),
+        pytest.param(None, {"W": [[1, 2], [3, 4]]}, "params.W: expected shape [2, 3]", id="matrix"),
+        pytest.param(None, {"b": 1}, "params.b: expected shape [2], got []", id="scalar"),
+        pytest.param({"y": "1"}, None, "given.y:", id="text"),
+        pytest.param({"y": [1, [2]]}, None, "given.y:", id="ragged"),
+        pytest.param(None, {"b": {"randint": [1, 2], "shape": [2]}}, "params.b:", id="draw"),
+    ],
+)
+def test_with_values_refuses_unknown_names_and_wrong_shapes(shipped, given, params, message):
+    """Explicit values that do not fit the exercise raise VariantError."""
+    exercise = shipped["linear-layer-random"]
+    base = exercise.draw_variant(SECRET, "student-3")
+    with pytest.raises(VariantError) as caught:
+        exercise.with_values(base, given=given, params=params)
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("exercise_id", RANDOM_IDS)
+def test_variant_round_trips_through_a_dict(shipped, exercise_id):
+    """to_dict is JSON-ready, and from_dict gives the same values back."""
+    exercise = shipped[exercise_id]
+    for student in STUDENTS[:20]:
+        variant = exercise.draw_variant(SECRET, student)
+        data = json.loads(json.dumps(variant.to_dict()))
+        again = Variant.from_dict(data)
+        assert_same(variant, again)
+        assert again.to_dict() == data
+
+
+def test_negative_zero_is_shown_as_zero():
+    """-0.0, alone or inside a vector or matrix, reads as 0."""
+    assert plain(-0.0) == 0 and json.dumps(plain(-0.0)) == "0"
+    assert plain(np.array([-0.0, 1.5])) == [0, 1.5]
+    assert plain(np.array([[-0.0, 2.0]])) == [[0, 2]]
+    assert show(np.float64(-0.0)) == "0"
+    assert show(np.round(-0.04, 1)) == "0"
+    variant = Variant(given={"b": np.array([-0.0, -0.5])}, params={"v": np.array(-0.0)})
+    assert json.dumps(variant.to_dict()) == '{"given": {"b": [0, -0.5]}, "params": {"v": 0}}'
