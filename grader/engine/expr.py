@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from dataclasses import dataclass
 
 from grader.engine.ops import FUNCTIONS, OPS
@@ -79,6 +80,8 @@ class _Compiler:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, int | float):
                 raise ExpressionError(f"only numbers are allowed, not {node.value!r}")
+            if abs(node.value) > sys.float_info.max:
+                raise ExpressionError("a number in the expression is too large")
             return Ref("const", value=float(node.value))
         if isinstance(node, ast.Name):
             if node.id in FUNCTIONS:

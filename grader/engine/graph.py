@@ -104,17 +104,24 @@ def _arg(ref, values, outputs):
     return np.float64(ref.value)
 
 
+def _per_variant(value, variants: int) -> np.ndarray:
+    """A step's value as float64; a step of numbers alone is repeated for every variant."""
+    value = np.asarray(value, dtype=np.float64)
+    return value if value.ndim else np.full(variants, value)
+
+
 def forward(graph: Graph, inputs: Mapping[str, np.ndarray]) -> Tape:
     """Evaluate every edge; each input has the variant on axis 0."""
     values = {name: np.asarray(inputs[name], dtype=np.float64) for name in graph.inputs}
     steps: dict[str, list[np.ndarray]] = {}
+    variants = next((value.shape[0] for value in values.values() if value.ndim), 1)
     with np.errstate(all="ignore"):
         for edge in graph.edges:
             outputs: list[np.ndarray] = []
             for step in edge.steps:
                 args = [_arg(ref, values, outputs) for ref in step.args]
                 try:
-                    outputs.append(np.asarray(OPS[step.op].forward(*args), dtype=np.float64))
+                    outputs.append(_per_variant(OPS[step.op].forward(*args), variants))
                 except ValueError as exc:
                     raise GraphError(f"shapes do not fit in '{edge.name}: {edge.source}' ({exc})", edge.name) from None
             steps[edge.name] = outputs
@@ -133,9 +140,9 @@ def vjp_edge(
     with np.errstate(all="ignore"):
         for i in range(len(edge.steps) - 1, -1, -1):
             g = grads[i]
-            if g is None:
-                continue
             step = edge.steps[i]
+            if g is None or all(ref.kind == "const" for ref in step.args):
+                continue
             args = [_arg(ref, tape.values, outputs) for ref in step.args]
             local = rules[step.op].backward(g, outputs[i], *args)
             for ref, arg, contribution in zip(step.args, args, local, strict=True):

@@ -74,8 +74,16 @@ def _sigmoid(a):
 
 
 def _softmax(a):
+    if a.ndim < 2:  # a per-variant scalar: a softmax over one element
+        return np.ones_like(a)
     z = np.exp(a - a.max(axis=-1, keepdims=True))
     return z / z.sum(axis=-1, keepdims=True)
+
+
+def _softmax_backward(g, out, a):
+    if a.ndim < 2:
+        return (np.zeros_like(g),)
+    return (out * (g - (g * out).sum(axis=-1, keepdims=True)),)
 
 
 def _per_variant_axes(a):
@@ -154,7 +162,7 @@ OPS: dict[str, Op] = {
         Op("tanh", 1, np.tanh, lambda g, out, a: (g * (1.0 - out * out),)),
         Op("sigmoid", 1, _sigmoid, lambda g, out, a: (g * out * (1.0 - out),)),
         Op("relu", 1, lambda a: np.maximum(a, 0.0), lambda g, out, a: (g * (a > 0),)),
-        Op("softmax", 1, _softmax, lambda g, out, a: (out * (g - (g * out).sum(axis=-1, keepdims=True)),), elementwise=False),
+        Op("softmax", 1, _softmax, _softmax_backward, elementwise=False),
         Op("sum", 1, _sum, lambda g, out, a: (_expand(g, a),), elementwise=False),
         Op("mean", 1, _mean, lambda g, out, a: (_expand(g, a) / max(1, a[0].size),), elementwise=False),
         Op("max", 1, _max, _max_backward, elementwise=False),
