@@ -72,6 +72,13 @@ MISTAKE_RULES = {
 }
 
 
+FULL_MISTAKE_RULES = [
+    (code, frozenset(rules), {**OPS, **rules})
+    for code, rule_sets in MISTAKE_RULES.items()
+    for rules in rule_sets
+]
+
+
 def candidates(work: Work, blank: Blank) -> Iterator[tuple[str, np.ndarray]]:
     """(code, value the mistake gives) for a blank, most specific first."""
     if blank.kind == "grad":
@@ -108,12 +115,11 @@ def _grad_candidates(work: Work, name: str) -> Iterator[tuple[str, np.ndarray]]:
 
 
 def _mistake_rules(graph, edge_names) -> Iterator[tuple[str, dict]]:
-    """The mistaken rule sets that touch an op used by these edges."""
+    """The mistaken rule sets (full op tables) that touch an op used by these edges."""
     used = {step.op for name in edge_names for step in graph.edge(name).steps}
-    for code, rule_sets in MISTAKE_RULES.items():
-        for rules in rule_sets:
-            if used & rules.keys():
-                yield code, {**OPS, **rules}
+    for code, changed, rules in FULL_MISTAKE_RULES:
+        if used & changed:
+            yield code, rules
 
 
 def _upstream_candidates(work, name, uses, upstream, contributions):

@@ -17,7 +17,6 @@ from grader.exercises import Blank, Exercise, Variant
 VERDICTS = ("correct", "follow_through", "incorrect", "unreadable", "missing")
 CORRECT, FOLLOW_THROUGH, INCORRECT, UNREADABLE, MISSING = range(5)
 OK, ABSENT, BAD, WRONG_SHAPE = range(4)
-MEMO_ENTRIES = 100_000
 
 
 @dataclass
@@ -36,33 +35,39 @@ class Answers:
 
 
 def read_answers(texts: Sequence, shape: tuple[int, ...], cache: dict) -> Answers:
-    """Parse one blank's column of answers; ``cache`` is shared across blanks and calls."""
-    memo = cache.setdefault(("read", shape), {})
+    """Parse one blank's column of answers; each distinct text is read once (``cache`` is the
+    parse cache shared across blanks and calls)."""
+    index: dict = {}
+    try:
+        codes = [index.setdefault(text, len(index)) for text in texts]
+    except TypeError:  # a list or object where text was expected
+        codes = [
+            index.setdefault(text if _hashable(text) else ("#", i), len(index))
+            for i, text in enumerate(texts)
+        ]
     nan = np.full(shape, np.nan)
-    status, values = [], []
-    for text in texts:
-        try:
-            hit = memo[text]
-        except KeyError:
-            hit = _read_one(text, shape, nan, cache)
-            if len(memo) < MEMO_ENTRIES:
-                memo[text] = hit
-        except TypeError:
-            hit = _read_one(text, shape, nan, cache)
-        status.append(hit[0])
-        values.append(hit[1])
+    hits = [_read_one(texts[key[1]] if _marker(key) else key, shape, nan, cache) for key in index]
+    rows = np.asarray(codes, dtype=np.intp)
     answers = Answers(
-        np.array(values, dtype=np.float64).reshape(len(texts), *shape),
-        np.array(status, dtype=np.int8),
+        np.stack([hit[1] for hit in hits])[rows],
+        np.array([hit[0] for hit in hits], dtype=np.int8)[rows],
         list(texts),
     )
     for i in np.flatnonzero(answers.status >= BAD):
-        hit = memo.get(texts[i]) or _read_one(texts[i], shape, nan, cache)
-        if hit[0] == BAD:
-            answers.problems[int(i)] = hit[2]
+        status, _, extra = hits[codes[i]]
+        if status == BAD:
+            answers.problems[int(i)] = extra
         else:
-            answers.arrays[int(i)] = hit[2]
+            answers.arrays[int(i)] = extra
     return answers
+
+
+def _hashable(value) -> bool:
+    return getattr(value, "__hash__", None) is not None
+
+
+def _marker(key) -> bool:
+    return type(key) is tuple and len(key) == 2 and key[0] == "#"
 
 
 def _read_one(text, shape: tuple[int, ...], nan: np.ndarray, cache: dict) -> tuple:
@@ -115,7 +120,7 @@ class Work:
 
     def mistaken_backward(self, code: str, rules) -> dict[str, np.ndarray]:
         """The reference backward pass with one mistaken rule set (memoised)."""
-        key = (code, id(rules))
+        key = id(rules)  # one of the long-lived tables of diagnoses.FULL_MISTAKE_RULES
         if key not in self._mistaken:
             self._mistaken[key] = backward(self.exercise.graph, self.tape, rules)
         return self._mistaken[key]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import orjson
 
 from grader.checking.diagnoses import FEEDBACK
 from grader.engine.format import plain, plain_number
@@ -19,6 +20,7 @@ FEEDBACK_INCORRECT = {
     "update": "Not right: the step is -learning_rate * the gradient of {target}.",
     "new": "Not right: the new value is the old value of {target} plus the step.",
 }
+BLANK_FIELDS = ("verdict", "expected", "got", "points", "diagnosis", "feedback")
 VERDICT_NAMES = ("correct", "follow_through", "incorrect", "unreadable", "missing")
 
 
@@ -84,6 +86,68 @@ class Graded:
             )
         return out
 
+    def json_lines(self, heads: list[dict]) -> list[bytes]:
+        """Row i as one JSON line, ``heads[i]`` (the submission's ids) first; the same objects as
+        :meth:`rows`, serialised with each distinct blank result encoded once."""
+        numbers: dict = {}
+        indices = range(len(self))
+        fragments = [self._fragments(blank, indices, numbers) for blank in self.exercise.blanks]
+        variants: dict[int, bytes] = {}
+        max_score = orjson.dumps(_numbers(np.array([self.max_score]), numbers)[0])
+        encoded_numbers: dict = {}
+        scores = [_encoded(x, encoded_numbers) for x in _numbers(self.score, numbers)]
+        out = []
+        for i, parts in zip(indices, zip(*fragments, strict=True), strict=True):
+            variant = self.variants[i]
+            encoded = variants.get(id(variant))
+            if encoded is None:
+                encoded = variants[id(variant)] = orjson.dumps(variant.to_dict())
+            out.append(
+                b"".join(
+                    (
+                        orjson.dumps(heads[i])[:-1],
+                        b',"variant":',
+                        encoded,
+                        b',"score":',
+                        scores[i],
+                        b',"max_score":',
+                        max_score,
+                        b',"blanks":{',
+                        b",".join(parts),
+                        b"}}\n",
+                    )
+                )
+            )
+        return out
+
+    def _fragments(self, blank, indices: range, numbers: dict) -> list[bytes]:
+        """Each row's ``"blank": {...}`` JSON; a scalar blank's result is fixed by (verdict,
+        expected, got, diagnosis), so each distinct one is built and encoded once."""
+        prefix = orjson.dumps(blank.id) + b":"
+        if blank.shape != () or self.columns[blank.id].arrays:
+            return [
+                prefix + orjson.dumps(dict(zip(BLANK_FIELDS, key, strict=True)))
+                for key in zip(*self._column(blank, indices, numbers), strict=True)
+            ]
+        column = self.columns[blank.id]
+        verdicts = self.verdicts[blank.id].tolist()
+        expected = self.expected[blank.id].tolist()
+        got = column.values.tolist()
+        diagnoses = self.diagnoses[blank.id]
+        memo: dict = {}
+        out = []
+        for i in indices:
+            verdict = verdicts[i]
+            key = (verdict, expected[i], column.raw[i] if verdict >= 3 else got[i], diagnoses[i])
+            encoded = memo.get(key)
+            if encoded is None:
+                fields = next(zip(*self._column(blank, range(i, i + 1), numbers), strict=True))
+                encoded = memo[key] = prefix + orjson.dumps(
+                    dict(zip(BLANK_FIELDS, fields, strict=True))
+                )
+            out.append(encoded)
+        return out
+
     def _column(self, blank, indices: range, numbers: dict) -> tuple[list, ...]:
         part = slice(indices.start, indices.stop, indices.step)
         column = self.columns[blank.id]
@@ -132,3 +196,11 @@ def _numbers(values: np.ndarray, numbers: dict) -> list:
         except KeyError:
             out[j] = numbers[value] = plain_number(value)
     return out
+
+
+def _encoded(value, memo: dict) -> bytes:
+    try:
+        return memo[value]
+    except KeyError:
+        out = memo[value] = orjson.dumps(value)
+        return out

@@ -86,11 +86,16 @@ def grade_chunk(items: list[dict]) -> list[bytes]:
             [items[i]["answers"] for i in rows],
             cache,
         )
-        results = graded.to_dicts()
-        for j, i in enumerate(rows):
-            sub = items[i]["sub"]
-            head = {"id": sub["id"], "student": sub["student"], "exercise": exercise.id}
-            out[i] = orjson.dumps({**head, **results[j]}) + b"\n"
+        heads = [
+            {
+                "id": items[i]["sub"]["id"],
+                "student": items[i]["sub"]["student"],
+                "exercise": exercise.id,
+            }
+            for i in rows
+        ]
+        for i, line in zip(rows, graded.json_lines(heads), strict=True):
+            out[i] = line
     return out
 
 
