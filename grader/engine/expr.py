@@ -12,7 +12,14 @@ MAX_EXPRESSION_LENGTH = 400
 MAX_DEPTH = 24
 MAX_CONSTANT_EXPONENT = 16
 
-BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}
+BINARY = {
+    ast.Add: "add",
+    ast.Sub: "sub",
+    ast.Mult: "mul",
+    ast.Div: "div",
+    ast.Pow: "pow",
+    ast.MatMult: "matmul",
+}
 
 
 class ExpressionError(ValueError):
@@ -113,7 +120,9 @@ class _Compiler:
             raise ExpressionError(f"{node.func.id}() takes no keyword arguments")
         op = OPS[FUNCTIONS[node.func.id]]
         if len(node.args) != op.arity:
-            raise ExpressionError(f"{node.func.id}() takes {op.arity} argument(s), got {len(node.args)}")
+            raise ExpressionError(
+                f"{node.func.id}() takes {op.arity} argument(s), got {len(node.args)}"
+            )
         args = [self.visit(arg, depth + 1) for arg in node.args]
         return self.emit(op.name, args)
 

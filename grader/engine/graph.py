@@ -123,7 +123,9 @@ def forward(graph: Graph, inputs: Mapping[str, np.ndarray]) -> Tape:
                 try:
                     outputs.append(_per_variant(OPS[step.op].forward(*args), variants))
                 except ValueError as exc:
-                    raise GraphError(f"shapes do not fit in '{edge.name}: {edge.source}' ({exc})", edge.name) from None
+                    raise GraphError(
+                        f"shapes do not fit in '{edge.name}: {edge.source}' ({exc})", edge.name
+                    ) from None
             steps[edge.name] = outputs
             values[edge.name] = outputs[-1]
     return Tape(values, steps)
@@ -150,9 +152,13 @@ def vjp_edge(
                     continue
                 contribution = unbroadcast(contribution, arg.shape)
                 if ref.kind == "step":
-                    grads[ref.step] = contribution if grads[ref.step] is None else grads[ref.step] + contribution
+                    grads[ref.step] = (
+                        contribution if grads[ref.step] is None else grads[ref.step] + contribution
+                    )
                 else:
-                    into[ref.name] = contribution if ref.name not in into else into[ref.name] + contribution
+                    into[ref.name] = (
+                        contribution if ref.name not in into else into[ref.name] + contribution
+                    )
     return into
 
 

@@ -8,8 +8,8 @@ the output; :func:`unbroadcast` then sums it back to the input's shape.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -148,8 +148,20 @@ OPS: dict[str, Op] = {
     for op in [
         Op("add", 2, _binary(np.add), lambda g, out, a, b: (g, g), symbol="+"),
         Op("sub", 2, _binary(np.subtract), lambda g, out, a, b: (g, -g), symbol="-"),
-        Op("mul", 2, _binary(np.multiply), lambda g, out, a, b: (g * align(b, g)[0], g * align(a, g)[0]), symbol="*"),
-        Op("div", 2, _binary(np.divide), lambda g, out, a, b: (g / align(b, g)[0], -g * out / align(b, g)[0]), symbol="/"),
+        Op(
+            "mul",
+            2,
+            _binary(np.multiply),
+            lambda g, out, a, b: (g * align(b, g)[0], g * align(a, g)[0]),
+            symbol="*",
+        ),
+        Op(
+            "div",
+            2,
+            _binary(np.divide),
+            lambda g, out, a, b: (g / align(b, g)[0], -g * out / align(b, g)[0]),
+            symbol="/",
+        ),
         Op("pow", 2, _binary(np.power), _pow_backward, symbol="**"),
         Op("matmul", 2, _matmul, _matmul_backward, elementwise=False, symbol="@"),
         Op("id", 1, lambda a: a, lambda g, out, a: (g,)),
@@ -162,9 +174,21 @@ OPS: dict[str, Op] = {
         Op("tanh", 1, np.tanh, lambda g, out, a: (g * (1.0 - out * out),)),
         Op("sigmoid", 1, _sigmoid, lambda g, out, a: (g * out * (1.0 - out),)),
         Op("relu", 1, lambda a: np.maximum(a, 0.0), lambda g, out, a: (g * (a > 0),)),
-        Op("softmax", 1, _softmax, _softmax_backward, elementwise=False),
+        Op(
+            "softmax",
+            1,
+            _softmax,
+            _softmax_backward,
+            elementwise=False,
+        ),
         Op("sum", 1, _sum, lambda g, out, a: (_expand(g, a),), elementwise=False),
-        Op("mean", 1, _mean, lambda g, out, a: (_expand(g, a) / max(1, a[0].size),), elementwise=False),
+        Op(
+            "mean",
+            1,
+            _mean,
+            lambda g, out, a: (_expand(g, a) / max(1, a[0].size),),
+            elementwise=False,
+        ),
         Op("max", 1, _max, _max_backward, elementwise=False),
         Op("transpose", 1, _transpose, lambda g, out, a: (_transpose(g),), elementwise=False),
     ]
@@ -173,7 +197,20 @@ OPS: dict[str, Op] = {
 # Functions a spec may call by name, and the ops they stand for.
 FUNCTIONS = {
     name: name
-    for name in (
-        "exp log sqrt abs square tanh sigmoid relu softmax sum mean max transpose matmul"
-    ).split()
+    for name in [
+        "exp",
+        "log",
+        "sqrt",
+        "abs",
+        "square",
+        "tanh",
+        "sigmoid",
+        "relu",
+        "softmax",
+        "sum",
+        "mean",
+        "max",
+        "transpose",
+        "matmul",
+    ]
 }
