@@ -1,0 +1,217 @@
+"""`grader grade` and `grader exercises check` as a user runs them."""
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from grader.cli import main
+from grader.cli.grade import run
+from grader.exercises import load_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+BOOK_ANSWERS = {
+    "grad.e3": "-10",
+    "grad.e2": "-10",
+    "grad.e1": "-20",
+    "update.v": "0.2",
+    "new.v": "0.2",
+}
+
+
+def lines(*objects) -> str:
+    return "".join((o if isinstance(o, str) else json.dumps(o)) + "\n" for o in objects)
+
+
+def test_readme_example_grades_end_to_end_in_a_real_process(tmp_path):
+    """The installed console script grades a JSONL file into the contract's output lines."""
+    source = tmp_path / "subs.jsonl"
+    source.write_text(
+        lines({"id": "s1-1", "student": "s1", "exercise": "single-weight", "answers": BOOK_ANSWERS})
+    )
+    out = tmp_path / "results.jsonl"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            "grade",
+            "--exercises",
+            str(ROOT / "exercises"),
+            "--input",
+            str(source),
+            "--output",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    (result,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert set(result) == {"id", "student", "exercise", "variant", "score", "max_score", "blanks"}
+    assert result["variant"] == {"given": {"x": 2, "y": 5}, "params": {"v": 0}}
+    assert result["score"] == result["max_score"] == 5
+    assert set(result["blanks"]["grad.e3"]) == {
+        "verdict",
+        "expected",
+        "got",
+        "points",
+        "diagnosis",
+        "feedback",
+    }
+    assert "graded 1 submissions" in done.stderr
+
+
+def test_bad_lines_are_reported_with_their_number_and_the_rest_is_graded(tmp_path):
+    """Broken JSON, unknown exercises and bad fields are skipped with file:line on stderr; exit 1."""
+    source = tmp_path / "subs.jsonl"
+    good = {"id": "a", "student": "s1", "exercise": "single-weight", "answers": BOOK_ANSWERS}
+    source.write_text(
+        lines(
+            good,
+            "{not json",
+            {"id": "b", "student": "s1", "exercise": "no-such-exercise", "answers": {}},
+            {"id": "c", "exercise": "single-weight", "answers": {}},
+            {"id": "d", "student": "s1", "exercise": "single-weight", "answers": ["-10"]},
+            {
+                "id": "e",
+                "student": "s1",
+                "exercise": "single-weight",
+                "answers": {},
+                "given": {"z": 1},
+            },
+            "[1, 2]",
+            {**good, "id": "f"},
+        )
+    )
+    out = tmp_path / "results.jsonl"
+    result = CliRunner().invoke(
+        main,
+        [
+            "grade",
+            "--exercises",
+            str(ROOT / "exercises"),
+            "--input",
+            str(source),
+            "--output",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 1
+    errors = result.stderr.splitlines()
+    assert any(e.startswith(f"{source}:2: not valid JSON") for e in errors)
+    assert f"{source}:3: unknown exercise 'no-such-exercise'" in errors
+    assert f"{source}:4: 'student' must be a non-empty string" in errors
+    assert any(e.startswith(f"{source}:5: 'answers' must be an object") for e in errors)
+    assert f"{source}:6: 'z' is not in the exercise's given" in errors
+    assert f"{source}:7: expected a JSON object" in errors
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["a", "f"]
+
+
+def test_explicit_given_and_params_are_graded_against_instead_of_the_draw(tmp_path):
+    """A paper exam's own numbers replace the variant; `variant` in the output says which."""
+    sub = {
+        "id": "p1",
+        "student": "s1",
+        "exercise": "single-weight",
+        "given": {"x": 3},
+        "params": {"v": 1},
+        "answers": {"grad.e3": "-4", "grad.e1": "-12", "update.v": "0.12", "new.v": "1.12"},
+    }
+    out = io.BytesIO()
+    graded, skipped = run(
+        load_dir(ROOT / "exercises"), io.BytesIO(lines(sub).encode()), out, "", "x"
+    )
+    assert (graded, skipped) == (1, 0)
+    result = json.loads(out.getvalue())
+    assert result["variant"] == {"given": {"x": 3, "y": 5}, "params": {"v": 1}}
+    assert {b: r["verdict"] for b, r in result["blanks"].items()} == {
+        "grad.e3": "correct",
+        "grad.e2": "missing",
+        "grad.e1": "correct",
+        "update.v": "correct",
+        "new.v": "correct",
+    }
+
+
+def test_output_follows_input_order_across_exercises_and_chunks(tmp_path, monkeypatch):
+    """Lines of several exercises, over several chunks, come out in input order."""
+    monkeypatch.setattr("grader.cli.grade.CHUNK_LINES", 7)
+    subs = [
+        {
+            "id": str(i),
+            "student": f"s{i % 5}",
+            "exercise": ["single-weight", "two-params"][i % 2],
+            "answers": {},
+        }
+        for i in range(30)
+    ]
+    out = io.BytesIO()
+    run(load_dir(ROOT / "exercises"), io.BytesIO(lines(*subs).encode()), out, "", "x")
+    assert [json.loads(line)["id"] for line in out.getvalue().splitlines()] == [
+        str(i) for i in range(30)
+    ]
+
+
+def test_grading_streams_without_reading_the_whole_input_first():
+    """Results of the first chunk are written before the rest of the input is read."""
+    exercises = load_dir(ROOT / "exercises")
+    out = io.BytesIO()
+    sub = (
+        json.dumps(
+            {"id": "x", "student": "s", "exercise": "single-weight", "answers": BOOK_ANSWERS}
+        )
+        + "\n"
+    )
+
+    def source():
+        for _ in range(8192):
+            yield sub.encode()
+        assert out.getvalue().count(b"\n") == 8192, "the first chunk should be written already"
+        yield sub.encode()
+
+    graded, _ = run(exercises, source(), out, "", "x")
+    assert graded == 8193
+
+
+def test_same_student_gets_the_same_variant_as_the_seeded_draw():
+    """Offline grading draws the student's variant with the course secret."""
+    exercises = load_dir(ROOT / "exercises")
+    ex = exercises["single-weight-random"]
+    expected_variant = ex.draw_variant("course-secret", "s7").to_dict()
+    out = io.BytesIO()
+    sub = {"id": "x", "student": "s7", "exercise": ex.id, "answers": {}}
+    run(exercises, io.BytesIO(lines(sub).encode()), out, "course-secret", "x")
+    assert json.loads(out.getvalue())["variant"] == expected_variant
+
+
+def test_exercises_check_passes_on_the_shipped_exercises():
+    """Every shipped exercise validates and matches finite differences."""
+    result = CliRunner().invoke(main, ["exercises", "check", str(ROOT / "exercises")])
+    assert result.exit_code == 0, result.output
+    assert "ok   single-weight" in result.output
+
+
+def test_exercises_check_reports_a_bad_file_with_file_and_line(tmp_path):
+    """A bad file fails the check with its file:line: reason; good files are still listed."""
+    (tmp_path / "good.yaml").write_text((ROOT / "exercises" / "single-weight.yaml").read_text())
+    (tmp_path / "bad.yaml").write_text(
+        "id: bad\ntitle: Bad\nparams: {v: 1}\ngraph:\n  e1: v\n  e5: e4 * 2\nask:\n  grad: [e1]\n"
+    )
+    result = CliRunner().invoke(main, ["exercises", "check", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"FAIL {tmp_path / 'bad.yaml'}:6: unknown name 'e4' in 'e5: e4 * 2'" in result.output
+    assert "ok   single-weight" in result.output
+
+
+@pytest.mark.parametrize("args", [["--help"], ["grade", "--help"], ["exercises", "--help"]])
+def test_help_is_available(args):
+    """Each command documents itself."""
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0
+    assert "Usage" in result.output
