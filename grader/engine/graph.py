@@ -122,9 +122,11 @@ def forward(graph: Graph, inputs: Mapping[str, np.ndarray]) -> Tape:
                 args = [_arg(ref, values, outputs) for ref in step.args]
                 try:
                     outputs.append(_per_variant(OPS[step.op].forward(*args), variants))
-                except ValueError as exc:
+                except ValueError:
+                    shapes = " and ".join(str(list(np.shape(a)[1:])) for a in args if np.ndim(a))
                     raise GraphError(
-                        f"shapes do not fit in '{edge.name}: {edge.source}' ({exc})", edge.name
+                        f"shapes do not fit in '{edge.name}: {edge.source}': {step.op} of {shapes}",
+                        edge.name,
                     ) from None
             steps[edge.name] = outputs
             values[edge.name] = outputs[-1]

@@ -65,7 +65,9 @@ def _pow_backward(g, out, a, b):
     a, b = align(a, b)
     with np.errstate(divide="ignore", invalid="ignore"):
         da = g * b * a ** (b - 1)
-        db = g * np.where(a > 0, out * _safe_log(np.where(a > 0, a, 1.0)), np.nan)
+        db = g * np.where(
+            a > 0, out * _safe_log(np.where(a > 0, a, 1.0)), np.where(a == 0, 0.0, np.nan)
+        )
     return da, db
 
 

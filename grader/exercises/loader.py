@@ -9,7 +9,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from grader.engine import GraphError, build_graph, forward
-from grader.exercises.exercise import Exercise, degeneracy, make_blanks
+from grader.exercises.exercise import MAX_REDRAWS, Exercise, degeneracy, make_blanks
 from grader.exercises.spec import ExerciseSpec, parse_value
 from grader.exercises.yamlsource import SourceError, load_with_lines
 
@@ -123,11 +123,21 @@ def load_text(raw: bytes, source: str = "<exercise>") -> Exercise:
         for key in spec.points:
             if key not in known:
                 raise fail(("points", key), f"points: '{key}' is not a blank of this exercise")
-    problem = None if exercise.randomised else degeneracy(exercise, sample)
-    if problem is not None:
-        at, reason = problem
-        raise fail(_line_of(spec, at), reason)
+    if not exercise.randomised:
+        problem = degeneracy(exercise, sample)
+        if problem is not None:
+            raise fail(_line_of(spec, problem[0]), problem[1])
+    for student in (f"sample-{i}" for i in range(SAMPLED_STUDENTS if exercise.randomised else 0)):
+        problem = degeneracy(exercise, exercise.draw_variant("load-check", student))
+        if problem is not None:
+            raise fail(
+                _line_of(spec, problem[0]),
+                f"{problem[1]} for some students even after {MAX_REDRAWS} redraws: widen or shift the draws",
+            )
     return exercise
+
+
+SAMPLED_STUDENTS = 30
 
 
 def _line_of(spec: ExerciseSpec, at: str) -> tuple:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -20,12 +21,23 @@ class SourceError(ValueError):
         self.line = line
 
 
+class Loader(yaml.SafeLoader):
+    """YAML's safe loader that also reads ``1e-2`` (no decimal point) as a number."""
+
+
+Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+
+
 def load_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
     """Parse ``text`` safely; return the data and a map from each value's path to its line."""
     if len(text) > MAX_FILE_BYTES:
         raise SourceError(f"file larger than {MAX_FILE_BYTES // 1024} KiB", 1)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise SourceError(
@@ -58,7 +70,7 @@ def _convert(node: yaml.Node, path: Path, lines: dict[Path, int]) -> Any:
 def _scalar(node: yaml.Node) -> Any:
     if not isinstance(node, yaml.ScalarNode):
         raise SourceError("a key must be a plain name", node.start_mark.line + 1)
-    loader = yaml.SafeLoader("")
+    loader = Loader("")
     try:
         return loader.construct_object(node, deep=True)
     finally:
