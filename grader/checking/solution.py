@@ -1,0 +1,461 @@
+"""Worked solutions: the backward pass told edge by edge, the way the book narrates it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from grader.engine import OPS, Edge
+from grader.engine.expr import Ref, Step
+from grader.engine.format import plain, show
+from grader.engine.ops import unbroadcast
+from grader.exercises import Exercise, Variant
+
+INTRO = "Work back from the loss, one edge at a time."
+SYMBOLS = {"add": "+", "sub": "−", "mul": "·", "div": "/", "matmul": "@"}
+PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2, "matmul": 2, "neg": 3, "pow": 4}
+SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+@dataclass
+class SolutionStep:
+    """One sentence of the worked solution; ``blank`` is None for an edge the student is not asked."""
+
+    blank: str | None
+    target: str
+    value: int | float | list | None
+    text: str
+
+
+@dataclass
+class Solution:
+    """The steps of a worked solution and the same as Markdown."""
+
+    steps: list[SolutionStep]
+    markdown: str
+
+    def to_dict(self) -> dict:
+        return {"steps": [asdict(step) for step in self.steps], "markdown": self.markdown}
+
+
+def num(value, paren: bool = False) -> str:
+    """A value as prose: ``−10``, ``[1, −2]``; a negative number in parentheses when asked."""
+    text = show(value).replace("-", "−")
+    return f"({text})" if paren and text.startswith("−") else text
+
+
+def atom(text: str) -> str:
+    """``text`` in parentheses unless it is one name, number or call: ``(k · x)``, ``exp(k · x)``."""
+    depth = 0
+    for char in text:
+        depth += (char in "([") - (char in ")]")
+        if char == " " and depth == 0:
+            return f"({text})"
+    return text
+
+
+def power(text: str, exponent) -> str:
+    """``text`` raised to ``exponent``, with superscript digits for an integer."""
+    exponent = float(exponent)
+    if exponent == 1:
+        return text
+    if exponent.is_integer():
+        return text + str(int(exponent)).translate(SUPERSCRIPTS)
+    return f"{text}^{num(exponent, paren=True)}"
+
+
+def render(steps: tuple[Step, ...], ref: Ref) -> str:
+    """An expression as prose, from its compiled steps."""
+    if ref.kind == "name":
+        return ref.name
+    if ref.kind == "const":
+        return num(ref.value, paren=True)
+    step = steps[ref.step]
+    args = [render(steps, arg) for arg in step.args]
+    if step.op == "id":
+        return args[0]
+    if step.op == "neg":
+        return "−" + _tight(steps, step.args[0], 4, args[0])
+    if step.op == "pow" and step.args[1].kind == "const":
+        return power(_tight(steps, step.args[0], 5, args[0]), step.args[1].value)
+    if step.op == "pow":
+        return f"{_tight(steps, step.args[0], 5, args[0])}^{step.args[1].name}"
+    if step.op in SYMBOLS:
+        rank = PRECEDENCE[step.op]
+        left = _tight(steps, step.args[0], rank, args[0])
+        right = _tight(steps, step.args[1], rank + (step.op in ("sub", "div")), args[1])
+        return f"{left} {SYMBOLS[step.op]} {right}"
+    return f"{step.op}({', '.join(args)})"
+
+
+def _tight(steps, ref: Ref, rank: int, text: str) -> str:
+    if ref.kind == "step" and PRECEDENCE.get(steps[ref.step].op, 9) < rank:
+        return f"({text})"
+    return text
+
+
+@dataclass
+class Hop:
+    """One op a gradient flows back through, towards its argument ``j``, with the values."""
+
+    j: int
+    edge: str
+    refs: tuple[Ref, ...]
+    labels: list[str]
+    values: list[np.ndarray]
+    out: np.ndarray
+    local: np.ndarray | None  # the local derivative, for an elementwise op
+
+    def said(self, k: int) -> str:
+        """Argument ``k`` with its value: ``x = 2``."""
+        if self.refs[k].kind == "const":
+            return self.labels[k]
+        return f"{self.labels[k]} = {num(self.values[k])}"
+
+    def formula(self, symbolic: str, substituted: str | None = None) -> str:
+        """The local derivative written out: ``2 · e3 = 2 · (−5) = −10``."""
+        parts = [symbolic]
+        if self.local.ndim == 0 and substituted and substituted != symbolic:
+            parts.append(substituted)
+        if num(self.local) != parts[-1]:
+            parts.append(num(self.local))
+        return " = ".join(parts)
+
+    def scalar(self) -> bool:
+        return all(value.ndim == 0 for value in self.values)
+
+
+@dataclass(frozen=True)
+class Local:
+    """What an op does to the gradient, in words; ``derivative`` when it is a plain number."""
+
+    phrase: str
+    derivative: str | None = None
+
+
+def _times(derivative: str) -> Local:
+    return Local(f"multiplies by {derivative}", derivative)
+
+
+def _sub(h: Hop) -> Local:
+    if h.j == 0:
+        return Local("passes it on")
+    return Local("passes it on with its sign flipped", "−1")
+
+
+def _mul(h: Hop) -> Local:
+    return _times(h.said(1 - h.j))
+
+
+def _div(h: Hop) -> Local:
+    a, b = (atom(label) for label in h.labels)
+    pa, pb = (num(value, paren=True) for value in h.values)
+    if h.j == 0:
+        return Local(f"divides by {h.said(1)}", h.formula(f"1 / {b}", f"1 / {pb}"))
+    return _times(h.formula(f"−{a} / {power(b, 2)}", f"−{pa} / {power(pb, 2)}"))
+
+
+def _pow(h: Hop) -> Local:
+    a, b = (atom(label) for label in h.labels)
+    base, n = h.values
+    if h.j == 1:
+        return _times(h.formula(f"{a}^{b} · ln {a}"))
+    if h.refs[1].kind == "const":
+        symbolic = f"{num(n, paren=True)} · {power(a, n - 1)}"
+    else:
+        symbolic = f"{b} · {a}^({b} − 1)"
+    substituted = None
+    if h.scalar():
+        substituted = f"{num(n, paren=True)} · {power(num(base, paren=True), n - 1)}"
+    return _times(h.formula(symbolic, substituted))
+
+
+def _matmul(h: Hop) -> Local:
+    a, b = (atom(label) for label in h.labels)
+    ndims = (h.values[0].ndim, h.values[1].ndim)
+    if ndims == (1, 1):
+        return Local(f"multiplies by {h.said(1 - h.j)}")
+    if h.j == 0 and ndims[1] == 1:
+        return Local(f"gives the outer product of the upstream gradient with {h.said(1)}")
+    if h.j == 0:
+        return Local(f"gives the upstream gradient times {b}ᵀ = {num(h.values[1].T)}")
+    if ndims[0] == 1:
+        return Local(f"gives the outer product of {h.said(0)} with the upstream gradient")
+    return Local(f"gives {a}ᵀ times the upstream gradient, with {a}ᵀ = {num(h.values[0].T)}")
+
+
+def _unary(template: str) -> Callable[[Hop], Local]:
+    """A rule that multiplies by a local derivative such as ``2 · {}``, filled with the argument."""
+
+    def rule(h: Hop) -> Local:
+        value = num(h.values[0], paren="({})" not in template)
+        return _times(h.formula(template.format(atom(h.labels[0])), template.format(value)))
+
+    return rule
+
+
+def _sigmoid(h: Hop) -> Local:
+    a, s = atom(h.labels[0]), num(h.out)
+    return _times(h.formula(f"σ({a})·(1 − σ({a}))", f"{s} · (1 − {s})"))
+
+
+def _relu(h: Hop) -> Local:
+    if h.scalar():
+        if h.values[0] > 0:
+            return Local(f"passes it on, since {h.said(0)} is positive")
+        return Local(f"blocks it, since {h.said(0)} is not positive", "0")
+    return Local(f"multiplies by {num(h.local)}: 1 where {h.labels[0]} is positive, 0 elsewhere")
+
+
+def _mean(h: Hop) -> Local:
+    n = max(1, h.values[0].size)
+    return Local(
+        f"divides by the number of elements, N = {n}, and copies the result to every element"
+    )
+
+
+def _max(h: Hop) -> Local:
+    if h.values[0].ndim == 0:
+        return Local("passes it on")
+    return Local(f"sends the gradient to the largest element of {h.said(0)} (shared among ties)")
+
+
+def _softmax(h: Hop) -> Local:
+    return Local(
+        "applies the softmax Jacobian s ⊙ (g − Σ g·s), "
+        f"with s = softmax({h.labels[0]}) = {num(h.out)}"
+    )
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How an op is named in prose and what it does to the gradient on its way back."""
+
+    node: str
+    say: Callable[[Hop], Local]
+
+
+RULES: dict[str, Rule] = {
+    "add": Rule("add", lambda h: Local("passes it on")),
+    "sub": Rule("subtract", _sub),
+    "mul": Rule("multiply", _mul),
+    "div": Rule("divide", _div),
+    "pow": Rule("power", _pow),
+    "matmul": Rule("matmul", _matmul),
+    "id": Rule("", lambda h: Local(f"{h.edge} is {h.labels[0]} itself")),
+    "neg": Rule("negate", lambda h: Local("flips its sign", "−1")),
+    "exp": Rule("exp", _unary("exp({})")),
+    "log": Rule(
+        "log", lambda h: Local(f"divides by {h.said(0)}", h.formula(f"1 / {atom(h.labels[0])}"))
+    ),
+    "sqrt": Rule("sqrt", _unary("1 / (2 · √{})")),
+    "abs": Rule("abs", _unary("sign({})")),
+    "square": Rule("square", _unary("2 · {}")),
+    "tanh": Rule("tanh", _unary("1 − tanh({})²")),
+    "sigmoid": Rule("sigmoid", _sigmoid),
+    "relu": Rule("relu", _relu),
+    "softmax": Rule("softmax", _softmax),
+    "sum": Rule("sum", lambda h: Local("copies the gradient to every element")),
+    "mean": Rule("mean", _mean),
+    "max": Rule("max", _max),
+    "transpose": Rule("transpose", lambda h: Local("transposes it back")),
+}
+
+
+def listing(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def alias_of(edge: Edge) -> str | None:
+    """The name an edge such as ``e1: v`` merely renames."""
+    if len(edge.steps) == 1 and edge.steps[0].op == "id" and edge.steps[0].args[0].kind == "name":
+        return edge.steps[0].args[0].name
+    return None
+
+
+def paths(edge: Edge, name: str) -> list[list[tuple[int, int]]]:
+    """Each place ``name`` is read in ``edge``: the (step, argument) hops from the edge's output down."""
+    parent = {
+        ref.step: (i, j)
+        for i, s in enumerate(edge.steps)
+        for j, ref in enumerate(s.args)
+        if ref.kind == "step"
+    }
+    found = []
+    for i, step in enumerate(edge.steps):
+        for j, ref in enumerate(step.args):
+            if ref.kind == "name" and ref.name == name:
+                hops = [(i, j)]
+                while hops[-1][0] in parent:
+                    hops.append(parent[hops[-1][0]])
+                found.append(hops[::-1])
+    return found
+
+
+@dataclass
+class Route:
+    """The way from an edge's output down to one place a name is read in it."""
+
+    words: list[str] = field(default_factory=list)
+    factors: list[float | None] = field(default_factory=list)
+    derivative: str | None = None
+    value: np.ndarray | None = None
+
+    def told(self) -> str:
+        return ", then ".join(self.words)
+
+
+def capital(text: str) -> str:
+    return "The" + text[3:] if text.startswith("the ") else text
+
+
+class Narrator:
+    """Walks one variant's backward pass and writes a sentence per gradient, step and new value."""
+
+    def __init__(self, exercise: Exercise, variant: Variant):
+        self.exercise, self.graph = exercise, exercise.graph
+        self.tape, self.grads = exercise.evaluate([variant])
+        self.asked = {blank.id for blank in exercise.blanks}
+        self.uses = {
+            name: [use for use in uses if use in self.grads]
+            for name, uses in self.graph.uses.items()
+        }
+        self.labels: dict[str, str] = {}
+        folded = set()
+        for edge in self.graph.edges:
+            name = alias_of(edge)
+            if name and self.uses[name] == [edge.name] and f"grad.{name}" not in self.asked:
+                folded.add(name)
+                self.labels[edge.name] = f"{edge.name} (that is, {name})"
+        asked_grads = {blank.target for blank in exercise.blanks if blank.kind == "grad"}
+        edges = {edge.name for edge in self.graph.edges}
+        self.narrated = (edges | set(exercise.spec.params) | asked_grads) - folded
+        self.parts: dict[str, list[tuple[str, np.ndarray]]] = {}
+        self.steps: list[SolutionStep] = []
+
+    def solve(self) -> Solution:
+        loss = self.graph.loss
+        if f"grad.{loss}" in self.asked:
+            self.add("grad", loss, self.grads[loss][0], f"On {loss} the gradient is 1.")
+        for edge in reversed(self.graph.edges):
+            if edge.name in self.grads:
+                for name in edge.reads:
+                    if name in self.narrated:
+                        self.read(edge, name)
+        self.updates()
+        lines = [f"{i}. {step.text}" for i, step in enumerate(self.steps, 1)]
+        return Solution(self.steps, "\n".join([INTRO, "", *lines]) + "\n")
+
+    def add(self, kind: str | None, target: str, value, text: str) -> None:
+        blank = f"{kind}.{target}" if kind and f"{kind}.{target}" in self.asked else None
+        self.steps.append(SolutionStep(blank, target, plain(value), text))
+
+    def read(self, edge: Edge, name: str) -> None:
+        """The gradient ``name`` gets through ``edge``; the sum when that was its last use."""
+        if len(self.uses[name]) == 1:
+            final = self.grads[name][0]
+            text, _ = self.through(edge, name, self.labels.get(name, name), "", final)
+            self.add("grad", name, final, text)
+            return
+        text, value = self.through(edge, name, name, f" from {edge.name}")
+        self.add(None, name, value, text)
+        self.parts.setdefault(name, []).append((edge.name, value))
+        if len(self.parts[name]) == len(self.uses[name]):
+            parts = self.parts[name][::-1]
+            terms = " + ".join(
+                f"{num(value, paren=k > 0)} (from {use})" for k, (use, value) in enumerate(parts)
+            )
+            total = self.grads[name][0]
+            self.add(
+                "grad",
+                name,
+                total,
+                f"{self.labels.get(name, name)} is used by {listing([use for use, _ in parts])}, "
+                f"so its gradient sums the gradients from its uses: {terms} = {num(total)}.",
+            )
+
+    def through(self, edge: Edge, name: str, label: str, suffix: str, shown=None):
+        """One sentence for the gradient ``name`` gets through ``edge``, and its value."""
+        upstream = self.grads[edge.name]
+        routes = [self.route(edge, hops, upstream) for hops in paths(edge, name)]
+        value = sum(route.value for route in routes) if shown is None else shown
+        where = f"In {edge.name} = {render(edge.steps, Ref('step', step=len(edge.steps) - 1))}, "
+        if len(routes) > 1:
+            pieces = "; ".join(f"{route.told()} (giving {num(route.value)})" for route in routes)
+            terms = " + ".join(num(route.value, paren=k > 0) for k, route in enumerate(routes))
+            return (
+                f"{where}{name} is read {len(routes)} times: {pieces}; "
+                f"so {label} gets {terms} = {num(value)}{suffix}."
+            ), value
+        route = routes[0]
+        on_loss = edge.name == self.graph.loss
+        alone = len(route.words) == 1 and not suffix and np.ndim(value) == 0
+        if on_loss and alone and route.derivative:
+            return f"On {label} the gradient is {route.derivative}.", value
+        items = ([] if on_loss else [upstream[0]]) + [f for f in route.factors if f != 1]
+        arithmetic = ""
+        if len(items) > 1 and all(x is not None and np.ndim(x) == 0 for x in items):
+            arithmetic = " · ".join(num(x, paren=k > 0) for k, x in enumerate(items)) + " = "
+        lead = capital(route.words[0]) if len(route.words) == 1 else where + route.told()
+        return f"{lead}, so {label} gets {arithmetic}{num(value)}{suffix}.", value
+
+    def route(self, edge: Edge, hops: list[tuple[int, int]], g: np.ndarray) -> Route:
+        """Push ``g`` back along ``hops`` of ``edge``, saying at each op what it does."""
+        route = Route()
+        for i, j in hops:
+            step, op, out = edge.steps[i], OPS[edge.steps[i].op], self.tape.steps[edge.name][i]
+            args = [self.value(edge, ref) for ref in step.args]
+            contribution = op.backward(g, out, *args)[j]
+            local = op.backward(np.ones_like(out), out, *args)[j][0] if op.elementwise else None
+            # A constant carries no variant axis.
+            values = [a[0] if a.ndim else np.asarray(a) for a in args]
+            labels = [render(edge.steps, ref) for ref in step.args]
+            hop = Hop(j, edge.name, step.args, labels, values, out[0], local)
+            rule = RULES[step.op]
+            said = rule.say(hop)
+            word = f"the {rule.node} node {said.phrase}" if rule.node else said.phrase
+            factor = float(local) if local is not None and local.ndim == 0 else None
+            g = unbroadcast(contribution, args[j].shape)
+            if contribution.shape != args[j].shape:
+                word += f", then adds it up over the elements {hop.labels[j]} was broadcast to"
+                factor = None
+            route.words.append(word)
+            route.factors.append(factor)
+            route.derivative = said.derivative
+        route.value = g[0]
+        return route
+
+    def value(self, edge: Edge, ref: Ref) -> np.ndarray:
+        if ref.kind == "name":
+            return self.tape.values[ref.name]
+        if ref.kind == "step":
+            return self.tape.steps[edge.name][ref.step]
+        return np.float64(ref.value)
+
+    def updates(self) -> None:
+        """The step and the new value of each asked param."""
+        ask, lr = self.exercise.spec.ask, self.exercise.spec.learning_rate
+        for param in dict.fromkeys([*ask.update, *ask.new]):
+            g = self.grads[param][0]
+            old = self.tape.values[param][0]
+            step, new = -lr * g, old - lr * g
+            if g.ndim == 0:
+                text = f"The step for {param} is −{num(g, paren=True)} · {num(lr)} = {num(step)}."
+            else:
+                text = f"The step for {param} is −{num(lr)} · {num(g)} = {num(step)}."
+            self.add("update", param, step, text)
+            if param in ask.new:
+                self.add(
+                    "new",
+                    param,
+                    new,
+                    f"The new {param} is {num(old)} + {num(step, paren=True)} = {num(new)}.",
+                )
+
+
+def solve(exercise: Exercise, variant: Variant) -> Solution:
+    """The worked solution of ``exercise`` for ``variant``: every gradient, step and new value."""
+    return Narrator(exercise, variant).solve()
