@@ -96,7 +96,7 @@ class Work:
         self.exercise, self.tape, self.answers = exercise, tape, answers
         graph = exercise.graph
         self.reference = backward(graph, tape)
-        self.carried: dict[str, np.ndarray] = {}
+        self.carried: dict[str, np.ndarray] = {graph.loss: self.reference[graph.loss]}
         self.effective: dict[str, np.ndarray] = {graph.loss: self.reference[graph.loss]}
         self.contributions: dict[tuple[str, str], np.ndarray] = {}
         self.reference_contributions: dict[tuple[str, str], np.ndarray] = {}

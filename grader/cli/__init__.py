@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-
 import click
 
-COMMAND_MODULES = ("grader.cli.grade", "grader.cli.exercises", "grader.cli.service")
+from grader.cli import exercises, grade, service
 
 
 @click.group()
@@ -15,12 +13,6 @@ def main() -> None:
     """Grade hand-worked backpropagation exercises."""
 
 
-for _module in COMMAND_MODULES:
-    try:
-        _commands = importlib.import_module(_module)
-    except ModuleNotFoundError as exc:
-        if exc.name != _module:
-            raise
-        continue
-    for _command in _commands.COMMANDS:
+for _module in (grade, exercises, service):
+    for _command in _module.COMMANDS:
         main.add_command(_command)

@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 import numpy as np
 
+from grader.cli.explain import explain_command
+from grader.cli.service import sync_command
 from grader.engine.check import finite_difference_errors
 from grader.exercises import Exercise, ExerciseError, load_file
 
@@ -77,5 +79,8 @@ def check_command(directory: str) -> None:
     if failed or not paths:
         sys.exit(1)
 
+
+exercises_group.add_command(explain_command)
+exercises_group.add_command(sync_command)
 
 COMMANDS = [exercises_group]
