@@ -310,3 +310,19 @@ def test_grade_many_never_mixes_variants():
     results = grade_many(ex, variants, answers).to_dicts()
     assert all(r["blanks"]["grad.e1"]["verdict"] == "correct" for r in results)
     assert {r["variant"]["given"]["x"] for r in results} != {results[0]["variant"]["given"]["x"]}
+
+
+def test_new_value_without_the_old_value_is_named(book):
+    """Writing the step alone as the new value is missing_old_value."""
+    ex = make(BOOK_YAML.replace("v: 0", "v: 1"))
+    variant = ex.draw_variant("s", "a")
+    # v = 1: e3 = -3, grad v = -12, step 0.12, new 1.12
+    result = grade(ex, variant, {"update.v": "0.12", "new.v": "0.12"})
+    assert result["blanks"]["new.v"]["diagnosis"] == "missing_old_value"
+
+
+def test_grad_of_the_loss_itself_can_be_asked():
+    """Asking grad.loss is graded (it is 1) rather than failing."""
+    ex = make("id: a\ntitle: t\nparams: {v: 1}\ngraph:\n  loss: v ** 2\nask:\n  grad: [loss, v]\n")
+    result = grade(ex, ex.draw_variant("", "a"), {"grad.loss": "1", "grad.v": "2"})
+    assert result["score"] == 2
