@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import numpy as np
 
 from grader.cli.explain import explain_command
 from grader.cli.service import sync_command
+from grader.config import default_exercises_dir
 from grader.engine.check import finite_difference_errors
 from grader.exercises import Exercise, ExerciseError, load_file
 
@@ -47,9 +49,10 @@ def check_exercise(exercise: Exercise, students: int = STUDENTS_CHECKED) -> list
 
 
 @exercises_group.command("check")
-@click.argument("directory", default="exercises", type=click.Path(exists=True, file_okay=False))
-def check_command(directory: str) -> None:
+@click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False))
+def check_command(directory: str | None) -> None:
     """Validate every exercise file and check its gradients against finite differences."""
+    directory = directory or os.environ.get("GRADER_EXERCISES_DIR") or str(default_exercises_dir())
     failed = 0
     paths = sorted(Path(directory).glob("*.y*ml"))
     seen: dict[str, Path] = {}

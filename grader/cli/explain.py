@@ -7,6 +7,7 @@ import json
 import click
 
 from grader.checking.solution import solve
+from grader.cli.options import exercises_option, secret_option
 from grader.exercises import ExerciseError, load_dir
 
 
@@ -15,20 +16,8 @@ from grader.exercises import ExerciseError, load_dir
 @click.option(
     "--student", default="demo", show_default=True, help="Student whose variant to explain."
 )
-@click.option(
-    "--secret",
-    default="",
-    envvar="GRADER_COURSE_SECRET",
-    help="Course secret the variants are drawn with.",
-)
-@click.option(
-    "--exercises",
-    "exercises_dir",
-    default="exercises",
-    show_default=True,
-    type=click.Path(exists=True, file_okay=False),
-    help="Folder of exercise files.",
-)
+@secret_option
+@exercises_option
 @click.option("--json", "as_json", is_flag=True, help="Print the steps as JSON, not Markdown.")
 def explain_command(
     exercise_id: str, student: str, secret: str, exercises_dir: str, as_json: bool

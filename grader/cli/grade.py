@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
 from grader.checking import grade_many
+from grader.cli.options import exercises_option, secret_option
 from grader.exercises import Exercise, ExerciseError, VariantError, load_dir
 
 CHUNK_LINES = 8192
@@ -135,14 +136,7 @@ def run(
 
 
 @click.command("grade")
-@click.option(
-    "--exercises",
-    "exercises_dir",
-    default="exercises",
-    show_default=True,
-    type=click.Path(exists=True, file_okay=False),
-    help="Folder of exercise files.",
-)
+@exercises_option
 @click.option(
     "--input",
     "input_path",
@@ -159,12 +153,7 @@ def run(
     type=click.Path(allow_dash=True, dir_okay=False),
     help="Results, one JSON object a line.",
 )
-@click.option(
-    "--secret",
-    default="",
-    envvar="GRADER_COURSE_SECRET",
-    help="Course secret the variants were drawn with.",
-)
+@secret_option
 def grade_command(exercises_dir: str, input_path: str, output_path: str, secret: str) -> None:
     """Grade submissions offline: JSONL in, JSONL out."""
     try:
