@@ -60,10 +60,13 @@ class EmbeddedWorker:
             ready_callback=self._ready,
         )
         self.ready = threading.Event()
-        self.thread = threading.Thread(
-            target=self.controller.start, name="grader-worker", daemon=True
-        )
+        self.thread = threading.Thread(target=self._run, name="grader-worker", daemon=True)
         self.sweeper = Sweeper(app)
+
+    def _run(self) -> None:
+        # Celery falls back to the process's default app in a new thread; pin this one.
+        self.app.extensions["celery"].set_current()
+        self.controller.start()
 
     def _ready(self, *_args) -> None:
         self.ready.set()

@@ -8,9 +8,16 @@ from celery import Celery, Task
 from flask import Flask, has_app_context
 
 BROKER_OPTIONS = {
-    "socket_connect_timeout": 3,
+    "socket_connect_timeout": 2,
     "socket_timeout": 10,
     "visibility_timeout": 3600,
+    # A publish that cannot reach the broker gives up within seconds: the row is committed and
+    # the sweep publishes it again, so the API answers 202 instead of hanging.
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+    "connect_retries_timeout": 3,
 }
 
 
@@ -27,7 +34,9 @@ def celery_config(app: Flask) -> dict:
         "task_ignore_result": True,
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
-        "task_default_queue": f"grader-{uuid.uuid4().hex}" if embedded else "grader",
+        "task_default_queue": f"{app.config['QUEUE']}-{uuid.uuid4().hex}"
+        if embedded
+        else app.config["QUEUE"],
         "worker_prefetch_multiplier": 4,
         "worker_hijack_root_logger": False,
         "broker_connection_retry_on_startup": True,

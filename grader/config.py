@@ -10,6 +10,7 @@ from pathlib import Path
 import grader
 
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+MAX_SUBMISSION_BYTES = 256 * 1024
 DEFAULT_REQUEUE_AFTER = 60.0
 
 
@@ -44,22 +45,30 @@ def instance_secret(instance_dir: Path) -> str:
     return key
 
 
-def load_config(environ: Mapping[str, str] | None = None) -> dict:
-    """The app's settings from the environment; unset means the embedded default."""
+def load_config(environ: Mapping[str, str] | None = None, overrides: Mapping | None = None) -> dict:
+    """The app's settings from the environment, then ``overrides``; unset means embedded."""
+    settings = read_environment(environ)
+    settings.update(overrides or {})
+    settings["INSTANCE_DIR"] = str(Path(settings["INSTANCE_DIR"]).resolve())
+    if not settings["DATABASE_URL"]:
+        settings["DATABASE_URL"] = f"sqlite:///{Path(settings['INSTANCE_DIR']) / 'grader.db'}"
+    settings["EMBEDDED"] = not settings["BROKER_URL"]
+    return settings
+
+
+def read_environment(environ: Mapping[str, str] | None = None) -> dict:
+    """The ``GRADER_*`` variables and the fixed settings, before defaults that depend on others."""
     env = os.environ if environ is None else environ
-    instance_dir = Path(env.get("GRADER_INSTANCE_DIR") or Path.cwd() / "instance").resolve()
-    database_url = env.get("GRADER_DATABASE_URL") or f"sqlite:///{instance_dir / 'grader.db'}"
-    broker_url = env.get("GRADER_BROKER_URL") or ""
     return {
-        "INSTANCE_DIR": str(instance_dir),
-        "DATABASE_URL": database_url,
-        "BROKER_URL": broker_url,
-        "EMBEDDED": not broker_url,
+        "INSTANCE_DIR": str(Path(env.get("GRADER_INSTANCE_DIR") or Path.cwd() / "instance")),
+        "DATABASE_URL": env.get("GRADER_DATABASE_URL") or None,
+        "BROKER_URL": env.get("GRADER_BROKER_URL") or "",
         "SECRET_KEY": env.get("GRADER_SECRET_KEY") or None,
         "EXERCISES_DIR": str(Path(env.get("GRADER_EXERCISES_DIR") or default_exercises_dir())),
         "REQUEUE_AFTER": float(env.get("GRADER_REQUEUE_AFTER") or DEFAULT_REQUEUE_AFTER),
-        "SYNC_EXERCISES": True,
+        "QUEUE": env.get("GRADER_QUEUE") or "grader",
         "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
+        "MAX_SUBMISSION_BYTES": MAX_SUBMISSION_BYTES,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_CHECK_DEFAULT": False,

@@ -5,6 +5,8 @@ from grader.db.batch import Batch
 from grader.db.course import Course, CourseExercise, Enrolment
 from grader.db.exercise import Exercise, ExerciseVersion
 from grader.db.result import Result
+from grader.db.result_blank import ResultBlank
+from grader.db.result_history import ResultHistory
 from grader.db.session import Database, make_engine
 from grader.db.submission import Submission
 from grader.db.user import ApiToken, User, hash_token
@@ -21,6 +23,8 @@ __all__ = [
     "Exercise",
     "ExerciseVersion",
     "Result",
+    "ResultBlank",
+    "ResultHistory",
     "StudentVariant",
     "Submission",
     "User",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grader.db.base import Base, utcnow
@@ -48,8 +48,12 @@ class Enrolment(Base):
     user: Mapped[User] = relationship()
 
 
+REVEAL_POLICIES = ("after_deadline", "after_last_attempt", "after_each_attempt", "never")
+
+
 class CourseExercise(Base):
-    """An exercise a course offers, with its attempt limit and deadline (none: unlimited)."""
+    """An exercise a course offers, with its attempt limit and deadline (none: unlimited), and
+    when its students see the expected values and the worked solution (``reveal``)."""
 
     __tablename__ = "course_exercises"
     __table_args__ = (UniqueConstraint("course_id", "exercise_id"),)
@@ -60,5 +64,11 @@ class CourseExercise(Base):
     position: Mapped[int] = mapped_column(default=0)
     max_attempts: Mapped[int | None]
     due_at: Mapped[datetime | None]
+    opens_at: Mapped[datetime | None]
+    points: Mapped[float | None]
+    follow_through: Mapped[bool] = mapped_column(default=True, server_default=true())
+    reveal: Mapped[str] = mapped_column(
+        String(20), default="after_deadline", server_default="after_deadline"
+    )
 
     course: Mapped[Course] = relationship(back_populates="offered")

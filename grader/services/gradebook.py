@@ -1,51 +1,150 @@
-"""The gradebook: each student's best score on each exercise of a course, as CSV."""
+"""The gradebook: each student's best score on each exercise of a course, in course points, as a
+table for the instructor's page and as CSV; one grouped query for the scores."""
 
 from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import case, false, func, select
 from sqlalchemy.orm import Session
 
-from grader.db import Course, Enrolment, Result, Submission, User
+from grader.db import (
+    Course,
+    CourseExercise,
+    Enrolment,
+    Exercise,
+    ExerciseVersion,
+    Result,
+    ResultBlank,
+    Submission,
+    User,
+)
 from grader.services.exercises import offered
 
 
-def gradebook_csv(session: Session, course: Course) -> str:
-    """One row per enrolled student, one column per offered exercise (best score, blank if none)."""
-    exercises = [exercise for exercise, _ in offered(session, course)]
+@dataclass(frozen=True)
+class Column:
+    """One exercise of the course and the points it is worth in the gradebook."""
+
+    exercise: Exercise
+    worth: float
+
+
+@dataclass(frozen=True)
+class Row:
+    """One student: best score per column (None: no graded attempt), attempts per column."""
+
+    student: User
+    scores: list[float | None]
+    attempts: list[int]
+
+    @property
+    def total(self) -> float:
+        return sum(score for score in self.scores if score is not None)
+
+
+@dataclass(frozen=True)
+class Gradebook:
+    """Students by exercises."""
+
+    columns: list[Column]
+    rows: list[Row]
+
+    @property
+    def worth(self) -> float:
+        return sum(column.worth for column in self.columns)
+
+
+def course_score():
+    """A result's score in course points: without follow-through credit where the course gives
+    none, scaled to the points the course says the exercise is worth (default: its max score)."""
+    follow_through = (
+        select(func.coalesce(func.sum(ResultBlank.points), 0.0))
+        .where(ResultBlank.result_id == Result.id, ResultBlank.verdict == "follow_through")
+        .scalar_subquery()
+    )
+    earned = Result.score - case(
+        (CourseExercise.follow_through == false(), follow_through), else_=0.0
+    )
+    worth = func.coalesce(CourseExercise.points, Result.max_score)
+    return earned * worth / func.nullif(Result.max_score, 0)
+
+
+def gradebook(session: Session, course: Course) -> Gradebook:
+    """Every enrolled student by every offered exercise, best course score in each cell."""
+    exercises = offered(session, course)
+    current_max = dict(
+        session.execute(
+            select(ExerciseVersion.exercise_id, ExerciseVersion.max_score)
+            .join(Exercise, Exercise.id == ExerciseVersion.exercise_id)
+            .where(
+                ExerciseVersion.content_hash == Exercise.current_hash,
+                Exercise.id.in_([exercise.id for exercise, _ in exercises]),
+            )
+        ).all()
+    )
+    columns = [
+        Column(
+            exercise,
+            settings.points
+            if settings is not None and settings.points is not None
+            else current_max.get(exercise.id, 0.0),
+        )
+        for exercise, settings in exercises
+    ]
     students = session.scalars(
         select(User)
         .join(Enrolment, Enrolment.user_id == User.id)
         .where(Enrolment.course_id == course.id, Enrolment.role == "student")
         .order_by(User.email)
     ).all()
-    best = {
-        (user_id, exercise_id): score
-        for user_id, exercise_id, score in session.execute(
-            select(Submission.user_id, Submission.exercise_id, func.max(Result.score))
-            .join(Result, Result.submission_id == Submission.id)
-            .where(Submission.course_id == course.id, Submission.status == "graded")
-            .group_by(Submission.user_id, Submission.exercise_id)
+    cells: dict[tuple[int, int], tuple[float | None, int]] = {}
+    for user_id, exercise_id, best, attempts in session.execute(
+        select(
+            Submission.user_id,
+            Submission.exercise_id,
+            func.max(course_score()).filter(Submission.status == "graded"),
+            func.count(Submission.id),
         )
-    }
+        .outerjoin(Result, Result.submission_id == Submission.id)
+        .outerjoin(
+            CourseExercise,
+            (CourseExercise.course_id == Submission.course_id)
+            & (CourseExercise.exercise_id == Submission.exercise_id),
+        )
+        .where(Submission.course_id == course.id)
+        .group_by(Submission.user_id, Submission.exercise_id)
+    ):
+        cells[(user_id, exercise_id)] = (best, attempts)
+    rows = []
+    for student in students:
+        found = [cells.get((student.id, column.exercise.id), (None, 0)) for column in columns]
+        rows.append(Row(student, [best for best, _ in found], [n for _, n in found]))
+    return Gradebook(columns, rows)
+
+
+def gradebook_csv(session: Session, course: Course) -> str:
+    """One row per enrolled student, one column per offered exercise (best score, blank if none),
+    and the total, in course points."""
+    book = gradebook(session, course)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["student", "name", *(exercise.slug for exercise in exercises), "total"])
-    for student in students:
-        scores = [best.get((student.id, exercise.id)) for exercise in exercises]
-        total = sum(score for score in scores if score is not None)
+    writer.writerow(["student", "name", *(c.exercise.slug for c in book.columns), "total"])
+    for row in book.rows:
         writer.writerow(
             [
-                student.email,
-                student.name,
-                *("" if s is None else _number(s) for s in scores),
-                _number(total),
+                row.student.email,
+                row.student.name,
+                *("" if score is None else number(score) for score in row.scores),
+                number(row.total),
             ]
         )
     return out.getvalue()
 
 
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.6g}"
+def number(value: float) -> str:
+    """A score as written in the gradebook: 4, 4.5, 3.33333."""
+    value = round(float(value), 9)
+    return str(int(value)) if value.is_integer() else f"{value:.6g}"

@@ -18,8 +18,7 @@ from grader.web.pages import bp as pages_bp
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app from the environment, then ``config`` on top (tests pass theirs)."""
-    settings = load_config()
-    settings.update(config or {})
+    settings = load_config(overrides=config)
     app = Flask(__name__, instance_path=settings["INSTANCE_DIR"], instance_relative_config=True)
     app.config.from_mapping(settings)
     app.json.sort_keys = False

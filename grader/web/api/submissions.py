@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 from flask_login import login_required
 
 from grader import tasks
@@ -18,6 +18,7 @@ bp = Blueprint("submissions", __name__)
 @login_required
 def create():
     """Commit the submission as queued, then publish its id; 202 even if publishing failed."""
+    request.max_content_length = current_app.config["MAX_SUBMISSION_BYTES"]
     body = json_object()
     submission, new = submissions.submit(
         db.session,

@@ -1,0 +1,33 @@
+"""Results replaced by a regrade, kept for audit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from grader.db.base import Base, utcnow
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class ResultHistory(Base):
+    """A result as it was when a regrade was queued to replace it, and that regrade's batch."""
+
+    __tablename__ = "result_history"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id", ondelete="SET NULL"))
+    score: Mapped[float]
+    max_score: Mapped[float]
+    variant: Mapped[dict[str, Any]]
+    blanks: Mapped[dict[str, Any]]
+    engine_version: Mapped[str] = mapped_column(String(20))
+    exercise_hash: Mapped[str] = mapped_column(String(64))
+    graded_at: Mapped[datetime]
+    archived_at: Mapped[datetime] = mapped_column(default=utcnow)

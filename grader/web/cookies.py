@@ -1,0 +1,20 @@
+"""The session cookie: ``HttpOnly`` and ``SameSite=Lax`` (from the config), and ``Secure`` whenever
+the request came over HTTPS, so one configuration serves both plain local runs and production."""
+
+from __future__ import annotations
+
+from flask import Flask, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, marked ``Secure`` on HTTPS requests."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or (
+            has_request_context() and request.is_secure
+        )
+
+
+def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()

@@ -1,0 +1,17 @@
+"""The student's site: log in, see a course, open an exercise's graph, fill the blanks, and watch
+each attempt get graded without reloading."""
+
+from flask import Blueprint, current_app
+
+from grader.web.student import account, attempts, courses, exercise, guard
+
+bp = Blueprint("student", __name__)
+for module in (account, courses, exercise, attempts):
+    bp.register_blueprint(module.bp)
+guard.register(bp)
+
+
+@bp.app_template_global()
+def has_endpoint(name: str) -> bool:
+    """True when the app has this endpoint (so the layout links only to pages that exist)."""
+    return name in current_app.view_functions

@@ -1,0 +1,69 @@
+"""Logging in and out with a form, and choosing the interface's language."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import gettext, lazy_gettext
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from grader.extensions import db
+from grader.services import accounts
+from grader.web.i18n import LANGUAGE_COOKIE, LANGUAGES
+from grader.web.student.guard import safe_next
+
+bp = Blueprint("account", __name__)
+
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+
+
+class LoginForm(FlaskForm):
+    """Email and password, with the form's CSRF token."""
+
+    email = EmailField(lazy_gettext("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(lazy_gettext("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """The login form; a new session on success, then back where the student was going."""
+    form = LoginForm()
+    target = safe_next(request.args.get("next")) or url_for("student.courses.index")
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(target)
+    error = None
+    if form.validate_on_submit():
+        user = accounts.authenticate(db.session, form.email.data, form.password.data)
+        if user is not None:
+            session.clear()
+            login_user(user)
+            return redirect(target)
+        error = gettext("Wrong email or password.")
+    return render_template("student/login.html", form=form, error=error)
+
+
+@bp.post("/logout")
+def logout():
+    """Log out and forget the session."""
+    logout_user()
+    session.clear()
+    return redirect(url_for("student.account.login"))
+
+
+@bp.get("/language/<code>")
+def language(code: str):
+    """Switch the interface's language (kept in a cookie across logins), then go back."""
+    target = safe_next(request.args.get("next")) or url_for("student.courses.index")
+    response = redirect(target)
+    if code in LANGUAGES:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            code,
+            max_age=LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+            secure=request.is_secure,
+            httponly=True,
+        )
+    return response

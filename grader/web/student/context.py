@@ -1,0 +1,60 @@
+"""An exercise as the logged-in student sees it: their course, their variant, where they stand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from grader import exercises as core
+from grader.db import Course, CourseExercise, Exercise, ExerciseVersion, utcnow
+from grader.extensions import db
+from grader.services import accounts, exercises, standing, submissions, variants
+from grader.web.auth import user
+from grader.web.student import present
+
+
+@dataclass
+class StudentExercise:
+    """Everything the exercise page and its endpoints need, loaded once per request."""
+
+    course: Course
+    exercise: Exercise
+    settings: CourseExercise | None
+    version: ExerciseVersion
+    spec: core.Exercise
+    variant: core.Variant
+    standing: standing.Standing
+    now: datetime
+
+    def attempts(self) -> list[present.Attempt]:
+        """The student's attempts, newest first, with expected values only once revealed."""
+        return [
+            present.attempt(standing.disclosed(row, self.standing.revealed), self.spec.blanks)
+            for row in submissions.attempts(db.session, user(), self.course, self.exercise)
+        ]
+
+    def forward_values(self) -> dict:
+        """The value of every name in the graph, for the student's variant."""
+        tape, _ = self.spec.evaluate([self.variant])
+        return {name: value[0] for name, value in tape.values.items()}
+
+
+def open_exercise(course_slug: str, exercise_slug: str) -> StudentExercise:
+    """The exercise of one of the student's courses (NotFound otherwise), with their variant."""
+    session, me = db.session, user()
+    course = accounts.course_of(session, me, course_slug)
+    exercise, settings = exercises.find_offered(session, course, exercise_slug)
+    version = exercises.current_version(session, exercise)
+    variant = variants.variant_for(session, course, me, version)
+    session.commit()
+    now = utcnow()
+    return StudentExercise(
+        course=course,
+        exercise=exercise,
+        settings=settings,
+        version=version,
+        spec=exercises.load_version(version),
+        variant=core.Variant.from_dict(variant.values),
+        standing=standing.exercise_standing(session, me, course, exercise, settings, now),
+        now=now,
+    )

@@ -1,0 +1,240 @@
+"""What the student's pages show, in the reader's language: blank labels and hints, verdicts,
+feedback sentences, attempts, and the marks drawn on the graph."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext, lazy_gettext, ngettext
+
+from grader.checking.diagnoses import FEEDBACK
+from grader.checking.results import FEEDBACK_BY_VERDICT, FEEDBACK_INCORRECT
+from grader.engine.format import show
+from grader.exercises import Blank
+from grader.web.i18n import current_language
+
+KINDS = ("grad", "update", "new")
+KIND_TITLES = {
+    "grad": lazy_gettext("Gradients"),
+    "update": lazy_gettext("Update steps"),
+    "new": lazy_gettext("New values"),
+}
+KIND_HELP = {
+    "grad": lazy_gettext("The gradient of the loss on each edge, working back from the loss."),
+    "update": lazy_gettext("The step of each parameter: −learning rate × its gradient."),
+    "new": lazy_gettext("Each parameter's new value: its old value plus the step."),
+}
+VERDICT_LABELS = {
+    "correct": lazy_gettext("Correct"),
+    "follow_through": lazy_gettext("Follow-through"),
+    "incorrect": lazy_gettext("Incorrect"),
+    "unreadable": lazy_gettext("Unreadable"),
+    "missing": lazy_gettext("Missing"),
+}
+VERDICT_SYMBOLS = {
+    "correct": "✓",
+    "follow_through": "↪",
+    "incorrect": "✗",
+    "unreadable": "?",
+    "missing": "–",
+}
+STATUS_LABELS = {
+    "queued": lazy_gettext("Queued"),
+    "grading": lazy_gettext("Grading"),
+    "graded": lazy_gettext("Graded"),
+    "failed": lazy_gettext("Grading failed"),
+}
+# The worst verdict of the blanks on one edge or param is the one drawn on the graph.
+SEVERITY = ("correct", "follow_through", "missing", "unreadable", "incorrect")
+
+
+@dataclass(frozen=True)
+class BlankField:
+    """One input of the form: its blank, label, hint and placeholder."""
+
+    id: str
+    kind: str
+    target: str
+    label: str
+    spoken: str
+    hint: str
+    placeholder: str
+    points: float
+
+
+def blank_field(blank: Blank, loss: str) -> BlankField:
+    """How a blank is asked for."""
+    if blank.kind == "grad":
+        label = f"∂{loss}/∂{blank.target}"
+        spoken = gettext(
+            "gradient of %(loss)s with respect to %(name)s", loss=loss, name=blank.target
+        )
+    elif blank.kind == "update":
+        label = f"Δ{blank.target}"
+        spoken = gettext("update step of %(name)s", name=blank.target)
+    else:
+        label = gettext("new %(name)s", name=blank.target)
+        spoken = label
+    hint, placeholder = shape_hint(blank.shape)
+    return BlankField(
+        blank.id, blank.kind, blank.target, label, spoken, hint, placeholder, blank.points
+    )
+
+
+def shape_hint(shape: tuple[int, ...]) -> tuple[str, str]:
+    """The accepted syntax for a value of this shape, and an example to show in the input."""
+    if not shape:
+        return gettext("a number: -20, 0.2, 0,2, 1/5"), "-20"
+    if len(shape) == 1:
+        example = "[" + ", ".join(str(i + 1) for i in range(shape[0])) + "]"
+        return ngettext(
+            "%(num)d number: %(example)s", "%(num)d numbers: %(example)s", shape[0], example=example
+        ), example
+    rows, columns = shape[0], shape[1]
+    example = "; ".join(
+        " ".join(str(r * columns + c + 1) for c in range(columns)) for r in range(rows)
+    )
+    hint = gettext(
+        "%(rows)d×%(columns)d matrix, rows split by ';': %(example)s",
+        rows=rows,
+        columns=columns,
+        example=example,
+    )
+    return hint, example
+
+
+def grouped_fields(blanks: list[Blank], loss: str) -> list[tuple[str, str, str, list[BlankField]]]:
+    """The form's fieldsets: (kind, title, help, fields) for each kind the exercise asks."""
+    groups = []
+    for kind in KINDS:
+        fields = [blank_field(blank, loss) for blank in blanks if blank.kind == kind]
+        if fields:
+            groups.append((kind, str(KIND_TITLES[kind]), str(KIND_HELP[kind]), fields))
+    return groups
+
+
+def feedback(entry: dict, blank: Blank | None) -> str:
+    """The feedback sentence of a graded blank in the reader's language (the grading core's
+    own sentence, translated; the parser's message as it is for an unreadable answer)."""
+    verdict, diagnosis = entry.get("verdict"), entry.get("diagnosis")
+    if blank is None or verdict == "unreadable":
+        if verdict == "unreadable" and blank is not None and current_language() != "en":
+            hint, _ = shape_hint(blank.shape)
+            return gettext("Could not read this answer: write %(hint)s.", hint=hint)
+        return entry.get("feedback") or ""
+    if diagnosis is not None and diagnosis in FEEDBACK:
+        template = FEEDBACK[diagnosis]
+    elif diagnosis is None and verdict == "incorrect":
+        template = FEEDBACK_INCORRECT[blank.kind]
+    elif diagnosis is None and verdict in FEEDBACK_BY_VERDICT:
+        template = FEEDBACK_BY_VERDICT[verdict]
+    else:
+        return entry.get("feedback") or ""
+    shape = list(blank.shape) if blank.shape else gettext("a number")
+    return gettext(template).format(target=blank.target, shape=shape)
+
+
+@dataclass
+class BlankResult:
+    """A graded blank as the page shows it."""
+
+    id: str
+    verdict: str
+    label: str
+    symbol: str
+    points: float
+    max_points: float
+    feedback: str
+    got: str | None
+    expected: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+@dataclass
+class Attempt:
+    """One submission as the page shows it; ``blanks`` once graded."""
+
+    id: int
+    number: int
+    status: str
+    status_label: str
+    queued_at: str | None
+    graded_at: str | None
+    answers: dict[str, str]
+    score: float | None = None
+    max_score: float | None = None
+    blanks: list[BlankResult] = field(default_factory=list)
+    marks: dict[str, str] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def final(self) -> bool:
+        return self.status in ("graded", "failed")
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {key: value for key, value in self.__dict__.items() if key != "blanks"}
+        out["blanks"] = {blank.id: blank.to_dict() for blank in self.blanks}
+        out["final"] = self.final
+        out["summary"] = summary(self)
+        return out
+
+
+def attempt(submission: dict, blanks: list[Blank]) -> Attempt:
+    """A submission (``submissions.as_json``, already without hidden expected values) for the page."""
+    by_id = {blank.id: blank for blank in blanks}
+    view = Attempt(
+        id=submission["id"],
+        number=submission["attempt"],
+        status=submission["status"],
+        status_label=str(STATUS_LABELS.get(submission["status"], submission["status"])),
+        queued_at=submission.get("queued_at"),
+        graded_at=submission.get("graded_at"),
+        answers=submission.get("answers") or {},
+    )
+    if submission["status"] != "graded" or "blanks" not in submission:
+        return view
+    view.score, view.max_score = submission["score"], submission["max_score"]
+    for blank_id, entry in submission["blanks"].items():
+        blank = by_id.get(blank_id)
+        verdict = entry["verdict"]
+        view.blanks.append(
+            BlankResult(
+                id=blank_id,
+                verdict=verdict,
+                label=str(VERDICT_LABELS.get(verdict, verdict)),
+                symbol=VERDICT_SYMBOLS.get(verdict, ""),
+                points=entry["points"],
+                max_points=blank.points if blank else entry["points"],
+                feedback=feedback(entry, blank),
+                got=None if entry.get("got") is None else _text(entry["got"]),
+                expected=_text(entry["expected"]) if "expected" in entry else None,
+            )
+        )
+        view.counts[verdict] = view.counts.get(verdict, 0) + 1
+        target = blank.target if blank else blank_id.partition(".")[2]
+        if SEVERITY.index(verdict) >= SEVERITY.index(view.marks.get(target, "correct")):
+            view.marks[target] = verdict
+    return view
+
+
+def summary(view: Attempt) -> str:
+    """One line about an attempt: its score, or where its grading stands."""
+    if view.status != "graded" or view.score is None:
+        return view.status_label
+    return gettext(
+        "%(score)s of %(max)s points", score=number(view.score), max=number(view.max_score)
+    )
+
+
+def number(value: float | int | None) -> str:
+    """A score as people write it: ``4``, ``4.5``."""
+    if value is None:
+        return "–"
+    return str(int(value)) if float(value).is_integer() else f"{value:.4g}"
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else show(value)
