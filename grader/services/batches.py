@@ -58,7 +58,9 @@ def create_regrade(session: Session, user: User, course: Course, exercise_slug: 
                 batch_id=batch.id,
             )
         )
-    batch.total = session.scalar(select(func.count(Submission.id)).filter_by(batch_id=batch.id))
+    batch.total = session.scalar(
+        select(func.count(Submission.id)).where(Submission.batch_id == batch.id)
+    )
     session.commit()
     return batch
 
@@ -210,7 +212,7 @@ def progress(session: Session, user: User, batch_id: int) -> dict:
     counts = dict(
         session.execute(
             select(Submission.status, func.count(Submission.id))
-            .filter_by(batch_id=batch_id)
+            .where(Submission.batch_id == batch_id)
             .group_by(Submission.status)
         ).all()
     )

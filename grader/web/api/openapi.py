@@ -130,6 +130,9 @@ SCHEMAS = {
 }
 
 PATHS = {
+    "/openapi.json": {
+        "get": {"summary": "This document", "security": [], "responses": {"200": reply("OpenAPI")}}
+    },
     "/health": {
         "get": {
             "summary": "Is the service up",

@@ -1,0 +1,39 @@
+"""``/health`` and the OpenAPI document."""
+
+from __future__ import annotations
+
+import re
+
+
+def test_health_reports_database_and_broker(stack):
+    reply = stack.test_client().get("/api/v1/health")
+    assert reply.status_code == 200
+    body = reply.get_json()
+    assert body["status"] == "ok" and body["database"] == "ok"
+    assert body["broker"] == ("embedded" if stack.config["EMBEDDED"] else "ok")
+
+
+def test_openapi_documents_every_api_route(embedded_app):
+    """Each route under /api/v1 is in the document with its methods, and nothing more."""
+    document = embedded_app.test_client().get("/api/v1/openapi.json").get_json()
+    assert document["openapi"].startswith("3.")
+    routes = {}
+    for rule in embedded_app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1/") and rule.endpoint != "static":
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+            path = (
+                path.replace("{submission_id}", "{id}")
+                .replace("{batch_id}", "{id}")
+                .replace("{slug}", "{slug}")
+            )
+            routes.setdefault(path, set()).update(
+                m.lower() for m in rule.methods - {"HEAD", "OPTIONS"}
+            )
+    documented = {path: set(ops) for path, ops in document["paths"].items()}
+    documented["/exercises/{slug}"] = documented.pop("/exercises/{id}")
+    assert routes == documented
+
+
+def test_front_page_links_to_the_api(embedded_app):
+    page = embedded_app.test_client().get("/").get_data(as_text=True)
+    assert "/api/v1/openapi.json" in page
