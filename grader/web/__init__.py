@@ -11,9 +11,11 @@ from flask import Flask
 from grader.celery_app import celery_init_app
 from grader.config import instance_secret, load_config
 from grader.extensions import csrf, db, login_manager
-from grader.web import auth, errors
+from grader.web import auth, cookies, errors, i18n
 from grader.web.api import bp as api_bp
+from grader.web.instructor import bp as instructor_bp
 from grader.web.pages import bp as pages_bp
+from grader.web.student import bp as student_bp
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -38,8 +40,12 @@ def register_extensions(app: Flask) -> None:
     auth.register(app)
     csrf.init_app(app)
     celery_init_app(app)
+    i18n.init_app(app)
+    cookies.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(student_bp)
+    app.register_blueprint(instructor_bp)

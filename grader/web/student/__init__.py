@@ -3,12 +3,14 @@ each attempt get graded without reloading."""
 
 from flask import Blueprint, current_app
 
-from grader.web.student import account, attempts, courses, exercise, guard
+from grader.web.student import account, attempts, courses, exercise, guard, present
 
 bp = Blueprint("student", __name__)
 for module in (account, courses, exercise, attempts):
     bp.register_blueprint(module.bp)
 guard.register(bp)
+bp.add_app_template_global(present.number, "number")
+bp.add_app_template_global(present.summary, "attempt_summary")
 
 
 @bp.app_template_global()

@@ -11,7 +11,6 @@ from grader.extensions import db
 from grader.services import standing, submissions
 from grader.services.errors import Conflict, Forbidden, NotFound
 from grader.web.auth import user
-from grader.web.student import present
 from grader.web.student.context import StudentExercise, open_exercise
 from grader.web.student.exercise import solution_html
 from grader.web.student.guard import error_page, login_page_required, wants_json
@@ -84,17 +83,17 @@ def show(slug: str, exercise_slug: str, submission_id: int):
         raise NotFound(f"no submission {submission_id}")
     if row["student"] != user().email:
         raise NotFound(f"no submission {submission_id}")
-    view = present.attempt(standing.disclosed(row, page.standing.revealed), page.spec.blanks)
-    return view.to_dict()
+    return page.shown(row).to_dict()
 
 
 @bp.get("/attempts")
 @login_page_required
 def history(slug: str, exercise_slug: str):
-    """The attempt history and (once revealed) the worked solution, as a part of the page."""
+    """The parts of the exercise page that change with each attempt: where the student stands,
+    the attempt history, and (once revealed) the worked solution."""
     page = open_exercise(slug, exercise_slug)
     return render_template(
-        "student/_after_attempts.html",
+        "student/_refresh.html",
         page=page,
         attempts=page.attempts(),
         solution=solution_html(page),

@@ -27,11 +27,15 @@ class StudentExercise:
     now: datetime
 
     def attempts(self) -> list[present.Attempt]:
-        """The student's attempts, newest first, with expected values only once revealed."""
-        return [
-            present.attempt(standing.disclosed(row, self.standing.revealed), self.spec.blanks)
-            for row in submissions.attempts(db.session, user(), self.course, self.exercise)
-        ]
+        """The student's attempts, newest first."""
+        rows = submissions.attempts(db.session, user(), self.course, self.exercise)
+        return [self.shown(row) for row in rows]
+
+    def shown(self, submission: dict) -> present.Attempt:
+        """A submission of this exercise as the page shows it, with the expected values only
+        once they are revealed."""
+        row = standing.disclosed(submission, self.standing.revealed)
+        return present.attempt(row, self.spec.blanks, self.spec.graph.loss)
 
     def forward_values(self) -> dict:
         """The value of every name in the graph, for the student's variant."""

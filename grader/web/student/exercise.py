@@ -33,7 +33,7 @@ def show_page(slug: str, exercise_slug: str):
         given=[(name, show(values[name])) for name in page.spec.spec.given],
         params=[(name, show(values[name])) for name in page.spec.spec.params],
         edges=[(edge.name, edge.source, show(values[edge.name])) for edge in page.spec.graph.edges],
-        groups=present.grouped_fields(page.spec.blanks, loss),
+        groups=present.grouped_fields(page.spec.blanks, loss, page.spec.spec.params),
         attempts=attempts,
         latest=latest,
         results={blank.id: blank for blank in latest.blanks} if latest else {},
@@ -62,6 +62,7 @@ def script_data(page: StudentExercise, values: dict, latest: present.Attempt | N
         "historyUrl": url_for("student.attempts.history", slug=slug, exercise_slug=exercise_slug),
         "latest": latest.to_dict() if latest else None,
         "words": {
+            "attempt": gettext("Attempt %(number)d:"),
             "queued": gettext("Queued: waiting for the grader…"),
             "grading": gettext("Grading…"),
             "sending": gettext("Sending your answers…"),

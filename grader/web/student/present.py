@@ -3,7 +3,9 @@ feedback sentences, attempts, and the marks drawn on the graph."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext, lazy_gettext, ngettext
@@ -51,64 +53,75 @@ SEVERITY = ("correct", "follow_through", "missing", "unreadable", "incorrect")
 
 @dataclass(frozen=True)
 class BlankField:
-    """One input of the form: its blank, label, hint and placeholder."""
+    """One input of the form: its blank, label, what it is on, and the syntax hint."""
 
     id: str
     kind: str
     target: str
     label: str
     spoken: str
+    where: str
     hint: str
-    placeholder: str
     points: float
 
 
-def blank_field(blank: Blank, loss: str) -> BlankField:
-    """How a blank is asked for."""
-    if blank.kind == "grad":
-        label = f"∂{loss}/∂{blank.target}"
-        spoken = gettext(
-            "gradient of %(loss)s with respect to %(name)s", loss=loss, name=blank.target
-        )
-    elif blank.kind == "update":
-        label = f"Δ{blank.target}"
-        spoken = gettext("update step of %(name)s", name=blank.target)
+def blank_field(blank: Blank, loss: str, params: Collection[str]) -> BlankField:
+    """How a blank is asked for: a symbol, the words a screen reader says, and what it is on."""
+    name = blank.target
+    if name in params:
+        where = gettext("parameter %(name)s", name=name)
     else:
-        label = gettext("new %(name)s", name=blank.target)
+        where = gettext("edge %(name)s", name=name)
+    if blank.kind == "grad":
+        label = f"∂{loss}/∂{name}"
+        spoken = gettext("gradient of %(loss)s with respect to %(name)s", loss=loss, name=name)
+    elif blank.kind == "update":
+        label = f"Δ{name}"
+        spoken = gettext("update step of %(name)s", name=name)
+    else:
+        label = gettext("new %(name)s", name=name)
         spoken = label
-    hint, placeholder = shape_hint(blank.shape)
     return BlankField(
-        blank.id, blank.kind, blank.target, label, spoken, hint, placeholder, blank.points
+        blank.id, blank.kind, name, label, spoken, where, shape_hint(blank.shape), blank.points
     )
 
 
-def shape_hint(shape: tuple[int, ...]) -> tuple[str, str]:
-    """The accepted syntax for a value of this shape, and an example to show in the input."""
+def blank_label(blank: Blank | None, blank_id: str, loss: str) -> str:
+    """The symbol of a blank as the form shows it (its id when the exercise no longer has it)."""
+    return blank_field(blank, loss, ()).label if blank is not None else blank_id
+
+
+def shape_hint(shape: tuple[int, ...]) -> str:
+    """The accepted syntax for a value of this shape."""
     if not shape:
-        return gettext("a number: -20, 0.2, 0,2, 1/5"), "-20"
+        return gettext("a number: -20, 0.2, 0,2, 1/5")
     if len(shape) == 1:
         example = "[" + ", ".join(str(i + 1) for i in range(shape[0])) + "]"
         return ngettext(
-            "%(num)d number: %(example)s", "%(num)d numbers: %(example)s", shape[0], example=example
-        ), example
+            "%(num)d number: %(example)s",
+            "%(num)d numbers: %(example)s",
+            shape[0],
+            example=example,
+        )
     rows, columns = shape[0], shape[1]
     example = "; ".join(
         " ".join(str(r * columns + c + 1) for c in range(columns)) for r in range(rows)
     )
-    hint = gettext(
+    return gettext(
         "%(rows)d×%(columns)d matrix, rows split by ';': %(example)s",
         rows=rows,
         columns=columns,
         example=example,
     )
-    return hint, example
 
 
-def grouped_fields(blanks: list[Blank], loss: str) -> list[tuple[str, str, str, list[BlankField]]]:
+def grouped_fields(
+    blanks: list[Blank], loss: str, params: Collection[str]
+) -> list[tuple[str, str, str, list[BlankField]]]:
     """The form's fieldsets: (kind, title, help, fields) for each kind the exercise asks."""
     groups = []
     for kind in KINDS:
-        fields = [blank_field(blank, loss) for blank in blanks if blank.kind == kind]
+        fields = [blank_field(blank, loss, params) for blank in blanks if blank.kind == kind]
         if fields:
             groups.append((kind, str(KIND_TITLES[kind]), str(KIND_HELP[kind]), fields))
     return groups
@@ -120,8 +133,9 @@ def feedback(entry: dict, blank: Blank | None) -> str:
     verdict, diagnosis = entry.get("verdict"), entry.get("diagnosis")
     if blank is None or verdict == "unreadable":
         if verdict == "unreadable" and blank is not None and current_language() != "en":
-            hint, _ = shape_hint(blank.shape)
-            return gettext("Could not read this answer: write %(hint)s.", hint=hint)
+            return gettext(
+                "Could not read this answer: write %(hint)s.", hint=shape_hint(blank.shape)
+            )
         return entry.get("feedback") or ""
     if diagnosis is not None and diagnosis in FEEDBACK:
         template = FEEDBACK[diagnosis]
@@ -140,6 +154,7 @@ class BlankResult:
     """A graded blank as the page shows it."""
 
     id: str
+    name: str
     verdict: str
     label: str
     symbol: str
@@ -161,8 +176,8 @@ class Attempt:
     number: int
     status: str
     status_label: str
-    queued_at: str | None
-    graded_at: str | None
+    queued_at: datetime | None
+    graded_at: datetime | None
     answers: dict[str, str]
     score: float | None = None
     max_score: float | None = None
@@ -176,13 +191,15 @@ class Attempt:
 
     def to_dict(self) -> dict[str, Any]:
         out = {key: value for key, value in self.__dict__.items() if key != "blanks"}
+        for key in ("queued_at", "graded_at"):
+            out[key] = out[key].isoformat() if out[key] else None
         out["blanks"] = {blank.id: blank.to_dict() for blank in self.blanks}
         out["final"] = self.final
         out["summary"] = summary(self)
         return out
 
 
-def attempt(submission: dict, blanks: list[Blank]) -> Attempt:
+def attempt(submission: dict, blanks: list[Blank], loss: str) -> Attempt:
     """A submission (``submissions.as_json``, already without hidden expected values) for the page."""
     by_id = {blank.id: blank for blank in blanks}
     view = Attempt(
@@ -190,8 +207,8 @@ def attempt(submission: dict, blanks: list[Blank]) -> Attempt:
         number=submission["attempt"],
         status=submission["status"],
         status_label=str(STATUS_LABELS.get(submission["status"], submission["status"])),
-        queued_at=submission.get("queued_at"),
-        graded_at=submission.get("graded_at"),
+        queued_at=_moment(submission.get("queued_at")),
+        graded_at=_moment(submission.get("graded_at")),
         answers=submission.get("answers") or {},
     )
     if submission["status"] != "graded" or "blanks" not in submission:
@@ -203,12 +220,13 @@ def attempt(submission: dict, blanks: list[Blank]) -> Attempt:
         view.blanks.append(
             BlankResult(
                 id=blank_id,
+                name=blank_label(blank, blank_id, loss),
                 verdict=verdict,
                 label=str(VERDICT_LABELS.get(verdict, verdict)),
                 symbol=VERDICT_SYMBOLS.get(verdict, ""),
                 points=entry["points"],
                 max_points=blank.points if blank else entry["points"],
-                feedback=feedback(entry, blank),
+                feedback="" if verdict == "correct" else feedback(entry, blank),
                 got=None if entry.get("got") is None else _text(entry["got"]),
                 expected=_text(entry["expected"]) if "expected" in entry else None,
             )
@@ -234,6 +252,10 @@ def number(value: float | int | None) -> str:
     if value is None:
         return "–"
     return str(int(value)) if float(value).is_integer() else f"{value:.4g}"
+
+
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def _text(value: Any) -> str:
