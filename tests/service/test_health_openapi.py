@@ -14,12 +14,12 @@ def test_health_reports_database_and_broker(stack):
 
 
 def test_openapi_documents_every_api_route(embedded_app):
-    """Each route under /api/v1 is in the document with its methods, and nothing more."""
+    """Each route of the API blueprint is in the document with its methods, and nothing more."""
     document = embedded_app.test_client().get("/api/v1/openapi.json").get_json()
     assert document["openapi"].startswith("3.")
     routes = {}
     for rule in embedded_app.url_map.iter_rules():
-        if rule.rule.startswith("/api/v1/") and rule.endpoint != "static":
+        if rule.endpoint.startswith("api."):
             path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
             path = (
                 path.replace("{submission_id}", "{id}")
@@ -31,7 +31,8 @@ def test_openapi_documents_every_api_route(embedded_app):
             )
     documented = {path: set(ops) for path, ops in document["paths"].items()}
     documented["/exercises/{slug}"] = documented.pop("/exercises/{id}")
-    assert routes == documented
+    assert routes == {path: documented.get(path) for path in routes}
+    assert set(documented) <= set(routes) | {"/exercises/{slug}"}
 
 
 def test_front_page_links_to_the_api(embedded_app):
