@@ -130,6 +130,19 @@ def catalogue(session: Session, course: Course) -> list[CatalogueEntry]:
     )
 
 
+def outdated(session: Session, course: Course, exercise: Exercise) -> int:
+    """How many of the exercise's submissions in the course were graded against an older version."""
+    return session.scalar(
+        select(func.count(Submission.id))
+        .join(ExerciseVersion, ExerciseVersion.id == Submission.exercise_version_id)
+        .where(
+            Submission.course_id == course.id,
+            Submission.exercise_id == exercise.id,
+            ExerciseVersion.content_hash != exercise.current_hash,
+        )
+    )
+
+
 def find_exercise(session: Session, slug: str) -> Exercise:
     """An active exercise by its id, or NotFound."""
     exercise = session.scalar(select(Exercise).filter_by(slug=slug, active=True))
@@ -149,12 +162,17 @@ def _pin_offered(session: Session, course: Course) -> None:
     session.flush()
 
 
+def settings_of(session: Session, course: Course, exercise: Exercise) -> CourseExercise | None:
+    """The exercise's settings row in the course, if it has one."""
+    return session.scalar(
+        select(CourseExercise).filter_by(course_id=course.id, exercise_id=exercise.id)
+    )
+
+
 def settings_for(session: Session, course: Course, exercise: Exercise) -> CourseExercise:
     """The exercise's settings row in the course, created (and so offered) if missing."""
     _pin_offered(session, course)
-    row = session.scalar(
-        select(CourseExercise).filter_by(course_id=course.id, exercise_id=exercise.id)
-    )
+    row = settings_of(session, course, exercise)
     if row is None:
         position = session.scalar(
             select(func.coalesce(func.max(CourseExercise.position), -1) + 1).filter_by(

@@ -3,10 +3,11 @@ a regrade batch replaces them (graded by the worker, progress from ``batches.pro
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from grader.db import Batch, Course, Result, ResultHistory, Submission, User, utcnow
+from grader.db.base import UTCDateTime
 from grader.services import batches
 from grader.services.exercises import find_offered
 
@@ -18,9 +19,9 @@ def start(session: Session, user: User, course: Course, exercise_slug: str) -> B
     of_exercise = select(Submission.id).where(
         Submission.course_id == course.id, Submission.exercise_id == exercise.id
     )
-    archived = session.scalars(
-        insert(ResultHistory)
-        .from_select(
+    now = utcnow()
+    session.execute(
+        insert(ResultHistory).from_select(
             [
                 "submission_id",
                 "score",
@@ -41,29 +42,23 @@ def start(session: Session, user: User, course: Course, exercise_slug: str) -> B
                 Result.engine_version,
                 Result.exercise_hash,
                 Result.created_at,
-                select(utcnow_literal()).scalar_subquery(),
+                literal(now, UTCDateTime()),
             ).where(Result.submission_id.in_(of_exercise)),
         )
-        .returning(ResultHistory.id)
-    ).all()
+    )
     batch = batches.create_regrade(session, user, course, exercise_slug)
-    if archived:
-        session.execute(
-            update(ResultHistory)
-            .where(ResultHistory.id.in_(archived))
-            .values(batch_id=batch.id)
-            .execution_options(synchronize_session=False)
+    session.execute(
+        update(ResultHistory)
+        .where(
+            ResultHistory.batch_id.is_(None),
+            ResultHistory.archived_at == now,
+            ResultHistory.submission_id.in_(of_exercise),
         )
-        session.commit()
+        .values(batch_id=batch.id)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
     return batch
-
-
-def utcnow_literal():
-    from sqlalchemy import literal
-
-    from grader.db.base import UTCDateTime
-
-    return literal(utcnow(), UTCDateTime())
 
 
 def history(session: Session, submission_ids: list[int]) -> dict[int, list[ResultHistory]]:

@@ -1,0 +1,23 @@
+"""The instructor's dashboard: courses and rosters, exercise settings, analytics drawn on the
+computation graph, the gradebook, a student's attempts, and regrades with their progress.
+
+Every route, page or API, is for the course's instructors only (``guard``)."""
+
+from flask import Blueprint
+
+from grader.web.instructor import (
+    analytics,
+    api,
+    batches,
+    courses,
+    gradebook,
+    guard,
+    roster,
+    students,
+)
+
+bp = Blueprint("instructor", __name__)
+for module in (courses, roster, analytics, gradebook, students, batches, api):
+    bp.register_blueprint(module.bp)
+guard.register(bp)
+bp.add_url_rule("/instructor/", "index", courses.index)

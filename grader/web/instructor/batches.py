@@ -1,0 +1,57 @@
+"""Regrading an exercise after its file changed, and a batch's progress."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from sqlalchemy import select
+
+from grader import tasks
+from grader.db import Batch, Exercise
+from grader.extensions import db
+from grader.services import batches, regrade
+from grader.services.errors import NotFound
+from grader.web.auth import user
+from grader.web.instructor.guard import taught_course
+
+bp = Blueprint("batches", __name__, url_prefix="/instructor")
+RECENT = 20
+
+
+@bp.post("/courses/<slug>/exercises/<exercise_slug>/regrade")
+def start(slug: str, exercise_slug: str):
+    """Archive the current results and regrade every submission against the current version."""
+    course = taught_course(slug)
+    batch = regrade.start(db.session, user(), course, exercise_slug)
+    if not tasks.publish(tasks.RUN_BATCH, batch.id):
+        flash("The queue is not answering: the regrade will start when it is back.", "error")
+    return redirect(url_for("instructor.batches.show", slug=slug, batch_id=batch.id))
+
+
+@bp.get("/courses/<slug>/batches/")
+def index(slug: str):
+    """The course's recent batches."""
+    course = taught_course(slug)
+    rows = db.session.execute(
+        select(Batch, Exercise.slug)
+        .outerjoin(Exercise, Exercise.id == Batch.exercise_id)
+        .where(Batch.course_id == course.id)
+        .order_by(Batch.id.desc())
+        .limit(RECENT)
+    ).all()
+    return render_template("instructor/batches.html", course=course, rows=rows)
+
+
+@bp.get("/courses/<slug>/batches/<int:batch_id>")
+def show(slug: str, batch_id: int):
+    """A batch's progress, updated in place while it runs."""
+    course = taught_course(slug)
+    batch = db.session.get(Batch, batch_id)
+    if batch is None or batch.course_id != course.id:
+        raise NotFound(f"no batch {batch_id} in course '{slug}'")
+    exercise = db.session.get(Exercise, batch.exercise_id) if batch.exercise_id else None
+    return render_template(
+        "instructor/batch.html",
+        course=course,
+        exercise=exercise,
+        progress=batches.progress(db.session, user(), batch_id),
+    )

@@ -1,0 +1,139 @@
+"""An exercise's analytics as the page and the API show them: the figures from
+``services.analytics``, the graph's edges coloured by the share of students who got them wrong,
+the histogram's geometry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from grader.db import Course, Exercise
+from grader.services import analytics, exercises
+from grader.web.graphview import Mark, to_dot
+from grader.web.instructor.charts import (
+    HistogramChart,
+    histogram_chart,
+    percent,
+    share_color,
+)
+
+VERDICT_LABELS = {
+    "correct": "correct",
+    "follow_through": "follow-through",
+    "incorrect": "incorrect",
+    "unreadable": "unreadable",
+    "missing": "left blank",
+}
+KIND_LABELS = {"grad": "gradient", "update": "update step", "new": "new value"}
+
+
+def diagnosis_label(code: str | None) -> str:
+    """``missing_local_gradient`` -> ``missing local gradient``."""
+    if code is None:
+        return "no diagnosis"
+    return code.replace("_", " ").replace("fanout", "fan-out")
+
+
+@dataclass(frozen=True)
+class BlankRow:
+    """One blank of the exercise as the analytics table shows it."""
+
+    blank: str
+    kind: str
+    target: str
+    stats: analytics.BlankStats
+    color: str
+
+    @property
+    def share(self) -> str:
+        return percent(self.stats.share_wrong)
+
+    @property
+    def note(self) -> str:
+        """What the graph writes on the blank's arrow."""
+        if not self.stats.students:
+            return "no answers yet"
+        return f"{self.share} wrong ({self.stats.wrong}/{self.stats.students})"
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the analytics page draws."""
+
+    course: Course
+    exercise: Exercise
+    basis: str
+    overview: analytics.Overview
+    histogram: analytics.Histogram
+    chart: HistogramChart
+    blanks: list[BlankRow]
+    dot: str
+    outdated: int
+
+    def as_json(self) -> dict:
+        return {
+            "course": self.course.slug,
+            "exercise": self.exercise.slug,
+            "basis": self.basis,
+            "overview": vars(self.overview),
+            "histogram": {
+                "unit": self.histogram.unit,
+                "bins": [{"label": b.label, **b.counts} for b in self.histogram.bins],
+                "students": self.histogram.students,
+                "means": self.histogram.means,
+            },
+            "blanks": [
+                {
+                    "blank": row.blank,
+                    "students": row.stats.students,
+                    "wrong": row.stats.wrong,
+                    "share_wrong": row.stats.share_wrong,
+                    "verdicts": row.stats.verdicts,
+                    "diagnoses": [
+                        {"diagnosis": code, "students": n} for code, n in row.stats.diagnoses
+                    ],
+                    "wrong_values": [
+                        {
+                            "got": value.got,
+                            "verdict": value.verdict,
+                            "diagnosis": value.diagnosis,
+                            "students": value.students,
+                        }
+                        for value in row.stats.values
+                    ],
+                }
+                for row in self.blanks
+            ],
+        }
+
+
+def build(
+    session: Session, course: Course, exercise: Exercise, basis: str, outdated: int = 0
+) -> Report:
+    """The analytics of ``exercise`` in ``course`` over each student's ``basis`` attempt."""
+    version = exercises.current_version(session, exercise)
+    spec = exercises.load_version(version)
+    stats = analytics.blank_stats(session, course.id, exercise.id, basis)
+    rows = []
+    for blank in version.blanks:
+        entry = stats.get(blank["id"]) or analytics.BlankStats(blank["id"])
+        color = share_color(entry.share_wrong if entry.students else None)
+        rows.append(BlankRow(blank["id"], blank["kind"], blank["target"], entry, color))
+    marks = {
+        row.target: Mark(color=row.color, note=row.note, css="marked")
+        for row in rows
+        if row.kind == "grad"
+    }
+    histogram = analytics.histogram(session, course.id, exercise.id)
+    return Report(
+        course=course,
+        exercise=exercise,
+        basis=basis,
+        overview=analytics.overview(session, course.id, exercise.id),
+        histogram=histogram,
+        chart=histogram_chart(histogram),
+        blanks=rows,
+        dot=to_dot(spec, marks=marks),
+        outdated=outdated,
+    )
