@@ -30,7 +30,7 @@ def show(slug: str, exercise_slug: str):
         course=course,
         report=report.build(db.session, course, exercise, chosen_basis(), outdated),
         series=SERIES,
-        legend=[(f"{p}%", share_color(p / 100)) for p in (0, 25, 50, 75, 100)],
+        legend=[(f"{p}%", share_color(p / 100)) for p in (0, 10, 20, 35, 50, 100)],
         verdict_labels=report.VERDICT_LABELS,
         kind_labels=report.KIND_LABELS,
         diagnosis_label=report.diagnosis_label,

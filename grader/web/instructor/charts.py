@@ -13,12 +13,18 @@ SERIES = {
     "best": ("Best attempt", "#2563eb"),
     "last": ("Last attempt", "#6b7280"),
 }
-SHARE_STOPS = ((0.0, (21, 128, 61)), (0.5, (202, 138, 4)), (1.0, (185, 28, 28)))
+SHARE_STOPS = (
+    (0.0, (21, 128, 61)),
+    (0.2, (161, 98, 7)),
+    (0.5, (194, 65, 12)),
+    (1.0, (153, 27, 27)),
+)
 NO_DATA = "#9ca3af"
 
 
 def share_color(share: float | None) -> str:
-    """Green for no one wrong, through amber at half, to red for everyone wrong."""
+    """Green for no one wrong, amber at a fifth, orange-red at half, dark red for everyone: a step a
+    third of the class gets wrong should not look fine."""
     if share is None:
         return NO_DATA
     share = min(max(share, 0.0), 1.0)
