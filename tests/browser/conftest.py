@@ -103,12 +103,8 @@ def page(chromium, live_server):
     page.set_default_timeout(15_000)
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(f"console: {message.text}") if message.type == "error" else None
-        ),
-    )
+    page.on("console", lambda message: problems.extend(console_problems(message)))
+    page.on("response", lambda response: problems.extend(response_problems(response)))
     page.add_init_script(
         "document.addEventListener('securitypolicyviolation', e => "
         "console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));"
@@ -124,6 +120,13 @@ def console_problems(message) -> list[str]:
     if message.type != "error" or message.text.startswith("Failed to load resource"):
         return []
     return [f"console: {message.text}"]
+
+
+def response_problems(response) -> list[str]:
+    """A script, stylesheet or fetch that failed (a page's own 404 may be what a test wants)."""
+    if response.status < 400 or response.request.resource_type == "document":
+        return []
+    return [f"{response.status} {response.url}"]
 
 
 @pytest.fixture(scope="session")
