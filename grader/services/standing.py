@@ -30,9 +30,11 @@ PENDING = ("queued", "grading")
 def closed_reason(
     settings: CourseExercise | None, attempts_used: int, staff: bool, now: datetime
 ) -> str | None:
-    """Why no further attempt is taken (``deadline`` or ``attempts``), or None while open."""
+    """Why no attempt is taken now (``not_open``, ``deadline`` or ``attempts``), or None."""
     if settings is None or staff:
         return None
+    if settings.opens_at is not None and now < settings.opens_at:
+        return "not_open"
     if settings.due_at is not None and now > settings.due_at:
         return "deadline"
     if settings.max_attempts is not None and attempts_used >= settings.max_attempts:
@@ -78,6 +80,10 @@ class Standing:
     @property
     def due_at(self) -> datetime | None:
         return self.settings.due_at if self.settings else None
+
+    @property
+    def opens_at(self) -> datetime | None:
+        return self.settings.opens_at if self.settings else None
 
     @property
     def reveal(self) -> str:

@@ -81,6 +81,7 @@ def offer(
     max_attempts: int | None = None,
     due_at: datetime | None = None,
     reveal: str = "after_deadline",
+    opens_at: datetime | None = None,
 ) -> None:
     """Put ``exercise`` on the course's list with these settings (the course is then narrowed)."""
     with app.app_context():
@@ -94,6 +95,7 @@ def offer(
             row = CourseExercise(course_id=course_row.id, exercise_id=exercise_id)
             session.add(row)
         row.max_attempts, row.due_at, row.reveal = max_attempts, due_at, reveal
+        row.opens_at = opens_at
         session.commit()
 
 

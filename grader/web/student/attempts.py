@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, ngettext
+from flask_babel import format_datetime, gettext, ngettext
 
 from grader import tasks
 from grader.extensions import db
@@ -31,6 +31,8 @@ def create(slug: str, exercise_slug: str):
         if request.form.get(blank.id, "").strip()
     }
     key = request.form.get("idempotency_key") or None
+    if page.standing.closed == "not_open":
+        return refused(page)
     try:
         submission, new = submissions.submit(
             db.session, user(), exercise_slug, answers, course_slug=slug, idempotency_key=key
@@ -55,7 +57,12 @@ def refused(page: StudentExercise):
     fresh = standing.exercise_standing(
         db.session, user(), page.course, page.exercise, page.settings
     )
-    if fresh.closed == "attempts":
+    if fresh.closed == "not_open":
+        message = gettext(
+            "This exercise is not open yet: it opens on %(when)s UTC.",
+            when=format_datetime(fresh.opens_at, "d MMM y, HH:mm"),
+        )
+    elif fresh.closed == "attempts":
         message = ngettext(
             "You have used your %(num)d attempt at this exercise.",
             "You have used all %(num)d attempts at this exercise.",

@@ -22,6 +22,8 @@ bp = Blueprint("exercise", __name__)
 def show_page(slug: str, exercise_slug: str):
     """The exercise, the student's last answers and verdicts, and their attempt history."""
     page = open_exercise(slug, exercise_slug)
+    if page.standing.closed == "not_open":
+        return render_template("student/not_open.html", page=page), 403
     attempts = page.attempts()
     latest = attempts[0] if attempts else None
     values = page.forward_values()
