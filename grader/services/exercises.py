@@ -7,7 +7,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from grader.services.errors import NotFound
 CACHE_SIZE = 256
 _cache: OrderedDict[str, core.Exercise] = OrderedDict()
 _cache_lock = threading.Lock()
+_versions: dict[tuple[str, int], tuple[str, core.Exercise]] = {}
 
 
 @dataclass
@@ -110,6 +111,17 @@ def load_version(version: ExerciseVersion) -> core.Exercise:
     return exercise
 
 
+def version_by_id(session: Session, version_id: int) -> tuple[str, core.Exercise]:
+    """A stored version's content hash and grading-core exercise; versions never change, so
+    each is read once per database and process."""
+    key = (str(session.get_bind().url), version_id)
+    known = _versions.get(key)
+    if known is None:
+        version = session.get(ExerciseVersion, version_id)
+        known = _versions[key] = (version.content_hash, load_version(version))
+    return known
+
+
 def current_version(session: Session, exercise: Exercise) -> ExerciseVersion:
     """The version the exercise's file has now."""
     return session.scalars(
@@ -137,15 +149,33 @@ def find_offered(
     session: Session, course: Course, slug: str
 ) -> tuple[Exercise, CourseExercise | None]:
     """One exercise the course offers, or NotFound."""
-    exercise = session.scalar(select(Exercise).filter_by(slug=slug, active=True))
-    settings = None
-    if exercise is not None:
-        settings = session.scalar(
-            select(CourseExercise).filter_by(course_id=course.id, exercise_id=exercise.id)
-        )
-    if exercise is None or (settings is None and narrowed(session, course)):
-        raise NotFound(f"no exercise '{slug}' in course '{course.slug}'")
+    exercise, settings, _ = offered_version(session, course, slug)
     return exercise, settings
+
+
+def offered_version(
+    session: Session, course: Course, slug: str
+) -> tuple[Exercise, CourseExercise | None, ExerciseVersion]:
+    """An exercise the course offers, its settings there and its current version (one query)."""
+    chosen = select(CourseExercise.id).where(CourseExercise.course_id == course.id).exists()
+    row = session.execute(
+        select(Exercise, CourseExercise, ExerciseVersion, chosen)
+        .join(
+            ExerciseVersion,
+            and_(
+                ExerciseVersion.exercise_id == Exercise.id,
+                ExerciseVersion.content_hash == Exercise.current_hash,
+            ),
+        )
+        .outerjoin(
+            CourseExercise,
+            and_(CourseExercise.exercise_id == Exercise.id, CourseExercise.course_id == course.id),
+        )
+        .where(Exercise.slug == slug, Exercise.active)
+    ).first()
+    if row is None or (row[1] is None and row[3]):
+        raise NotFound(f"no exercise '{slug}' in course '{course.slug}'")
+    return row[0], row[1], row[2]
 
 
 def narrowed(session: Session, course: Course) -> bool:

@@ -6,7 +6,9 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,7 +27,7 @@ from grader.db import (
 )
 from grader.services import accounts
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
-from grader.services.exercises import current_version, find_offered, load_version
+from grader.services.exercises import offered_version, version_by_id
 from grader.services.variants import variant_for
 
 PENDING = ("queued", "grading")
@@ -81,8 +83,7 @@ def submit(
     if course_slug is not None and not isinstance(course_slug, str):
         raise Invalid("'course' must be a course slug")
     course = accounts.course_of(session, user, course_slug)
-    exercise, settings = find_offered(session, course, exercise_slug)
-    version = current_version(session, exercise)
+    exercise, settings, version = offered_version(session, course, exercise_slug)
     cleaned = clean_answers(version, answers)
     staff = settings is not None and accounts.teaches(session, user, course)
     if (
@@ -133,56 +134,94 @@ def grade_submission(session: Session, submission_id: int) -> str:
     Returns ``graded``, or ``skipped`` when it is not pending (already graded: running twice
     leaves one result), or ``duplicate`` when another run wrote the result meanwhile.
     """
-    now = utcnow()
-    claimed = session.execute(
-        update(Submission)
-        .where(Submission.id == submission_id, Submission.status.in_(PENDING))
-        .values(status="grading", started_at=now, status_changed_at=now)
-    ).rowcount
-    session.commit()
-    if not claimed:
+    claimed = claim(session, submission_id)
+    if claimed is None:
         return "skipped"
-    submission = session.get(Submission, submission_id)
-    version = session.get(ExerciseVersion, submission.exercise_version_id)
-    values = submission.explicit_values
-    if values is None:
-        values = session.get(StudentVariant, submission.variant_id).values
-    exercise, answers, exercise_hash = (
-        load_version(version),
-        submission.answers,
-        version.content_hash,
-    )
+    version_id, values, answers = claimed
+    exercise_hash, exercise = version_by_id(session, version_id)
     session.rollback()
     outcome = grade(exercise, core.Variant.from_dict(values), answers)
     return record_result(session, submission_id, outcome, exercise_hash)
 
 
+CLAIM = (
+    update(Submission)
+    .where(Submission.id == bindparam("submission_id"), Submission.status.in_(PENDING))
+    .values(status="grading", started_at=bindparam("now"), status_changed_at=bindparam("now"))
+    .returning(
+        Submission.exercise_version_id,
+        Submission.variant_id,
+        Submission.explicit_values,
+        Submission.answers,
+    )
+    .execution_options(synchronize_session=False)
+)
+VARIANT_VALUES = select(StudentVariant.values).where(StudentVariant.id == bindparam("variant_id"))
+MARK_GRADED = (
+    update(Submission)
+    .where(Submission.id == bindparam("submission_id"), Submission.status.in_(PENDING))
+    .values(
+        status="graded", graded_at=bindparam("now"), status_changed_at=bindparam("now"), error=None
+    )
+    .returning(Submission.id)
+    .execution_options(synchronize_session=False)
+)
+RESULT_FIELDS = (
+    "score",
+    "max_score",
+    "variant",
+    "blanks",
+    "engine_version",
+    "exercise_hash",
+    "created_at",
+)
+
+
+def _upsert(dialect_insert):
+    insert = dialect_insert(Result)
+    return insert.on_conflict_do_update(
+        index_elements=["submission_id"],
+        set_={name: insert.excluded[name] for name in RESULT_FIELDS},
+    )
+
+
+UPSERT_RESULT = {"postgresql": _upsert(pg_insert), "sqlite": _upsert(sqlite_insert)}
+
+
+def claim(session: Session, submission_id: int) -> tuple[int, dict, dict] | None:
+    """Mark a pending submission ``grading``; its version id, values and answers, or None."""
+    row = session.execute(CLAIM, {"submission_id": submission_id, "now": utcnow()}).first()
+    if row is None:
+        session.rollback()
+        return None
+    values = row.explicit_values
+    if values is None:
+        values = session.scalar(VARIANT_VALUES, {"variant_id": row.variant_id})
+    session.commit()
+    return row.exercise_version_id, values, row.answers
+
+
 def record_result(session: Session, submission_id: int, outcome: dict, exercise_hash: str) -> str:
     """Write a result and mark the submission graded, unless another run already did."""
-    submission = session.scalars(
-        select(Submission).where(Submission.id == submission_id).with_for_update()
-    ).one()
-    if submission.status not in PENDING:
+    now = utcnow()
+    marked = session.execute(MARK_GRADED, {"submission_id": submission_id, "now": now}).first()
+    if marked is None:
         session.rollback()
         return "duplicate"
-    result = session.scalar(select(Result).filter_by(submission_id=submission_id))
-    if result is None:
-        result = Result(submission_id=submission_id)
-        session.add(result)
-    result.score = outcome["score"]
-    result.max_score = outcome["max_score"]
-    result.variant = outcome["variant"]
-    result.blanks = outcome["blanks"]
-    result.engine_version = ENGINE_VERSION
-    result.exercise_hash = exercise_hash
-    result.created_at = now = utcnow()
-    submission.status, submission.graded_at, submission.status_changed_at = "graded", now, now
-    submission.error = None
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        return "duplicate"
+    session.execute(
+        UPSERT_RESULT[session.get_bind().dialect.name],
+        {
+            "submission_id": submission_id,
+            "score": outcome["score"],
+            "max_score": outcome["max_score"],
+            "variant": outcome["variant"],
+            "blanks": outcome["blanks"],
+            "engine_version": ENGINE_VERSION,
+            "exercise_hash": exercise_hash,
+            "created_at": now,
+        },
+    )
+    session.commit()
     return "graded"
 
 
