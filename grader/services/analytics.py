@@ -4,10 +4,12 @@ wrong, their diagnoses and the wrong values they wrote."""
 
 from __future__ import annotations
 
+import heapq
 import json
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import Integer, Select, Subquery, case, cast, func, select
+from sqlalchemy import Double, Integer, Subquery, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from grader.db import Enrolment, Result, ResultBlank, Submission
@@ -111,22 +113,31 @@ def overview(session: Session, course_id: int, exercise_id: int) -> Overview:
     )
 
 
-def chosen_attempts(course_id: int, exercise_id: int, basis: str) -> Subquery:
-    """Each student's first, best or last graded submission of the exercise: id, user, score."""
-    if basis not in BASES:
-        raise ValueError(f"basis must be one of {', '.join(BASES)}")
-    order = {
-        "first": (Submission.attempt.asc(), Submission.id.asc()),
-        "last": (Submission.attempt.desc(), Submission.id.desc()),
-        "best": (Result.score.desc(), Submission.attempt.desc(), Submission.id.desc()),
-    }[basis]
-    ranked = (
+ORDER = {
+    "first": (Submission.attempt.asc(), Submission.id.asc()),
+    "last": (Submission.attempt.desc(), Submission.id.desc()),
+    "best": (Result.score.desc(), Submission.attempt.desc(), Submission.id.desc()),
+}
+
+
+def _graded(course_id: int, exercise_id: int, bases: tuple[str, ...]) -> Subquery:
+    """Every graded submission of the exercise with, per basis, its rank among the student's
+    graded attempts (1: the student's first, best or last)."""
+    for basis in bases:
+        if basis not in BASES:
+            raise ValueError(f"basis must be one of {', '.join(BASES)}")
+    return (
         select(
             Submission.id,
             Submission.user_id,
             Result.score,
             Result.max_score,
-            func.row_number().over(partition_by=Submission.user_id, order_by=order).label("rank"),
+            *(
+                func.row_number()
+                .over(partition_by=Submission.user_id, order_by=ORDER[basis])
+                .label(basis)
+                for basis in bases
+            ),
         )
         .join(Result, Result.submission_id == Submission.id)
         .where(
@@ -134,17 +145,13 @@ def chosen_attempts(course_id: int, exercise_id: int, basis: str) -> Subquery:
             Submission.exercise_id == exercise_id,
             Submission.status == "graded",
         )
-        .subquery()
-    )
-    return (
-        select(ranked.c.id, ranked.c.user_id, ranked.c.score, ranked.c.max_score)
-        .where(ranked.c.rank == 1)
-        .subquery(f"{basis}_attempts")
+        .subquery("graded")
     )
 
 
 def histogram(session: Session, course_id: int, exercise_id: int) -> Histogram:
-    """The score distribution on the first, best and last attempt, one grouped query each."""
+    """The score distribution on the first, best and last attempt: one grouped query (one pass
+    ranks every attempt three ways, each basis counts its own rank-1 rows)."""
     max_scores = session.scalars(
         select(Result.max_score)
         .join(Submission, Submission.id == Result.submission_id)
@@ -155,33 +162,31 @@ def histogram(session: Session, course_id: int, exercise_id: int) -> Histogram:
     top = max_scores[0] if len(max_scores) == 1 else None
     exact = top is not None and float(top).is_integer() and 0 < top <= EXACT_BINS_UP_TO
     count = int(top) + 1 if exact else PERCENT_BINS
-    counts: dict[str, list[int]] = {}
-    students: dict[str, int] = {}
-    means: dict[str, float | None] = {}
-    for basis in BASES:
-        chosen = chosen_attempts(course_id, exercise_id, basis)
-        scaled = chosen.c.score
-        if not exact:
-            scaled = chosen.c.score * PERCENT_BINS / func.nullif(chosen.c.max_score, 0)
-        bucket = _floor(session, scaled)
-        bucket = case((bucket >= count, count - 1), (bucket < 0, 0), else_=bucket)
-        rows = session.execute(
-            select(bucket.label("bin"), func.count()).select_from(chosen).group_by("bin")
-        ).all()
-        counts[basis] = [0] * count
-        for index, n in rows:
-            if index is not None:
-                counts[basis][int(index)] += n
-        students[basis] = sum(counts[basis])
-        fraction = func.avg(chosen.c.score / func.nullif(chosen.c.max_score, 0))
-        mean = session.scalar(select(fraction).select_from(chosen))
-        means[basis] = float(mean) if mean is not None else None
+    graded = _graded(course_id, exercise_id, BASES)
+    fraction = graded.c.score / func.nullif(graded.c.max_score, 0.0, type_=Double)
+    bucket = _floor(session, graded.c.score if exact else fraction * PERCENT_BINS)
+    bucket = case((bucket >= count, count - 1), (bucket < 0, 0), else_=bucket).label("bin")
+    rows = session.execute(
+        select(
+            bucket,
+            *(func.count().filter(graded.c[basis] == 1) for basis in BASES),
+            *(func.sum(fraction).filter(graded.c[basis] == 1) for basis in BASES),
+        ).group_by(bucket)
+    ).all()
+    counts = {basis: [0] * count for basis in BASES}
+    sums = dict.fromkeys(BASES, 0.0)
+    for row in rows:
+        if row[0] is None:
+            continue
+        for i, basis in enumerate(BASES):
+            counts[basis][int(row[0])] += row[1 + i]
+            sums[basis] += row[1 + len(BASES) + i] or 0.0
+    students = {basis: sum(counts[basis]) for basis in BASES}
+    means = {basis: sums[basis] / students[basis] if students[basis] else None for basis in BASES}
     if exact:
-        labels = [str(i) for i in range(count)]
-        unit = "points"
+        labels, unit = [str(i) for i in range(count)], "points"
     else:
-        labels = [f"{10 * i}–{10 * (i + 1)}%" for i in range(count)]
-        unit = "percent"
+        labels, unit = [f"{10 * i}–{10 * (i + 1)}%" for i in range(count)], "percent"
     bins = [
         Bin(label, {basis: counts[basis][i] for basis in BASES}) for i, label in enumerate(labels)
     ]
@@ -200,58 +205,45 @@ def blank_stats(
     session: Session, course_id: int, exercise_id: int, basis: str = "first"
 ) -> dict[str, BlankStats]:
     """Per blank, over each student's chosen attempt: verdict counts, the most common diagnoses
-    of wrong answers and the most common wrong values, each one grouped query."""
-    chosen = chosen_attempts(course_id, exercise_id, basis)
-    joined = ResultBlank.__table__.join(chosen, chosen.c.id == ResultBlank.submission_id)
-    stats: dict[str, BlankStats] = {}
-    for blank, verdict, n in session.execute(
-        select(ResultBlank.blank, ResultBlank.verdict, func.count())
-        .select_from(joined)
-        .group_by(ResultBlank.blank, ResultBlank.verdict)
-    ):
-        entry = stats.setdefault(blank, BlankStats(blank))
-        entry.verdicts[verdict] = n
-        entry.students += n
-    diagnoses = _top(
-        select(ResultBlank.blank, ResultBlank.diagnosis, func.count().label("n"))
-        .select_from(joined)
-        .where(ResultBlank.verdict == "incorrect", ResultBlank.diagnosis.is_not(None))
-        .group_by(ResultBlank.blank, ResultBlank.diagnosis),
-        TOP_DIAGNOSES,
-        tiebreak="diagnosis",
-    )
-    for blank, diagnosis, n in session.execute(diagnoses):
-        stats[blank].diagnoses.append((diagnosis, n))
-    values = _top(
+    of wrong answers and the most common wrong values.
+
+    One grouped query by blank, verdict, diagnosis and (for wrong answers only) the value
+    written; the verdict and diagnosis counts are sums of its groups.
+    """
+    graded = _graded(course_id, exercise_id, (basis,))
+    chosen = select(graded.c.id).where(graded.c[basis] == 1).subquery("chosen")
+    wrong_value = case(
+        (ResultBlank.verdict.in_(("incorrect", "unreadable")), ResultBlank.got), else_=None
+    ).label("value")
+    groups = session.execute(
         select(
-            ResultBlank.blank,
-            ResultBlank.got,
-            ResultBlank.verdict,
-            ResultBlank.diagnosis,
-            func.count().label("n"),
+            ResultBlank.blank, ResultBlank.verdict, ResultBlank.diagnosis, wrong_value, func.count()
         )
-        .select_from(joined)
-        .where(ResultBlank.verdict.in_(("incorrect", "unreadable")))
-        .group_by(ResultBlank.blank, ResultBlank.got, ResultBlank.verdict, ResultBlank.diagnosis),
-        TOP_VALUES,
-        tiebreak="got",
-    )
-    for blank, got, verdict, diagnosis, n in session.execute(values):
-        stats[blank].values.append(WrongValue(show_value(got), verdict, diagnosis, n))
+        .join(chosen, chosen.c.id == ResultBlank.submission_id)
+        .group_by(ResultBlank.blank, ResultBlank.verdict, ResultBlank.diagnosis, wrong_value)
+    ).all()
+    stats: dict[str, BlankStats] = {}
+    diagnoses: dict[str, Counter] = defaultdict(Counter)
+    values: dict[str, list[WrongValue]] = defaultdict(list)
+    for blank, verdict, diagnosis, got, n in groups:
+        entry = stats.setdefault(blank, BlankStats(blank))
+        entry.verdicts[verdict] = entry.verdicts.get(verdict, 0) + n
+        entry.students += n
+        if verdict == "incorrect" and diagnosis is not None:
+            diagnoses[blank][diagnosis] += n
+        if verdict in ("incorrect", "unreadable"):
+            values[blank].append(WrongValue(got, verdict, diagnosis, n))
+    for blank, entry in stats.items():
+        entry.diagnoses = sorted(diagnoses[blank].items(), key=lambda item: (-item[1], item[0]))[
+            :TOP_DIAGNOSES
+        ]
+        top = heapq.nsmallest(
+            TOP_VALUES, values[blank], key=lambda v: (-v.students, v.got or "", v.diagnosis or "")
+        )
+        entry.values = [
+            WrongValue(show_value(v.got), v.verdict, v.diagnosis, v.students) for v in top
+        ]
     return stats
-
-
-def _top(grouped: Select, limit: int, tiebreak: str) -> Select:
-    """The ``limit`` largest groups of each blank, largest first (the ranking done in SQL)."""
-    inner = grouped.subquery()
-    rank = (
-        func.row_number()
-        .over(partition_by=inner.c.blank, order_by=(inner.c.n.desc(), inner.c[tiebreak]))
-        .label("rank")
-    )
-    ranked = select(inner, rank).subquery()
-    columns = [column for column in ranked.c if column.name != "rank"]
-    return select(*columns).where(ranked.c.rank <= limit).order_by(ranked.c.blank, ranked.c.rank)
 
 
 def show_value(got: str | None) -> str | None:

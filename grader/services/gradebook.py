@@ -6,8 +6,9 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import case, false, func, select
+from sqlalchemy import Double, case, false, func, select
 from sqlalchemy.orm import Session
 
 from grader.db import (
@@ -34,9 +35,10 @@ class Column:
 
 @dataclass(frozen=True)
 class Row:
-    """One student: best score per column (None: no graded attempt), attempts per column."""
+    """One student (id, email, name): best score per column (None: no graded attempt), attempts
+    per column."""
 
-    student: User
+    student: Any
     scores: list[float | None]
     attempts: list[int]
 
@@ -57,19 +59,18 @@ class Gradebook:
         return sum(column.worth for column in self.columns)
 
 
-def course_score():
-    """A result's score in course points: without follow-through credit where the course gives
-    none, scaled to the points the course says the exercise is worth (default: its max score)."""
-    follow_through = (
-        select(func.coalesce(func.sum(ResultBlank.points), 0.0))
-        .where(ResultBlank.result_id == Result.id, ResultBlank.verdict == "follow_through")
-        .scalar_subquery()
-    )
-    earned = Result.score - case(
-        (CourseExercise.follow_through == false(), follow_through), else_=0.0
-    )
+def course_score(follow_through_points=None):
+    """A result's score in course points: less ``follow_through_points`` (the points its
+    follow-through verdicts earned) where the course gives no follow-through credit, scaled to
+    the points the course says the exercise is worth (default: its max score)."""
+    earned = Result.score
+    if follow_through_points is not None:
+        earned = Result.score - case(
+            (CourseExercise.follow_through == false(), func.coalesce(follow_through_points, 0.0)),
+            else_=0.0,
+        )
     worth = func.coalesce(CourseExercise.points, Result.max_score)
-    return earned * worth / func.nullif(Result.max_score, 0)
+    return earned * worth / func.nullif(Result.max_score, 0.0, type_=Double)
 
 
 def gradebook(session: Session, course: Course) -> Gradebook:
@@ -94,20 +95,14 @@ def gradebook(session: Session, course: Course) -> Gradebook:
         )
         for exercise, settings in exercises
     ]
-    students = session.scalars(
-        select(User)
+    students = session.execute(
+        select(User.id, User.email, User.name)
         .join(Enrolment, Enrolment.user_id == User.id)
         .where(Enrolment.course_id == course.id, Enrolment.role == "student")
         .order_by(User.email)
     ).all()
-    cells: dict[tuple[int, int], tuple[float | None, int]] = {}
-    for user_id, exercise_id, best, attempts in session.execute(
-        select(
-            Submission.user_id,
-            Submission.exercise_id,
-            func.max(course_score()).filter(Submission.status == "graded"),
-            func.count(Submission.id),
-        )
+    query = (
+        select(Submission.user_id, Submission.exercise_id)
         .outerjoin(Result, Result.submission_id == Submission.id)
         .outerjoin(
             CourseExercise,
@@ -116,13 +111,34 @@ def gradebook(session: Session, course: Course) -> Gradebook:
         )
         .where(Submission.course_id == course.id)
         .group_by(Submission.user_id, Submission.exercise_id)
-    ):
+    )
+    score = course_score()
+    if any(settings is not None and not settings.follow_through for _, settings in exercises):
+        follow_through = _follow_through_points(course)
+        query = query.outerjoin(follow_through, follow_through.c.result_id == Result.id)
+        score = course_score(follow_through.c.points)
+    query = query.add_columns(
+        func.max(score).filter(Submission.status == "graded"), func.count(Submission.id)
+    )
+    cells: dict[tuple[int, int], tuple[float | None, int]] = {}
+    for user_id, exercise_id, best, attempts in session.execute(query):
         cells[(user_id, exercise_id)] = (best, attempts)
     rows = []
     for student in students:
         found = [cells.get((student.id, column.exercise.id), (None, 0)) for column in columns]
         rows.append(Row(student, [best for best, _ in found], [n for _, n in found]))
     return Gradebook(columns, rows)
+
+
+def _follow_through_points(course: Course):
+    """Per result of the course, the points its follow-through verdicts earned."""
+    return (
+        select(ResultBlank.result_id, func.sum(ResultBlank.points).label("points"))
+        .join(Submission, Submission.id == ResultBlank.submission_id)
+        .where(Submission.course_id == course.id, ResultBlank.verdict == "follow_through")
+        .group_by(ResultBlank.result_id)
+        .subquery("follow_through")
+    )
 
 
 def gradebook_csv(session: Session, course: Course) -> str:

@@ -1,0 +1,335 @@
+"""Analytics and gradebook at scale: 50,000 graded submissions in a throwaway PostgreSQL database.
+
+    python benchmarks/analytics.py [--submissions 50000] [--students 10000] [--repeat 5]
+        [--server postgresql://postgres@127.0.0.1:5432/postgres]
+
+Seeds one course with ``--students`` students and ``--submissions`` submissions of `single-weight`,
+graded by the real grader (right and typical wrong answers in every blank), bulk-loaded with COPY
+(so the database's triggers fill the per-blank table as they do in production). Then times, as
+the median of ``--repeat`` runs after a warm-up:
+
+- the analytics page (GET, HTML, as an instructor) on each basis, and its queries one by one;
+- the gradebook: its query, the CSV route and the page;
+- baselines in the same run: the same per-blank figures by loading every result and counting in a
+  Python loop, and by exploding the results' JSON in SQL (``jsonb_each``) without the table;
+
+and prints each figure with the ratios. The database is dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import uuid
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import orjson
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import select, text  # noqa: E402
+
+from grader.checking import ENGINE_VERSION, grade_many  # noqa: E402
+from grader.db import Course, Exercise, ExerciseVersion, migrate  # noqa: E402
+from grader.extensions import db  # noqa: E402
+from grader.services import accounts, analytics, gradebook  # noqa: E402
+from grader.services.exercises import load_version, sync_exercises  # noqa: E402
+from grader.web import create_app  # noqa: E402
+
+COURSE = "bench"
+EXERCISE = "single-weight"
+OPTIONS = {
+    "grad.e3": ["-10", "-10", "-10", "10", "-5", ""],
+    "grad.e2": ["-10", "-10", "10", "-5", "-10,0"],
+    "grad.e1": ["-20", "-20", "-20", "20", "-10", "2", "-2e1"],
+    "update.v": ["0.2", "0,2", "-0.2", "20", "1/5", ".2"],
+    "new.v": ["0.2", "0.2", "-0.2", "0", "abc", "0,2"],
+}
+
+
+def median_ms(repeat: int, fn) -> float:
+    fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def seed(app, submissions: int, students: int, rng) -> tuple[int, int, str]:
+    """Students, enrolments, submissions and their graded results; returns course and exercise
+    ids and an instructor's bearer token."""
+    with app.app_context():
+        session = db.session
+        sync_exercises(session, app.config["EXERCISES_DIR"])
+        accounts.add_user(session, "bench-instructor@bench.test", "instructor", None, COURSE)
+        token = accounts.issue_token(session, "bench-instructor@bench.test")
+        session.commit()
+        course = session.scalar(select(Course).filter_by(slug=COURSE))
+        exercise = session.scalar(select(Exercise).filter_by(slug=EXERCISE))
+        version = session.scalar(
+            select(ExerciseVersion).filter_by(
+                exercise_id=exercise.id, content_hash=exercise.current_hash
+            )
+        )
+        course_id, exercise_id, version_id, content_hash = (
+            course.id,
+            exercise.id,
+            version.id,
+            version.content_hash,
+        )
+        core = load_version(version)
+        session.execute(
+            text(
+                "INSERT INTO users (email, name, role, created_at) "
+                "SELECT 'student' || g || '@bench.test', 'Student ' || g, 'student', now() "
+                "FROM generate_series(1, :n) AS g"
+            ),
+            {"n": students},
+        )
+        session.execute(
+            text(
+                "INSERT INTO enrolments (course_id, user_id, role, created_at) "
+                "SELECT :course, id, 'student', now() FROM users WHERE email LIKE '%@bench.test' "
+                "AND role = 'student'"
+            ),
+            {"course": course_id},
+        )
+        session.commit()
+        user_ids = session.scalars(
+            text("SELECT id FROM users WHERE role = 'student' ORDER BY id")
+        ).all()
+
+    columns = {
+        blank: rng.integers(len(values), size=submissions) for blank, values in OPTIONS.items()
+    }
+    answers = [
+        {blank: OPTIONS[blank][columns[blank][i]] for blank in OPTIONS} for i in range(submissions)
+    ]
+    variant = core.draw_variant("", "bench")
+    started = time.perf_counter()
+    graded = grade_many(core, [variant] * submissions, answers).to_dicts()
+    grading = time.perf_counter() - started
+    owners = rng.integers(len(user_ids), size=submissions)
+    attempt_of: dict[int, int] = defaultdict(int)
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    with psycopg.connect(app.config["DATABASE_URL"]) as connection:
+        first_id = connection.execute("SELECT nextval('submissions_id_seq')").fetchone()[0]
+        ids = range(first_id, first_id + submissions)
+        with connection.cursor().copy(
+            "COPY submissions (id, user_id, course_id, exercise_id, exercise_version_id, attempt, "
+            "answers, status, status_changed_at, queued_at, graded_at) FROM STDIN"
+        ) as copy:
+            for i, submission_id in enumerate(ids):
+                user = user_ids[owners[i]]
+                attempt_of[user] += 1
+                copy.write_row(
+                    (
+                        submission_id,
+                        user,
+                        course_id,
+                        exercise_id,
+                        version_id,
+                        attempt_of[user],
+                        orjson.dumps(answers[i]).decode(),
+                        "graded",
+                        now,
+                        now,
+                        now,
+                    )
+                )
+        connection.execute("SELECT setval('submissions_id_seq', %s)", (first_id + submissions,))
+        with connection.cursor().copy(
+            "COPY results (submission_id, score, max_score, variant, blanks, engine_version, "
+            "exercise_hash, created_at) FROM STDIN"
+        ) as copy:
+            for submission_id, outcome in zip(ids, graded, strict=True):
+                copy.write_row(
+                    (
+                        submission_id,
+                        outcome["score"],
+                        outcome["max_score"],
+                        orjson.dumps(outcome["variant"]).decode(),
+                        orjson.dumps(outcome["blanks"]).decode(),
+                        ENGINE_VERSION,
+                        content_hash,
+                        now,
+                    )
+                )
+        connection.commit()
+        connection.autocommit = True
+        connection.execute("VACUUM ANALYZE")
+    loading = time.perf_counter() - started
+    print(f"seeded {submissions:,} submissions by {len(set(owners)):,} students")
+    print(f"  graded in {grading:.2f} s (grade_many), loaded with COPY in {loading:.2f} s")
+    return course_id, exercise_id, token
+
+
+def naive_blank_stats(course_id: int, exercise_id: int) -> dict:
+    """The per-blank figures on each student's first attempt, counted in a Python loop."""
+    rows = db.session.execute(
+        text(
+            "SELECT s.user_id, s.attempt, s.id, r.blanks FROM submissions s "
+            "JOIN results r ON r.submission_id = s.id "
+            "WHERE s.course_id = :c AND s.exercise_id = :e AND s.status = 'graded'"
+        ),
+        {"c": course_id, "e": exercise_id},
+    ).all()
+    first: dict[int, tuple] = {}
+    for user_id, attempt, submission_id, blanks in rows:
+        if user_id not in first or (attempt, submission_id) < first[user_id][:2]:
+            first[user_id] = (attempt, submission_id, blanks)
+    verdicts: Counter = Counter()
+    diagnoses: Counter = Counter()
+    values: Counter = Counter()
+    for _, _, blanks in first.values():
+        for blank, entry in blanks.items():
+            verdicts[blank, entry["verdict"]] += 1
+            if entry["verdict"] == "incorrect" and entry["diagnosis"]:
+                diagnoses[blank, entry["diagnosis"]] += 1
+            if entry["verdict"] in ("incorrect", "unreadable"):
+                got = orjson.dumps(entry["got"]).decode()
+                values[blank, got, entry["verdict"], entry["diagnosis"]] += 1
+    return {"verdicts": verdicts, "diagnoses": diagnoses, "values": values}
+
+
+JSONB_BLANK_STATS = text(
+    """
+    WITH firsts AS (
+        SELECT DISTINCT ON (s.user_id) s.id FROM submissions s
+        WHERE s.course_id = :c AND s.exercise_id = :e AND s.status = 'graded'
+        ORDER BY s.user_id, s.attempt, s.id
+    )
+    SELECT b.key, b.value->>'verdict', count(*) FROM results r
+    JOIN firsts f ON f.id = r.submission_id CROSS JOIN LATERAL jsonb_each(r.blanks) b
+    GROUP BY 1, 2
+    """
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--submissions", type=int, default=50_000)
+    parser.add_argument("--students", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args()
+
+    name = f"grader_bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(args.server, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    url = f"{args.server.rpartition('/')[0]}/{name}"
+    app = None
+    try:
+        migrate.upgrade(url)
+        app = create_app(
+            {
+                "DATABASE_URL": url,
+                "SECRET_KEY": "bench",
+                "BROKER_URL": "",
+                "INSTANCE_DIR": str(Path("/tmp") / name),
+                "EXERCISES_DIR": str(ROOT / "exercises"),
+            }
+        )
+        course_id, exercise_id, token = seed(
+            app, args.submissions, args.students, np.random.default_rng(7)
+        )
+        client = app.test_client()
+        headers = {"Authorization": f"Bearer {token}"}
+        page = f"/instructor/courses/{COURSE}/exercises/{EXERCISE}/analytics"
+
+        def get(path: str):
+            reply = client.get(path, headers=headers)
+            assert reply.status_code == 200, (path, reply.status_code)
+            return reply
+
+        figures: list[tuple[str, float]] = []
+        for basis in analytics.BASES:
+            figures.append(
+                (
+                    f"analytics page, {basis} attempt (GET, HTML)",
+                    median_ms(args.repeat, lambda basis=basis: get(f"{page}?basis={basis}")),
+                )
+            )
+        with app.app_context():
+            session = db.session
+            course = session.get(Course, course_id)
+            figures += [
+                (
+                    "  overview query",
+                    median_ms(
+                        args.repeat, lambda: analytics.overview(session, course_id, exercise_id)
+                    ),
+                ),
+                (
+                    "  histogram queries (first, best, last)",
+                    median_ms(
+                        args.repeat, lambda: analytics.histogram(session, course_id, exercise_id)
+                    ),
+                ),
+                (
+                    "  per-blank queries, first attempt",
+                    median_ms(
+                        args.repeat,
+                        lambda: analytics.blank_stats(session, course_id, exercise_id, "first"),
+                    ),
+                ),
+            ]
+            sql_first = figures[-1][1]
+            naive = median_ms(args.repeat, lambda: naive_blank_stats(course_id, exercise_id))
+            jsonb = median_ms(
+                args.repeat,
+                lambda: session.execute(
+                    JSONB_BLANK_STATS, {"c": course_id, "e": exercise_id}
+                ).all(),
+            )
+            sql = analytics.blank_stats(session, course_id, exercise_id, "first")
+            loop = naive_blank_stats(course_id, exercise_id)
+            assert {(b, v): n for b, s in sql.items() for v, n in s.verdicts.items()} == dict(
+                loop["verdicts"]
+            ), "the SQL and the loop disagree"
+            figures += [
+                ("  baseline: per-blank figures by a Python loop over results", naive),
+                ("  baseline: verdict counts over the results' JSON (jsonb_each)", jsonb),
+                (
+                    "gradebook query (10 exercises+ by all students)",
+                    median_ms(args.repeat, lambda: gradebook.gradebook(session, course)),
+                ),
+            ]
+        figures += [
+            (
+                "gradebook CSV (GET)",
+                median_ms(args.repeat, lambda: get(f"/api/v1/courses/{COURSE}/gradebook.csv")),
+            ),
+            (
+                "gradebook page (GET, HTML, every student)",
+                median_ms(args.repeat, lambda: get(f"/instructor/courses/{COURSE}/gradebook")),
+            ),
+        ]
+        print(f"median of {args.repeat} runs, milliseconds:")
+        for label, ms in figures:
+            print(f"  {label:<66} {ms:9.1f}")
+        print(f"per-blank figures: SQL with result_blanks is {naive / sql_first:.1f}x faster than")
+        print(f"  the Python loop and {jsonb / sql_first:.1f}x faster than exploding JSON in SQL")
+        slowest = max(ms for label, ms in figures if label.startswith("analytics page"))
+        print(
+            f"slowest analytics page: {slowest:.0f} ms ({'under' if slowest < 1000 else 'OVER'} 1 s)"
+        )
+    finally:
+        if app is not None:
+            app.extensions["grader.db"].engine.dispose()
+        with psycopg.connect(args.server, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
