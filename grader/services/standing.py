@@ -193,3 +193,17 @@ def disclosed(submission: dict, revealed: bool) -> dict:
         for blank, entry in submission["blanks"].items()
     }
     return {**submission, "blanks": blanks}
+
+
+def disclosed_to(session: Session, user: User, submission: dict) -> dict:
+    """``disclosed`` for whoever reads it (the API): the course's staff see everything, the
+    student sees the expected values once their standing reveals them."""
+    course = session.scalar(select(Course).filter_by(slug=submission["course"]))
+    exercise = session.scalar(select(Exercise).filter_by(slug=submission["exercise"]))
+    if course is None or exercise is None:
+        return disclosed(submission, False)
+    settings = session.scalar(
+        select(CourseExercise).filter_by(course_id=course.id, exercise_id=exercise.id)
+    )
+    standing = exercise_standing(session, user, course, exercise, settings)
+    return disclosed(submission, standing.revealed)

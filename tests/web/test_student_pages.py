@@ -159,15 +159,20 @@ def test_deadline_is_enforced_and_then_the_solution_is_shown(app):
     email, course = new_student(app)
     offer(app, course, EXERCISE, due_at=utcnow() + timedelta(hours=1))
     student = log_in(app, email, course)
-    url = student.submit(EXERCISE, SIGN_ERROR).get_json()["url"]
+    posted = student.submit(EXERCISE, SIGN_ERROR).get_json()
+    url, api = posted["url"], f"/api/v1/submissions/{posted['id']}"
     graded = student.wait_graded(url)
     assert all(entry["expected"] is None for entry in graded["blanks"].values())
+    assert all("expected" not in entry for entry in student.get(api).get_json()["blanks"].values())
+    shown = student.get(f"/api/v1/exercises/{EXERCISE}?course={course}").get_json()
+    assert "expected" not in shown["attempts"][0]["blanks"]["grad.e3"]
     html = page_of(student)
     assert "Work back from the loss" not in html and "Expected:" not in html
     assert "shown after the deadline" in html
 
     offer(app, course, EXERCISE, due_at=utcnow() - timedelta(minutes=1))
     reply = student.submit(EXERCISE, RIGHT)
+    assert student.get(api).get_json()["blanks"]["grad.e3"]["expected"] == -10
     assert reply.status_code == 403 and "deadline" in reply.get_json()["message"]
     assert student.wait_graded(url)["blanks"]["grad.e3"]["expected"] == "-10"
     html = page_of(student)

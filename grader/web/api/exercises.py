@@ -6,7 +6,7 @@ from flask import Blueprint, request
 from flask_login import login_required
 
 from grader.extensions import db
-from grader.services import accounts, exercises, submissions, variants
+from grader.services import accounts, exercises, standing, submissions, variants
 from grader.web.auth import user
 
 bp = Blueprint("exercises", __name__)
@@ -42,6 +42,7 @@ def show(slug: str):
     variant = variants.variant_for(session, course, me, version)
     session.commit()
     spec = exercises.load_version(version).spec
+    revealed = standing.exercise_standing(session, me, course, exercise, settings).revealed
     return {
         "id": exercise.slug,
         "course": course.slug,
@@ -54,5 +55,8 @@ def show(slug: str):
         "max_score": version.max_score,
         "max_attempts": settings.max_attempts if settings else None,
         "due_at": settings.due_at.isoformat() if settings and settings.due_at else None,
-        "attempts": submissions.attempts(session, me, course, exercise),
+        "attempts": [
+            standing.disclosed(row, revealed)
+            for row in submissions.attempts(session, me, course, exercise)
+        ],
     }

@@ -7,7 +7,7 @@ from flask_login import login_required
 
 from grader import tasks
 from grader.extensions import db
-from grader.services import submissions
+from grader.services import standing, submissions
 from grader.web.api.body import json_object
 from grader.web.auth import user
 
@@ -36,5 +36,8 @@ def create():
 @bp.get("/submissions/<int:submission_id>")
 @login_required
 def show(submission_id: int):
-    """The submission's status and, once graded, its result."""
-    return submissions.readable(db.session, user(), submission_id)
+    """The submission's status and, once graded, its result (expected values once revealed)."""
+    me = user()
+    return standing.disclosed_to(
+        db.session, me, submissions.readable(db.session, me, submission_id)
+    )
