@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from grader.extensions import db
-from grader.services import batches, submissions
+from grader.services import batches, grading, submissions
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +30,13 @@ def grade_submission(self, submission_id: int) -> str:
     """Grade one submission; a second run leaves the one result there is."""
     session = db.session
     try:
-        return submissions.grade_submission(session, submission_id)
+        return grading.grade_submission(session, submission_id)
     except Exception as exc:
         session.rollback()
         if transient(exc):
             raise self.retry(exc=exc, countdown=min(60, 2**self.request.retries)) from exc
         log.exception("grading submission %s failed", submission_id)
-        submissions.mark_failed(session, submission_id, f"{type(exc).__name__}: {exc}")
+        grading.mark_failed(session, submission_id, f"{type(exc).__name__}: {exc}")
         raise
 
 

@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from grader import exercises as core
-from grader.checking import ENGINE_VERSION, grade_many
 from grader.db import (
     Batch,
     Course,
-    ExerciseVersion,
-    Result,
-    StudentVariant,
     Submission,
     User,
     utcnow,
 )
-from grader.services import accounts
+from grader.services import accounts, grading
 from grader.services.errors import Invalid, NotFound, ServiceError
 from grader.services.exercises import current_version, find_offered, load_version
 from grader.services.submissions import PENDING, clean_answers
@@ -136,62 +131,11 @@ def run(session: Session, batch_id: int) -> str:
         ).all()
         if not ids:
             break
-        _grade_chunk(session, list(ids))
+        grading.grade_and_record(session, grading.claim(session, list(ids)))
     batch = session.get(Batch, batch_id)
     batch.status, batch.finished_at = "done", utcnow()
     session.commit()
     return "done"
-
-
-def _grade_chunk(session: Session, ids: list[int]) -> None:
-    rows = session.execute(
-        select(Submission, StudentVariant.values, ExerciseVersion)
-        .join(ExerciseVersion, ExerciseVersion.id == Submission.exercise_version_id)
-        .outerjoin(StudentVariant, StudentVariant.id == Submission.variant_id)
-        .where(Submission.id.in_(ids))
-    ).all()
-    groups: dict[int, list] = defaultdict(list)
-    for row in rows:
-        groups[row[2].id].append(row)
-    now = utcnow()
-    for group in groups.values():
-        version = group[0][2]
-        variants: dict[str, core.Variant] = {}
-        chosen = []
-        for submission, values, _ in group:
-            values = submission.explicit_values or values
-            key = json.dumps(values, sort_keys=True)
-            if key not in variants:
-                variants[key] = core.Variant.from_dict(values)
-            chosen.append(variants[key])
-        graded = grade_many(load_version(version), chosen, [s.answers for s, _, _ in group])
-        outcomes = dict(zip((s.id for s, _, _ in group), graded.to_dicts(), strict=True))
-        done = session.scalars(
-            update(Submission)
-            .where(Submission.id.in_(list(outcomes)), Submission.status.in_(PENDING))
-            .values(status="graded", graded_at=now, status_changed_at=now, error=None)
-            .returning(Submission.id)
-        ).all()
-        if not done:
-            continue
-        session.execute(delete(Result).where(Result.submission_id.in_(done)))
-        session.execute(
-            insert(Result),
-            [
-                {
-                    "submission_id": submission_id,
-                    "score": outcomes[submission_id]["score"],
-                    "max_score": outcomes[submission_id]["max_score"],
-                    "variant": outcomes[submission_id]["variant"],
-                    "blanks": outcomes[submission_id]["blanks"],
-                    "engine_version": ENGINE_VERSION,
-                    "exercise_hash": version.content_hash,
-                    "created_at": now,
-                }
-                for submission_id in done
-            ],
-        )
-    session.commit()
 
 
 def mark_failed(session: Session, batch_id: int, message: str) -> None:

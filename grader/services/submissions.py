@@ -6,14 +6,10 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from grader import exercises as core
-from grader.checking import ENGINE_VERSION, grade
 from grader.checking.answers import MAX_ANSWER_LENGTH
 from grader.db import (
     Course,
@@ -27,10 +23,10 @@ from grader.db import (
 )
 from grader.services import accounts
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
-from grader.services.exercises import offered_version, version_by_id
+from grader.services.exercises import offered_version
+from grader.services.grading import PENDING
 from grader.services.variants import variant_for
 
-PENDING = ("queued", "grading")
 MAX_IDEMPOTENCY_KEY = 200
 
 
@@ -93,21 +89,35 @@ def submit(
         and utcnow() > settings.due_at
     ):
         raise Forbidden(f"the deadline for '{exercise.slug}' has passed")
-    attempts = session.scalar(
-        select(func.count(Submission.id)).filter_by(
-            user_id=user.id, course_id=course.id, exercise_id=exercise.id
+    attempts, variant_id = session.execute(
+        select(
+            select(func.count(Submission.id))
+            .where(
+                Submission.user_id == user.id,
+                Submission.course_id == course.id,
+                Submission.exercise_id == exercise.id,
+            )
+            .scalar_subquery(),
+            select(StudentVariant.id)
+            .where(
+                StudentVariant.course_id == course.id,
+                StudentVariant.user_id == user.id,
+                StudentVariant.exercise_version_id == version.id,
+            )
+            .scalar_subquery(),
         )
-    )
+    ).one()
     limit = settings.max_attempts if settings is not None else None
     if limit is not None and not staff and attempts >= limit:
         raise Conflict(f"no attempts left at '{exercise.slug}' ({settings.max_attempts} allowed)")
-    variant = variant_for(session, course, user, version)
+    if variant_id is None:
+        variant_id = variant_for(session, course, user, version).id
     submission = Submission(
         user_id=user.id,
         course_id=course.id,
         exercise_id=exercise.id,
         exercise_version_id=version.id,
-        variant_id=variant.id,
+        variant_id=variant_id,
         attempt=attempts + 1,
         idempotency_key=idempotency_key,
         answers=cleaned,
@@ -126,114 +136,6 @@ def submit(
 
 def _by_key(session: Session, user: User, key: str) -> Submission | None:
     return session.scalar(select(Submission).filter_by(user_id=user.id, idempotency_key=key))
-
-
-def grade_submission(session: Session, submission_id: int) -> str:
-    """Grade one submission and write its result and ``graded`` in one transaction.
-
-    Returns ``graded``, or ``skipped`` when it is not pending (already graded: running twice
-    leaves one result), or ``duplicate`` when another run wrote the result meanwhile.
-    """
-    claimed = claim(session, submission_id)
-    if claimed is None:
-        return "skipped"
-    version_id, values, answers = claimed
-    exercise_hash, exercise = version_by_id(session, version_id)
-    session.rollback()
-    outcome = grade(exercise, core.Variant.from_dict(values), answers)
-    return record_result(session, submission_id, outcome, exercise_hash)
-
-
-CLAIM = (
-    update(Submission)
-    .where(Submission.id == bindparam("submission_id"), Submission.status.in_(PENDING))
-    .values(status="grading", started_at=bindparam("now"), status_changed_at=bindparam("now"))
-    .returning(
-        Submission.exercise_version_id,
-        Submission.variant_id,
-        Submission.explicit_values,
-        Submission.answers,
-    )
-    .execution_options(synchronize_session=False)
-)
-VARIANT_VALUES = select(StudentVariant.values).where(StudentVariant.id == bindparam("variant_id"))
-MARK_GRADED = (
-    update(Submission)
-    .where(Submission.id == bindparam("submission_id"), Submission.status.in_(PENDING))
-    .values(
-        status="graded", graded_at=bindparam("now"), status_changed_at=bindparam("now"), error=None
-    )
-    .returning(Submission.id)
-    .execution_options(synchronize_session=False)
-)
-RESULT_FIELDS = (
-    "score",
-    "max_score",
-    "variant",
-    "blanks",
-    "engine_version",
-    "exercise_hash",
-    "created_at",
-)
-
-
-def _upsert(dialect_insert):
-    insert = dialect_insert(Result)
-    return insert.on_conflict_do_update(
-        index_elements=["submission_id"],
-        set_={name: insert.excluded[name] for name in RESULT_FIELDS},
-    )
-
-
-UPSERT_RESULT = {"postgresql": _upsert(pg_insert), "sqlite": _upsert(sqlite_insert)}
-
-
-def claim(session: Session, submission_id: int) -> tuple[int, dict, dict] | None:
-    """Mark a pending submission ``grading``; its version id, values and answers, or None."""
-    row = session.execute(CLAIM, {"submission_id": submission_id, "now": utcnow()}).first()
-    if row is None:
-        session.rollback()
-        return None
-    values = row.explicit_values
-    if values is None:
-        values = session.scalar(VARIANT_VALUES, {"variant_id": row.variant_id})
-    session.commit()
-    return row.exercise_version_id, values, row.answers
-
-
-def record_result(session: Session, submission_id: int, outcome: dict, exercise_hash: str) -> str:
-    """Write a result and mark the submission graded, unless another run already did."""
-    now = utcnow()
-    marked = session.execute(MARK_GRADED, {"submission_id": submission_id, "now": now}).first()
-    if marked is None:
-        session.rollback()
-        return "duplicate"
-    session.execute(
-        UPSERT_RESULT[session.get_bind().dialect.name],
-        {
-            "submission_id": submission_id,
-            "score": outcome["score"],
-            "max_score": outcome["max_score"],
-            "variant": outcome["variant"],
-            "blanks": outcome["blanks"],
-            "engine_version": ENGINE_VERSION,
-            "exercise_hash": exercise_hash,
-            "created_at": now,
-        },
-    )
-    session.commit()
-    return "graded"
-
-
-def mark_failed(session: Session, submission_id: int, message: str) -> None:
-    """Record that grading failed for a reason retrying will not fix."""
-    now = utcnow()
-    session.execute(
-        update(Submission)
-        .where(Submission.id == submission_id, Submission.status.in_(PENDING))
-        .values(status="failed", failed_at=now, status_changed_at=now, error=message[:2000])
-    )
-    session.commit()
 
 
 def claim_stale(session: Session, older_than: float, limit: int = 1000) -> list[int]:

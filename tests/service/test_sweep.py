@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from grader import tasks
 from grader.db import Result, Submission, User, utcnow
 from grader.extensions import db
-from grader.services import submissions
+from grader.services import grading, submissions
 from grader.web import create_app
 from tests.service import infra
 from tests.service.factories import make_user
@@ -82,7 +82,7 @@ def test_task_run_twice_at_once_leaves_one_result(postgres_app):
 
     def run():
         with postgres_app.app_context():
-            outcomes.append(submissions.grade_submission(db.session, submission_id))
+            outcomes.append(grading.grade_submission(db.session, submission_id))
 
     threads = [threading.Thread(target=run) for _ in range(4)]
     for thread in threads:
@@ -115,7 +115,7 @@ def test_failed_grading_is_recorded_not_retried(embedded_app, monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("engine exploded")
 
-    monkeypatch.setattr(submissions, "grade", broken)
+    monkeypatch.setattr(grading, "grade_many", broken)
     student = make_user(embedded_app)
     reply = student.submit("single-weight", ANSWERS)
     result = student.wait_graded(reply.get_json()["id"])
