@@ -28,13 +28,17 @@ def verdict(page, blank: str):
     return page.locator(f'output[data-blank="{blank}"]')
 
 
-def submit_and_wait(page, answers: dict, last_blank: str = "new.v") -> None:
-    """Submit the form and wait for the verdicts, checking that the page did not reload."""
+def submit_and_wait(page, answers: dict, last_blank: str = "new.v", keyboard=False) -> None:
+    """Submit the form (with the button, or Enter in the last input) and wait for the verdicts,
+    checking that the page did not reload."""
     page.evaluate("window.stillHere = true")
     for output in page.locator("output[data-blank]").all():
         output.evaluate("element => element.dataset.verdict = 'stale'")
     fill(page, answers)
-    page.click("#submit-answers")
+    if keyboard:
+        page.press(f'input[name="{list(answers)[-1]}"]', "Enter")
+    else:
+        page.click("#submit-answers")
     page.wait_for_selector(
         f'output[data-blank="{last_blank}"]:not([data-verdict="stale"]):not([data-verdict=""])'
     )
@@ -117,7 +121,7 @@ def test_exercise_page_works_at_phone_width(page, artifacts):
     page.goto(EXERCISE)
     page.wait_for_selector("#graph[data-state='drawn'] svg")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-    submit_and_wait(page, {**RIGHT, "grad.e1": "20"})
+    submit_and_wait(page, {**RIGHT, "grad.e1": "20"}, keyboard=True)
     assert verdict(page, "grad.e1").get_attribute("data-verdict") == "incorrect"
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     assert_accessible(page)
