@@ -104,3 +104,15 @@ def test_logout_needs_a_post_with_the_csrf_token(student):
 
 def _token(html: str) -> str:
     return CSRF_FIELD.search(html).group(1)
+
+
+def test_instructor_lands_on_the_teaching_dashboard(app):
+    """Logging in without a destination takes staff to their dashboard, students to courses."""
+    email, course = new_student(app, role="instructor")
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    reply = client.post(
+        "/login", data={"email": email, "password": PASSWORD, "csrf_token": _token(page)}
+    )
+    assert reply.headers["Location"] == "/instructor/"
+    assert 'href="/instructor/"' in client.get(f"/courses/{course}").get_data(as_text=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -30,18 +30,25 @@ class LoginForm(FlaskForm):
 def login():
     """The login form; a new session on success, then back where the student was going."""
     form = LoginForm()
-    target = safe_next(request.args.get("next")) or url_for("student.courses.index")
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(target)
+        return redirect(safe_next(request.args.get("next")) or home(current_user))
     error = None
     if form.validate_on_submit():
         user = accounts.authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
             session.clear()
             login_user(user)
-            return redirect(target)
+            return redirect(safe_next(request.args.get("next")) or home(user))
         error = gettext("Wrong email or password.")
     return render_template("student/login.html", form=form, error=error)
+
+
+def home(user) -> str:
+    """Where a login lands: the teaching dashboard for staff (when the app has one), else the
+    student's courses."""
+    if user.is_staff and "instructor.index" in current_app.view_functions:
+        return url_for("instructor.index")
+    return url_for("student.courses.index")
 
 
 @bp.post("/logout")
