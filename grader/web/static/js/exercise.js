@@ -129,13 +129,13 @@ async function follow(url) {
     }
     if (attempt && attempt.status === "graded") {
       showAttempt(attempt);
-      setStatus(`${attemptLabel(attempt.number)} ${attempt.summary}`, "graded");
       await refreshParts();
+      setStatus(`${attemptLabel(attempt.number)} ${attempt.summary}`, "graded");
       return;
     }
     if (attempt && attempt.status === "failed") {
-      setStatus(words.failed, "failed");
       await refreshParts();
+      setStatus(words.failed, "failed");
       return;
     }
     if (attempt) {
@@ -175,7 +175,7 @@ async function submit(event) {
       setStatus(reply.message || words.offline, closed ? "closed" : "refused");
       return;
     }
-    form.elements.namedItem("idempotency_key").value = newKey();
+    renewKey();
     clearVerdicts();
     markGraph(svg, {});
     setStatus(words.queued, "queued");
@@ -190,7 +190,13 @@ async function submit(event) {
   }
 }
 
+function renewKey() {
+  form.elements.namedItem("idempotency_key").value = newKey();
+}
+
 form.addEventListener("submit", submit);
+// A retried post of the same answers is the same attempt; changed answers are a new one.
+form.addEventListener("input", renewKey);
 showGraph();
 if (data.latest && !data.latest.final) {
   follow(data.pollUrl.replace(/\/0$/, `/${data.latest.id}`));
