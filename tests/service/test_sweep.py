@@ -121,3 +121,25 @@ def test_failed_grading_is_recorded_not_retried(embedded_app, monkeypatch):
     result = student.wait_graded(reply.get_json()["id"])
     assert result["status"] == "failed"
     assert "engine exploded" in result["error"]
+
+
+def test_database_gone_for_a_moment_is_retried(embedded_app, monkeypatch):
+    """An OperationalError retries the task (with backoff) instead of failing the submission."""
+    from sqlalchemy.exc import OperationalError
+
+    submission_id = new_submission(embedded_app)
+    real, calls = grading.grade_submission, []
+
+    def flaky(session, submission_id):
+        calls.append(submission_id)
+        if len(calls) == 1:
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+        return real(session, submission_id)
+
+    monkeypatch.setattr(grading, "grade_submission", flaky)
+    task = embedded_app.extensions["celery"].tasks[tasks.GRADE]
+    with embedded_app.app_context():
+        task.apply(args=(submission_id,))
+        status = db.session.get(Submission, submission_id).status
+    assert len(calls) == 2
+    assert status == "graded"
