@@ -67,6 +67,17 @@ def test_exercise_page_carries_the_graph_with_the_students_values(student):
     assert data["latest"] is None
 
 
+def test_every_shipped_exercise_page_renders_with_its_graph_and_inputs(student, exercises_dir):
+    """Each exercise file's page: one input per blank and a graph whose edges carry values."""
+    for path in sorted(exercises_dir.glob("*.yaml")):
+        reply = student.get(f"/courses/{student.course}/exercises/{path.stem}")
+        assert reply.status_code == 200, path.stem
+        html = reply.get_data(as_text=True)
+        data = script_data(html)
+        assert data["dot"].startswith("digraph") and " = " in data["dot"], path.stem
+        assert html.count('class="verdict"') == html.count('<input id="blank-'), path.stem
+
+
 def test_exercise_text_is_rendered_without_raw_html(student):
     """The exercise's Markdown becomes HTML; the page has no inline script or style."""
     html = page_of(student)

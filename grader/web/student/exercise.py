@@ -35,7 +35,7 @@ def show_page(slug: str, exercise_slug: str):
         given=[(name, show(values[name])) for name in page.spec.spec.given],
         params=[(name, show(values[name])) for name in page.spec.spec.params],
         edges=[(edge.name, edge.source, show(values[edge.name])) for edge in page.spec.graph.edges],
-        groups=present.grouped_fields(page.spec.blanks, loss, page.spec.spec.params),
+        groups=present.grouped_fields(page.spec.blanks, loss, roles(page)),
         attempts=attempts,
         latest=latest,
         results={blank.id: blank for blank in latest.blanks} if latest else {},
@@ -43,6 +43,12 @@ def show_page(slug: str, exercise_slug: str):
         idempotency_key=uuid.uuid4().hex,
         script_data=script_data(page, values, latest),
     )
+
+
+def roles(page: StudentExercise) -> dict[str, str]:
+    """Which names of the graph are parameters and which given values."""
+    spec = page.spec.spec
+    return {**dict.fromkeys(spec.given, "given"), **dict.fromkeys(spec.params, "param")}
 
 
 def solution_html(page: StudentExercise):

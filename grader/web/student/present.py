@@ -3,7 +3,7 @@ feedback sentences, attempts, and the marks drawn on the graph."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -65,11 +65,14 @@ class BlankField:
     points: float
 
 
-def blank_field(blank: Blank, loss: str, params: Collection[str]) -> BlankField:
-    """How a blank is asked for: a symbol, the words a screen reader says, and what it is on."""
+def blank_field(blank: Blank, loss: str, roles: Mapping[str, str]) -> BlankField:
+    """How a blank is asked for: a symbol, the words a screen reader says, and what it is on
+    (``roles`` says which names are ``param`` and which ``given``; the rest are edges)."""
     name = blank.target
-    if name in params:
+    if roles.get(name) == "param":
         where = gettext("parameter %(name)s", name=name)
+    elif roles.get(name) == "given":
+        where = gettext("input %(name)s", name=name)
     else:
         where = gettext("edge %(name)s", name=name)
     if blank.kind == "grad":
@@ -88,7 +91,7 @@ def blank_field(blank: Blank, loss: str, params: Collection[str]) -> BlankField:
 
 def blank_label(blank: Blank | None, blank_id: str, loss: str) -> str:
     """The symbol of a blank as the form shows it (its id when the exercise no longer has it)."""
-    return blank_field(blank, loss, ()).label if blank is not None else blank_id
+    return blank_field(blank, loss, {}).label if blank is not None else blank_id
 
 
 def shape_hint(shape: tuple[int, ...]) -> str:
@@ -116,12 +119,12 @@ def shape_hint(shape: tuple[int, ...]) -> str:
 
 
 def grouped_fields(
-    blanks: list[Blank], loss: str, params: Collection[str]
+    blanks: list[Blank], loss: str, roles: Mapping[str, str]
 ) -> list[tuple[str, str, str, list[BlankField]]]:
     """The form's fieldsets: (kind, title, help, fields) for each kind the exercise asks."""
     groups = []
     for kind in KINDS:
-        fields = [blank_field(blank, loss, params) for blank in blanks if blank.kind == kind]
+        fields = [blank_field(blank, loss, roles) for blank in blanks if blank.kind == kind]
         if fields:
             groups.append((kind, str(KIND_TITLES[kind]), str(KIND_HELP[kind]), fields))
     return groups
