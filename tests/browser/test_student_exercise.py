@@ -112,6 +112,7 @@ def test_student_cannot_open_another_courses_exercise(page):
     assert response.status == 404
     assert page.locator("h1").inner_text() == "Not found"
     assert page.locator("form#answers").count() == 0
+    assert_accessible(page)
 
 
 def test_exercise_page_works_at_phone_width(page, artifacts):
