@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from grader.db import Course, CourseExercise, Exercise
+from grader.db.course import REVEAL_POLICIES
 from grader.extensions import db
 from grader.services import exercises
+from grader.web.instructor.courses import REVEAL_LABELS
 from tests.web.conftest import log_in, new_student
 
 
@@ -26,6 +28,11 @@ def settings_of(app, course: str, exercise: str) -> CourseExercise | None:
             .join(Exercise, Exercise.id == CourseExercise.exercise_id)
             .where(Course.slug == course, Exercise.slug == exercise)
         )
+
+
+def test_every_reveal_policy_has_a_label_on_the_settings_form():
+    """The form offers exactly the policies the model knows."""
+    assert set(REVEAL_LABELS) == set(REVEAL_POLICIES)
 
 
 def test_an_instructor_creates_a_course_they_then_teach(app):
