@@ -321,7 +321,7 @@ def main() -> None:
         ]
         print(f"median of {args.repeat} runs, milliseconds:")
         for label, ms in figures:
-            print(f"  {label:<66} {ms:9.1f}")
+            print(f"  {label:<72} {ms:9.1f}")
         print(
             f"per-blank figures: the Python loop takes {naive / sql_first:.1f}x as long as SQL over"
         )
