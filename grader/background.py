@@ -10,6 +10,7 @@ import threading
 from flask import Flask
 
 from grader import tasks
+from grader.db.errors import unavailable
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,15 @@ class Sweeper(threading.Thread):
             try:
                 with self.app.app_context():
                     tasks.sweep()
-            except Exception:
-                log.warning("sweep failed; trying again in %.0f s", self.interval, exc_info=True)
+            except Exception as exc:
+                if unavailable(exc):
+                    log.warning(
+                        "sweep: the database is not answering; again in %.0f s", self.interval
+                    )
+                else:
+                    log.warning(
+                        "sweep failed; trying again in %.0f s", self.interval, exc_info=True
+                    )
             if self._stopped.wait(self.interval):
                 return
 

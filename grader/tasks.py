@@ -6,8 +6,8 @@ import logging
 
 from celery import shared_task
 from flask import current_app
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from grader.db.errors import unavailable
 from grader.extensions import db
 from grader.services import batches, grading, submissions
 
@@ -18,13 +18,6 @@ RUN_BATCH = "grader.run_batch"
 MAX_RETRIES = 10
 
 
-def transient(exc: BaseException) -> bool:
-    """True for errors that retrying later may cure: the database gone for a moment."""
-    if isinstance(exc, OperationalError | InterfaceError):
-        return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
-
-
 @shared_task(name=GRADE, bind=True, max_retries=MAX_RETRIES)
 def grade_submission(self, submission_id: int) -> str:
     """Grade one submission; a second run leaves the one result there is."""
@@ -33,7 +26,7 @@ def grade_submission(self, submission_id: int) -> str:
         return grading.grade_submission(session, submission_id)
     except Exception as exc:
         session.rollback()
-        if transient(exc):
+        if unavailable(exc):
             raise self.retry(exc=exc, countdown=min(60, 2**self.request.retries)) from exc
         log.exception("grading submission %s failed", submission_id)
         grading.mark_failed(session, submission_id, f"{type(exc).__name__}: {exc}")
@@ -48,7 +41,7 @@ def run_batch(self, batch_id: int) -> str:
         return batches.run(session, batch_id)
     except Exception as exc:
         session.rollback()
-        if transient(exc):
+        if unavailable(exc):
             raise self.retry(exc=exc, countdown=min(60, 2**self.request.retries)) from exc
         batches.mark_failed(session, batch_id, f"{type(exc).__name__}: {exc}")
         raise

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, jsonify
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
+from grader.db.errors import unavailable
 from grader.services.errors import ServiceError
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5
 
 
 def json_error(status: int, code: str, message: str):
@@ -30,6 +38,17 @@ def register(app: Flask) -> None:
     def http_error(exc: HTTPException):
         code = (exc.name or "error").lower().replace(" ", "_")
         return json_error(exc.code or 500, code, exc.description or exc.name)
+
+    @app.errorhandler(DBAPIError)
+    def database_error(exc: DBAPIError):
+        if not unavailable(exc):
+            return unexpected(exc)
+        log.warning("the database is not answering: %s", exc.orig or exc)
+        response = json_error(
+            503, "unavailable", "the database is not answering; try again in a few seconds"
+        )
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
