@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from sqlalchemy import select
@@ -10,6 +11,8 @@ from sqlalchemy.orm import Session
 from grader.db import ApiToken, Course, Enrolment, User, hash_token
 from grader.db.user import ROLES
 from grader.services.errors import Forbidden, Invalid, NotFound
+
+log = logging.getLogger(__name__)
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -102,6 +105,7 @@ def course_of(session: Session, user: User, slug: str | None) -> Course:
         if course is None and user.role == "admin":
             course = session.scalar(select(Course).filter_by(slug=slug))
         if course is None:
+            log.warning("refused course %r to %s: not enrolled", slug[:100], user.email)
             raise NotFound(f"no course '{slug}' among yours")
         return course
     courses = session.scalars(query.limit(2)).all()

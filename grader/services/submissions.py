@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +27,8 @@ from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
 from grader.services.exercises import offered_version
 from grader.services.grading import PENDING
 from grader.services.variants import variant_for
+
+log = logging.getLogger(__name__)
 
 MAX_IDEMPOTENCY_KEY = 200
 
@@ -182,6 +185,7 @@ def readable(session: Session, user: User, submission_id: int) -> dict:
     if submission.user_id != user.id and not (
         user.is_staff and accounts.teaches(session, user, course)
     ):
+        log.warning("refused submission %s to %s: not theirs", submission_id, user.email)
         raise NotFound(f"no submission {submission_id}")
     return as_json(submission, result, email, slug, course.slug)
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, g, request
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 
 from grader.db import User
 from grader.extensions import csrf, db, login_manager
 from grader.services import accounts
 from grader.web.errors import json_error
+
+log = logging.getLogger(__name__)
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LOGIN_ENDPOINT = "api.session.login"
@@ -39,6 +44,8 @@ def load_bearer_user(_request) -> User | None:
         return None
     user = accounts.user_for_token(db.session, token)
     g.bearer = user is not None
+    if user is None:
+        log.warning("refused %s %s: unknown or revoked bearer token", request.method, request.path)
     return user
 
 
@@ -48,7 +55,18 @@ def protect_cookie_requests() -> None:
     if request.method not in UNSAFE_METHODS or bearer_token() is not None:
         return
     if current_user.is_authenticated or request.endpoint == LOGIN_ENDPOINT:
-        csrf.protect()
+        try:
+            csrf.protect()
+        except CSRFError as exc:
+            log.warning("refused %s %s to %s: %s", request.method, request.path, who(), exc)
+            raise
+
+
+def who() -> str:
+    """The caller, for the log: the user's email, else the client's address."""
+    if current_user.is_authenticated:
+        return current_user.email
+    return f"anonymous {request.remote_addr}"
 
 
 def unauthorized():

@@ -1,0 +1,111 @@
+"""Fixtures for the security tests: two courses side by side, each with a student who has
+submitted and an instructor, all logged in with cookie sessions (the embedded app)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import func, select
+
+from grader.db import (
+    ApiToken,
+    Batch,
+    Course,
+    CourseExercise,
+    Enrolment,
+    Result,
+    Submission,
+    User,
+)
+from grader.extensions import db
+from tests.service.conftest import embedded_app  # noqa: F401  (the service's fixture, shared)
+from tests.service.factories import make_user
+from tests.web.conftest import Browser, log_in, new_student
+
+BATCH_TIMEOUT = 30.0
+ANSWERS = {"grad.e3": "-10", "grad.e2": "-10", "grad.e1": "-20"}
+# Rows a request may create or change; student_variants is left out: a variant is a pure
+# function of (course secret, exercise, student), stored on first view as a cache.
+TABLES = (ApiToken, Batch, Course, CourseExercise, Enrolment, Result, Submission, User)
+
+
+@dataclass
+class Side:
+    """One course: its student (who has one graded submission) and its instructor."""
+
+    course: str
+    student: Browser
+    instructor: Browser
+    student_id: int
+    submission_id: int
+    batch_id: int
+
+
+def cookie_csrf(browser: Browser) -> str:
+    return browser.client.get("/api/v1/session").get_json()["csrf_token"]
+
+
+def make_side(app) -> Side:
+    email, course = new_student(app, role="instructor")
+    student_email, _ = new_student(app, course)
+    instructor, student = log_in(app, email, course), log_in(app, student_email, course)
+    reply = student.client.post(
+        "/api/v1/submissions",
+        json={"exercise": "single-weight", "answers": ANSWERS},
+        headers={"X-CSRFToken": cookie_csrf(student)},
+    )
+    assert reply.status_code == 202, reply.get_data(as_text=True)
+    submission_id = reply.get_json()["id"]
+    student.wait_graded(f"/courses/{course}/exercises/single-weight/attempts/{submission_id}")
+    teacher = make_user(app, "instructor", course)
+    batch = teacher.post(
+        "/batches", json={"course": course, "exercise": "single-weight", "regrade": True}
+    )
+    assert batch.status_code == 202, batch.get_data(as_text=True)
+    batch_id = batch.get_json()["id"]
+    deadline = time.monotonic() + BATCH_TIMEOUT
+    while teacher.get(f"/batches/{batch_id}").get_json()["status"] not in ("done", "failed"):
+        assert time.monotonic() < deadline, "the regrade batch did not finish"
+        time.sleep(0.05)
+    with app.app_context():
+        student_id = db.session.scalar(select(User.id).filter_by(email=student_email))
+    return Side(course, student, instructor, student_id, submission_id, batch_id)
+
+
+@pytest.fixture
+def app(embedded_app):  # noqa: F811
+    return embedded_app
+
+
+@pytest.fixture
+def mine(app) -> Side:
+    return make_side(app)
+
+
+@pytest.fixture
+def theirs(app) -> Side:
+    return make_side(app)
+
+
+def snapshot(app) -> dict:
+    """Row counts of every table a request could change, and every submission's status."""
+    with app.app_context():
+        session = db.session
+        counts = {
+            model.__tablename__: session.scalar(select(func.count()).select_from(model))
+            for model in TABLES
+        }
+        counts["statuses"] = dict(session.execute(select(Submission.id, Submission.status)).all())
+        counts["settings"] = session.execute(
+            select(
+                CourseExercise.id,
+                CourseExercise.max_attempts,
+                CourseExercise.due_at,
+                CourseExercise.opens_at,
+                CourseExercise.points,
+                CourseExercise.reveal,
+            )
+        ).all()
+    return counts
