@@ -13,6 +13,10 @@ import grader
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 MAX_SUBMISSION_BYTES = 256 * 1024
 DEFAULT_REQUEUE_AFTER = 60.0
+DEFAULT_LOGIN_LIMIT = "10 per minute"
+DEFAULT_LOGIN_LIMIT_PER_ADDRESS = "50 per minute"
+DEFAULT_SUBMIT_LIMIT = "30 per minute"
+REDIS_LIMITS_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
 
 
 def packaged_dir(package_name: str, source_name: str) -> Path:
@@ -61,6 +65,12 @@ def load_config(environ: Mapping[str, str] | None = None, overrides: Mapping | N
     if not settings["DATABASE_URL"]:
         settings["DATABASE_URL"] = f"sqlite:///{Path(settings['INSTANCE_DIR']) / 'grader.db'}"
     settings["EMBEDDED"] = not settings["BROKER_URL"]
+    if not settings["RATELIMIT_STORAGE_URI"]:
+        broker = settings["BROKER_URL"]
+        settings["RATELIMIT_STORAGE_URI"] = broker if broker.startswith("redis") else "memory://"
+    if settings["RATELIMIT_STORAGE_URI"].startswith("redis"):
+        settings.setdefault("RATELIMIT_STORAGE_OPTIONS", REDIS_LIMITS_OPTIONS)
+    settings.setdefault("RATELIMIT_KEY_PREFIX", f"{settings['QUEUE']}-limits")
     return settings
 
 
@@ -75,6 +85,13 @@ def read_environment(environ: Mapping[str, str] | None = None) -> dict:
         "EXERCISES_DIR": str(Path(env.get("GRADER_EXERCISES_DIR") or default_exercises_dir())),
         "REQUEUE_AFTER": float(env.get("GRADER_REQUEUE_AFTER") or DEFAULT_REQUEUE_AFTER),
         "QUEUE": env.get("GRADER_QUEUE") or "grader",
+        "RATELIMIT_STORAGE_URI": env.get("GRADER_RATELIMIT_STORAGE_URL") or None,
+        "LOGIN_LIMIT": env.get("GRADER_LOGIN_LIMIT") or DEFAULT_LOGIN_LIMIT,
+        "LOGIN_LIMIT_PER_ADDRESS": env.get("GRADER_LOGIN_LIMIT_PER_ADDRESS")
+        or DEFAULT_LOGIN_LIMIT_PER_ADDRESS,
+        "SUBMIT_LIMIT": env.get("GRADER_SUBMIT_LIMIT") or DEFAULT_SUBMIT_LIMIT,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_HEADERS_ENABLED": True,
         "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
         "MAX_SUBMISSION_BYTES": MAX_SUBMISSION_BYTES,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -9,6 +9,7 @@ from flask_wtf.csrf import generate_csrf
 from grader.extensions import db
 from grader.services import accounts
 from grader.services.errors import ServiceError
+from grader.web import limits
 from grader.web.api.body import json_object
 
 bp = Blueprint("session", __name__)
@@ -44,6 +45,7 @@ def login():
         raise BadLogin('send {"email": ..., "password": ...}')
     user = accounts.authenticate(db.session, email, password)
     if user is None:
+        limits.count_failed_login()
         raise BadLogin("wrong email or password")
     login_user(user)
     return describe()

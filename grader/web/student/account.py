@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length
 
 from grader.extensions import db
 from grader.services import accounts
+from grader.web import limits
 from grader.web.i18n import LANGUAGE_COOKIE, LANGUAGES
 from grader.web.student.guard import safe_next
 
@@ -39,6 +40,7 @@ def login():
             session.clear()
             login_user(user)
             return redirect(safe_next(request.args.get("next")) or home(user))
+        limits.count_failed_login()
         error = gettext("Wrong email or password.")
     return render_template("student/login.html", form=form, error=error)
 
