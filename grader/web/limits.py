@@ -17,6 +17,8 @@ from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
+from grader.web.api.body import parsed_json
+
 log = logging.getLogger(__name__)
 
 MAX_KEY_LENGTH = 254
@@ -85,7 +87,7 @@ def login_account() -> str:
     """The account a login names (form or JSON), normalised as accounts are."""
     email = request.form.get("email")
     if email is None:
-        body = request.get_json(silent=True)
+        body = parsed_json()
         email = body.get("email") if isinstance(body, dict) else None
     email = email.strip().lower()[:MAX_KEY_LENGTH] if isinstance(email, str) else ""
     return f"account:{email}"

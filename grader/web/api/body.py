@@ -14,9 +14,17 @@ class BadBody(ServiceError):
     code = "bad_request"
 
 
+def parsed_json() -> Any:
+    """The request's JSON body, or None when it is not JSON (too deeply nested included)."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 def json_object() -> dict[str, Any]:
     """The request's JSON object body."""
-    body = request.get_json(silent=True)
+    body = parsed_json()
     if not isinstance(body, dict):
         raise BadBody("the body must be a JSON object (Content-Type: application/json)")
     return body
