@@ -1,0 +1,356 @@
+"""Service latency: N concurrent clients submit through the API for a fixed time against
+`grader web` + `grader worker` on PostgreSQL and Redis.
+
+    python benchmarks/service_latency.py --clients 16 --rate 100 --duration 30
+
+Creates a throwaway PostgreSQL database and a queue of its own on Redis, starts the two
+processes, and drives `POST /api/v1/submissions` at `--rate` submissions/s in total (0: each
+client as fast as it can). Every submission's time from the start of its POST to `graded` is
+`graded_at` (written by the worker in the transaction that stores the result) minus the moment
+the client sent the POST, on the same machine's clock; clients do not poll while the load runs,
+so the measurement does not load the server with status requests. After the run, every
+submission is read back through the API: one not graded within `--settle` seconds is lost.
+Prints submissions/s, the POST's own latency, and p50/p99/max from POST to graded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+
+import psycopg
+import redis
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ANSWERS = [
+    {"grad.e3": "-10", "grad.e2": "-10", "grad.e1": "-20", "update.v": "0.2", "new.v": "0.2"},
+    {"grad.e3": "10", "grad.e2": "10", "grad.e1": "20", "update.v": "-0.2", "new.v": "-0,2"},
+    {"grad.e3": "-10", "grad.e2": "-10", "grad.e1": "-10", "update.v": "1/10", "new.v": "oops"},
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return (
+        ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+        if ordered
+        else float("nan")
+    )
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def prepare(database_url: str, students: int, exercise: str, env: dict) -> list[str]:
+    """Migrate, sync the exercises, and make the students, each with a bearer token and their
+    variant drawn (as when they open the exercise before submitting)."""
+    from grader.db import migrate
+    from grader.extensions import db
+    from grader.services import accounts
+    from grader.services.exercises import current_version, find_offered, sync_exercises
+    from grader.services.variants import variant_for
+    from grader.web import create_app
+
+    migrate.upgrade(database_url)
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "INSTANCE_DIR": env["GRADER_INSTANCE_DIR"],
+            "SECRET_KEY": "bench",
+        }
+    )
+    tokens = []
+    with app.app_context():
+        sync_exercises(db.session, ROOT / "exercises")
+        for i in range(students):
+            email = f"bench{i}@bench.test"
+            user = accounts.add_user(db.session, email, "student", None, "bench")
+            tokens.append(accounts.issue_token(db.session, email))
+            course = accounts.course_of(db.session, user, "bench")
+            variant_for(
+                db.session,
+                course,
+                user,
+                current_version(db.session, find_offered(db.session, course, exercise)[0]),
+            )
+        db.session.commit()
+    app.extensions["grader.db"].engine.dispose()
+    return tokens
+
+
+def wait_healthy(base: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/health", timeout=1).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("grader web did not become healthy")
+
+
+def client(
+    index: int,
+    base: str,
+    tokens: list[str],
+    exercise: str,
+    interval: float,
+    stop_at: float,
+    sent: list,
+    lock,
+) -> None:
+    """Submit every ``interval`` seconds (or back to back) until ``stop_at``, as each of its
+    students in turn."""
+    session = requests.Session()
+    next_at = time.time()
+    n = 0
+    while True:
+        now = time.time()
+        if now >= stop_at:
+            return
+        if interval and now < next_at:
+            time.sleep(next_at - now)
+        started = time.time()
+        token = tokens[n % len(tokens)]
+        reply = session.post(
+            f"{base}/submissions",
+            json={"exercise": exercise, "answers": ANSWERS[n % len(ANSWERS)]},
+            headers={"Idempotency-Key": uuid.uuid4().hex, "Authorization": f"Bearer {token}"},
+        )
+        finished = time.time()
+        n += 1
+        with lock:
+            sent.append(
+                (
+                    token,
+                    started,
+                    finished,
+                    reply.status_code,
+                    reply.json().get("id") if reply.ok else None,
+                )
+            )
+        next_at += interval
+
+
+def read_back(base: str, token: str, ids: list[int], settle: float) -> dict[int, dict]:
+    """Every submission's final state, waiting up to ``settle`` s for the last to be graded."""
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    out: dict[int, dict] = {}
+    deadline = time.monotonic() + settle
+    pending = list(ids)
+    while pending:
+        still = []
+        for submission_id in pending:
+            reply = session.get(f"{base}/submissions/{submission_id}")
+            if reply.status_code == 429:
+                still.append(submission_id)
+                time.sleep(0.5)
+                continue
+            body = reply.json()
+            if body.get("status") == "graded" or time.monotonic() > deadline:
+                out[submission_id] = body
+            else:
+                still.append(submission_id)
+        pending = still
+        if pending:
+            time.sleep(0.2)
+    return out
+
+
+def run(args) -> None:
+    bench_dir = Path(tempfile.mkdtemp(prefix="grader-bench-"))
+    name = f"grader_bench_{uuid.uuid4().hex[:12]}"
+    server = args.postgres.rstrip("/")
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    database_url = f"{server}/{name}"
+    broker_url = args.redis
+    queue = f"grader-bench-{uuid.uuid4().hex[:12]}"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("GRADER_")},
+        "GRADER_DATABASE_URL": database_url,
+        "GRADER_BROKER_URL": broker_url,
+        "GRADER_QUEUE": queue,
+        "GRADER_SECRET_KEY": "bench",
+        "GRADER_INSTANCE_DIR": str(bench_dir),
+        "GRADER_EXERCISES_DIR": str(ROOT / "exercises"),
+    }
+    processes = []
+    try:
+        tokens = prepare(database_url, max(args.students, args.clients), args.exercise, env)
+        port = free_port()
+        web_cmd = [
+            sys.executable,
+            "-m",
+            "grader",
+            "web",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.web_workers),
+            "--threads",
+            str(args.threads),
+        ]
+        worker_cmd = [
+            sys.executable,
+            "-m",
+            "grader",
+            "worker",
+            "--pool",
+            args.pool,
+            "--concurrency",
+            str(args.concurrency),
+            "--loglevel",
+            "WARNING",
+        ]
+        for cmd, log in ((web_cmd, "web.log"), (worker_cmd, "worker.log")):
+            with open(bench_dir / log, "wb") as output:
+                processes.append(
+                    subprocess.Popen(cmd, env=env, stdout=output, stderr=subprocess.STDOUT)
+                )
+        base = f"http://127.0.0.1:{port}/api/v1"
+        wait_healthy(base)
+        time.sleep(2)
+        print(
+            f"{args.clients} clients as {max(args.students, args.clients)} students, {'as fast as they can' if not args.rate else f'{args.rate}/s in total'}, "
+            f"{args.duration:.0f} s; web: {args.web_workers} gunicorn workers x {args.threads} threads; "
+            f"worker: {args.pool} pool x {args.concurrency}; exercise {args.exercise}"
+        )
+        sent: list = []
+        lock = threading.Lock()
+        interval = args.clients / args.rate if args.rate else 0.0
+        start = time.time()
+        stop_at = start + args.duration
+        threads = [
+            threading.Thread(
+                target=client,
+                args=(
+                    i,
+                    base,
+                    tokens[i :: args.clients],
+                    args.exercise,
+                    interval,
+                    stop_at,
+                    sent,
+                    lock,
+                ),
+            )
+            for i in range(args.clients)
+        ]
+        for thread in threads:
+            thread.start()
+            time.sleep(interval / args.clients if interval else 0)
+        for thread in threads:
+            thread.join()
+        end = time.time()
+        accepted = [row for row in sent if row[3] == 202]
+        refused = Counter(row[3] for row in sent if row[3] != 202)
+        results: dict[int, dict] = {}
+        owned: dict[str, list[int]] = {}
+        for row in accepted:
+            owned.setdefault(row[0], []).append(row[4])
+        with ThreadPoolExecutor(args.clients) as pool:
+            futures = [
+                pool.submit(read_back, base, token, ids, args.settle)
+                for token, ids in owned.items()
+            ]
+            for future in futures:
+                results.update(future.result())
+        graded = {i: r for i, r in results.items() if r.get("status") == "graded"}
+        latency = [
+            datetime.fromisoformat(graded[row[4]]["graded_at"]).timestamp() - row[1]
+            for row in accepted
+            if row[4] in graded
+        ]
+        post_latency = [row[2] - row[1] for row in sent]
+        in_window = sum(1 for row in accepted if row[1] <= stop_at)
+        lost = len(accepted) - len(graded)
+        print(
+            f"submitted {len(sent)} ({len(accepted)} accepted with 202) in {end - start:.1f} s: {in_window / args.duration:.1f} submissions/s"
+        )
+        print(
+            f"graded    {len(graded)}; lost {lost}"
+            + (f"; refused {dict(refused)}" if refused else "")
+        )
+        print(
+            f"POST      p50 {percentile(post_latency, 0.5) * 1000:.1f} ms  p99 {percentile(post_latency, 0.99) * 1000:.1f} ms"
+        )
+        print(
+            f"POST -> graded  p50 {percentile(latency, 0.5) * 1000:.1f} ms  p99 {percentile(latency, 0.99) * 1000:.1f} ms  "
+            f"max {max(latency, default=float('nan')) * 1000:.1f} ms"
+        )
+        ok = (
+            lost == 0
+            and percentile(latency, 0.99) < 0.25
+            and in_window / args.duration >= 0.95 * (args.rate or 0)
+        )
+        print(
+            "target (100/s, p99 < 250 ms, nothing lost):",
+            "met"
+            if ok and args.rate >= 100
+            else "not met"
+            if args.rate >= 100
+            else "n/a at this rate",
+        )
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if not args.keep:
+            with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            broker = redis.Redis.from_url(broker_url)
+            broker.delete(queue, *broker.keys(f"{queue}*"))
+        print(f"logs: {bench_dir}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument(
+        "--students", type=int, default=500, help="accounts the clients submit as, in turn"
+    )
+    parser.add_argument(
+        "--rate", type=float, default=100.0, help="submissions/s in total; 0: as fast as possible"
+    )
+    parser.add_argument("--duration", type=float, default=30.0)
+    parser.add_argument(
+        "--settle", type=float, default=60.0, help="seconds to wait for the last to be graded"
+    )
+    parser.add_argument("--exercise", default="single-weight-random")
+    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--pool", default="solo", choices=["solo", "prefork", "threads"])
+    parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/9")
+    parser.add_argument("--keep", action="store_true", help="keep the database and the Redis data")
+    run(parser.parse_args())
+
+
+if __name__ == "__main__":
+    main()
