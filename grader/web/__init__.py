@@ -11,7 +11,7 @@ from flask import Flask
 from grader.celery_app import celery_init_app
 from grader.config import instance_secret, load_config
 from grader.extensions import csrf, db, login_manager
-from grader.web import auth, cookies, errors, headers, i18n, limits
+from grader.web import auth, cookies, errors, headers, i18n, ids, limits
 from grader.web.api import bp as api_bp
 from grader.web.instructor import bp as instructor_bp
 from grader.web.pages import bp as pages_bp
@@ -27,6 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
     register_extensions(app)
+    ids.init_app(app)
     register_blueprints(app)
     limits.init_app(app)
     errors.register(app)

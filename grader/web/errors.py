@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, jsonify
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from grader.db.errors import unavailable
@@ -41,6 +41,14 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(DBAPIError)
     def database_error(exc: DBAPIError):
+        if isinstance(exc, DataError):
+            log.warning("refused a value the database cannot store: %s", exc.orig or exc)
+            return json_error(
+                400,
+                "bad_request",
+                "the request holds a value that cannot be stored "
+                "(a NUL character, or a number out of range)",
+            )
         if not unavailable(exc):
             return unexpected(exc)
         log.warning("the database is not answering: %s", exc.orig or exc)
