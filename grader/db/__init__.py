@@ -1,7 +1,7 @@
 """The database: typed SQLAlchemy 2 models, split by concept, and the session extension."""
 
 from grader.db.base import Base, utcnow
-from grader.db.batch import Batch
+from grader.db.batch import Batch, BatchChunk
 from grader.db.course import Course, CourseExercise, Enrolment
 from grader.db.exercise import Exercise, ExerciseVersion
 from grader.db.result import Result
@@ -16,6 +16,7 @@ __all__ = [
     "ApiToken",
     "Base",
     "Batch",
+    "BatchChunk",
     "Course",
     "CourseExercise",
     "Database",

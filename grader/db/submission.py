@@ -38,6 +38,7 @@ class Submission(Base):
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id", ondelete="SET NULL"))
     attempt: Mapped[int] = mapped_column(default=1)
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    source_id: Mapped[str | None] = mapped_column(String(200))
     answers: Mapped[dict[str, Any]]
     explicit_values: Mapped[dict[str, Any] | None]
     status: Mapped[str] = mapped_column(String(10), default="queued")
