@@ -6,6 +6,7 @@ import uuid
 
 from celery import Celery, Task
 from flask import Flask, has_app_context
+from kombu import Queue
 
 BROKER_OPTIONS = {
     "socket_connect_timeout": 2,
@@ -21,22 +22,33 @@ BROKER_OPTIONS = {
 }
 
 
+def batch_queue(queue: str) -> str:
+    """The queue batch jobs' tasks go to, beside the live submissions' ``queue``."""
+    return f"{queue}.batch"
+
+
 def celery_config(app: Flask) -> dict:
-    """Celery's settings: the database holds results, so Celery stores none."""
+    """Celery's settings: the database holds results, so Celery stores none. Batch jobs have
+    a queue of their own, so a student's submission is never stuck behind a batch."""
     broker = app.config["BROKER_URL"] or "memory://"
     embedded = broker.startswith("memory://")
     options = dict(BROKER_OPTIONS)
     if embedded:
         options = {"polling_interval": 0.01}
+    queue = f"{app.config['QUEUE']}-{uuid.uuid4().hex}" if embedded else app.config["QUEUE"]
+    batches = batch_queue(queue)
     config = {
         "broker_url": broker,
         "result_backend": None,
         "task_ignore_result": True,
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
-        "task_default_queue": f"{app.config['QUEUE']}-{uuid.uuid4().hex}"
-        if embedded
-        else app.config["QUEUE"],
+        "task_default_queue": queue,
+        "task_queues": (Queue(queue), Queue(batches)),
+        "task_routes": {
+            "grader.run_batch": {"queue": batches},
+            "grader.batch.*": {"queue": batches},
+        },
         "worker_prefetch_multiplier": 4,
         "worker_hijack_root_logger": False,
         "broker_connection_retry_on_startup": True,

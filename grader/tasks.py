@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 
 GRADE = "grader.grade_submission"
 RUN_BATCH = "grader.run_batch"
+GRADE_CHUNK = "grader.batch.grade_chunk"
 MAX_RETRIES = 10
 
 
@@ -34,16 +35,30 @@ def grade_submission(self, submission_id: int) -> str:
 
 
 @shared_task(name=RUN_BATCH, bind=True, max_retries=MAX_RETRIES)
-def run_batch(self, batch_id: int) -> str:
-    """Grade every pending submission of a batch, many at a time."""
+def run_batch(self, batch_id: int) -> int:
+    """Start a batch: publish each of its pending chunks for the workers to grade in parallel."""
+    try:
+        return publish_chunks(batches.pending_chunks(db.session, batch_id))
+    except Exception as exc:
+        db.session.rollback()
+        if unavailable(exc):
+            raise self.retry(exc=exc, countdown=min(60, 2**self.request.retries)) from exc
+        batches.mark_failed(db.session, batch_id, f"{type(exc).__name__}: {exc}")
+        raise
+
+
+@shared_task(name=GRADE_CHUNK, bind=True, max_retries=MAX_RETRIES)
+def grade_chunk(self, chunk_id: int) -> str:
+    """Grade one chunk of a batch and write its results; a second run does nothing."""
     session = db.session
     try:
-        return batches.run(session, batch_id)
+        return batches.grade_chunk(session, chunk_id)
     except Exception as exc:
         session.rollback()
         if unavailable(exc):
             raise self.retry(exc=exc, countdown=min(60, 2**self.request.retries)) from exc
-        batches.mark_failed(session, batch_id, f"{type(exc).__name__}: {exc}")
+        log.exception("grading batch chunk %s failed", chunk_id)
+        batches.fail_chunk(session, chunk_id, f"{type(exc).__name__}: {exc}")
         raise
 
 
@@ -68,14 +83,28 @@ def publish_grading(submission_id: int) -> bool:
     return publish(GRADE, submission_id)
 
 
+def publish_chunks(chunk_ids: list[int]) -> int:
+    """Queue batch chunks for grading; how many the broker took."""
+    published = 0
+    for chunk_id in chunk_ids:
+        if not publish(GRADE_CHUNK, chunk_id):
+            break
+        published += 1
+    return published
+
+
 def sweep() -> list[int]:
-    """Publish again every submission left queued or grading longer than GRADER_REQUEUE_AFTER."""
+    """Publish again every submission left queued or grading longer than GRADER_REQUEUE_AFTER,
+    and the pending chunks of batches that have not moved for as long."""
     ids = submissions.claim_stale(db.session, current_app.config["REQUEUE_AFTER"])
     for submission_id in ids:
         if not publish_grading(submission_id):
             break
     if ids:
         log.info("sweep published %d stale submissions again", len(ids))
+    chunks = batches.stalled_chunks(db.session, current_app.config["REQUEUE_AFTER"])
+    if chunks:
+        log.info("sweep published %d chunks of stalled batches again", publish_chunks(chunks))
     return ids
 
 

@@ -120,6 +120,24 @@ class Graded:
             )
         return out
 
+    def json_columns(self) -> tuple[list, float | int, list[bytes], list[bytes]]:
+        """What a database row of each result stores: scores, the max score, and each row's
+        variant and blanks as JSON; the same objects as :meth:`rows`, each distinct blank
+        result encoded once."""
+        numbers: dict = {}
+        indices = range(len(self))
+        fragments = [self._fragments(blank, indices, numbers) for blank in self.exercise.blanks]
+        blanks = [b"{" + b",".join(parts) + b"}" for parts in zip(*fragments, strict=True)]
+        encoded: dict[int, bytes] = {}
+        variants = []
+        for variant in self.variants:
+            text = encoded.get(id(variant))
+            if text is None:
+                text = encoded[id(variant)] = orjson.dumps(variant.to_dict())
+            variants.append(text)
+        max_score = _numbers(np.array([self.max_score]), numbers)[0]
+        return _numbers(self.score, numbers), max_score, variants, blanks
+
     def _fragments(self, blank, indices: range, numbers: dict) -> list[bytes]:
         """Each row's ``"blank": {...}`` JSON; a scalar blank's result is fixed by (verdict,
         expected, got, diagnosis), so each distinct one is built and encoded once."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from grader.cli import exercises, grade, service
+from grader.cli import batch, exercises, grade, service
 
 
 @click.group()
@@ -13,6 +13,6 @@ def main() -> None:
     """Grade hand-worked backpropagation exercises."""
 
 
-for _module in (grade, exercises, service):
+for _module in (grade, exercises, service, batch):
     for _command in _module.COMMANDS:
         main.add_command(_command)

@@ -128,11 +128,22 @@ def web(host: str, port: int, workers: int | None, threads: int) -> None:
 )
 @click.option("--concurrency", "-c", type=int, help="processes or threads [default: cores]")
 @click.option("--loglevel", "-l", default="INFO", show_default=True)
-def worker(pool: str, concurrency: int | None, loglevel: str) -> None:
-    """Grade queued submissions from GRADER_BROKER_URL (Celery worker with the sweep)."""
+@click.option(
+    "--queues",
+    "-Q",
+    type=click.Choice(["all", "live", "batch"]),
+    default="all",
+    show_default=True,
+    help="live: students' submissions (GRADER_QUEUE); batch: batch jobs (GRADER_QUEUE.batch).",
+)
+def worker(pool: str, concurrency: int | None, loglevel: str, queues: str) -> None:
+    """Grade queued submissions and batch chunks from GRADER_BROKER_URL (Celery worker with the
+    sweep); run a second one with ``--queues batch`` to give batch jobs workers of their own."""
+    from grader.celery_app import batch_queue
     from grader.config import load_config
 
-    if load_config()["EMBEDDED"]:
+    config = load_config()
+    if config["EMBEDDED"]:
         raise click.ClickException(
             "GRADER_BROKER_URL is not set: without a broker, `grader web` and `grader demo` grade in-process"
         )
@@ -145,6 +156,9 @@ def worker(pool: str, concurrency: int | None, loglevel: str) -> None:
         "--without-gossip",
         "--without-mingle",
     ]
+    if queues != "all":
+        live = config["QUEUE"]
+        argv.append(f"--queues={live if queues == 'live' else batch_queue(live)}")
     if concurrency:
         argv.append(f"--concurrency={concurrency}")
     celery_app.worker_main(argv)

@@ -1,141 +1,184 @@
-"""Batches: import a JSONL file of submissions or regrade an exercise, graded many at a time."""
+"""Batches: import a file of submissions or regrade an exercise, cut into chunks that workers
+grade in parallel (``batch_grading``); progress is the sum of the chunks'.
+
+The batch and its chunks are committed before any chunk id is published; a chunk's results and
+its ``done`` are committed together, so publishing a chunk twice, or losing the worker grading
+it, leaves every submission graded once.
+"""
 
 from __future__ import annotations
 
-import json
-from typing import Any
+import logging
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from typing import IO, Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, case, exists, func, select, text, update
+from sqlalchemy.orm import Session, aliased
 
-from grader import exercises as core
-from grader.db import (
-    Batch,
-    Course,
-    Submission,
-    User,
-    utcnow,
-)
-from grader.services import accounts, grading
-from grader.services.errors import Invalid, NotFound, ServiceError
-from grader.services.exercises import current_version, find_offered, load_version
-from grader.services.submissions import PENDING, clean_answers
-from grader.services.variants import variant_for
+from grader.db import Batch, BatchChunk, Course, Exercise, User, utcnow
+from grader.db.base import UTCDateTime
+from grader.services import accounts, batch_grading
+from grader.services.batch_import import Loader, csv_records, jsonl_records
+from grader.services.errors import Invalid, NotFound
+from grader.services.exercises import current_version, find_offered
 
-CHUNK = 2000
-MAX_LINE_ERRORS = 100
+log = logging.getLogger(__name__)
+
+CHUNK = 5000
+PENDING_CHUNK = ("queued", "grading")
+UNFINISHED = ("loading", "queued", "running")
+MAX_STALLED = 1000
+
+REGRADE_CHUNKS = text("""
+INSERT INTO batch_chunks (batch_id, number, status, size, first_id, last_id, graded, unchanged,
+                          failed, attempts, status_changed_at)
+SELECT :batch, n, 'queued', COUNT(*), MIN(id), MAX(id), 0, 0, 0, 0, :now
+FROM (SELECT id, (ROW_NUMBER() OVER (ORDER BY id) - 1) / :size AS n
+      FROM submissions WHERE course_id = :course AND exercise_id = :exercise) AS numbered
+GROUP BY n
+""").bindparams(bindparam("now", type_=UTCDateTime()))
 
 
-def create_regrade(session: Session, user: User, course: Course, exercise_slug: Any) -> Batch:
-    """Queue every submission of an exercise in the course again, against its current version."""
+def create_regrade(
+    session: Session,
+    user: User | None,
+    course: Course,
+    exercise_slug: Any,
+    chunk_size: int = CHUNK,
+) -> Batch:
+    """A batch that grades every submission of the exercise in the course again, against its
+    current version; the results it replaces are archived as it writes."""
     if not isinstance(exercise_slug, str):
         raise Invalid("'exercise' must be an exercise id")
     exercise, _ = find_offered(session, course, exercise_slug)
-    version = current_version(session, exercise)
     batch = Batch(
-        course_id=course.id, created_by_id=user.id, exercise_id=exercise.id, kind="regrade"
-    )
-    session.add(batch)
-    session.flush()
-    of_exercise = (Submission.course_id == course.id, Submission.exercise_id == exercise.id)
-    students = session.scalars(select(Submission.user_id).where(*of_exercise).distinct()).all()
-    now = utcnow()
-    for student_id in students:
-        variant = variant_for(session, course, session.get(User, student_id), version)
-        session.execute(
-            update(Submission)
-            .where(*of_exercise, Submission.user_id == student_id)
-            .values(
-                status="queued",
-                status_changed_at=now,
-                exercise_version_id=version.id,
-                variant_id=variant.id,
-                batch_id=batch.id,
-            )
-        )
-    batch.total = session.scalar(
-        select(func.count(Submission.id)).where(Submission.batch_id == batch.id)
-    )
-    session.commit()
-    return batch
-
-
-def create_import(session: Session, user: User, course: Course, text: str) -> Batch:
-    """Store the submissions of a JSONL file, one per line; a bad line is reported, not fatal."""
-    batch = Batch(course_id=course.id, created_by_id=user.id, kind="import", errors=[])
-    session.add(batch)
-    session.flush()
-    errors, total = [], 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            session.add(_imported(session, course, batch, json.loads(line)))
-            total += 1
-        except (ValueError, ServiceError, core.VariantError) as exc:
-            if len(errors) < MAX_LINE_ERRORS:
-                errors.append({"line": number, "message": getattr(exc, "message", str(exc))})
-    batch.total, batch.errors = total, errors
-    session.commit()
-    return batch
-
-
-def _imported(session: Session, course: Course, batch: Batch, line: Any) -> Submission:
-    if not isinstance(line, dict):
-        raise Invalid("a line is an object with student, exercise and answers")
-    email = line.get("student")
-    if not isinstance(email, str):
-        raise Invalid("'student' must be the student's email")
-    student = session.scalar(select(User).filter_by(email=email.strip().lower()))
-    if student is None:
-        student = accounts.add_user(session, email, "student", course_slug=course.slug)
-    else:
-        accounts.enrol(session, student, course, student.role)
-    exercise, _ = find_offered(session, course, str(line.get("exercise")))
-    version = current_version(session, exercise)
-    variant = variant_for(session, course, student, version)
-    explicit = None
-    if line.get("given") or line.get("params"):
-        for key in ("given", "params"):
-            if not isinstance(line.get(key) or {}, dict):
-                raise Invalid(f"'{key}' must be an object of name -> value")
-        values = load_version(version).with_values(
-            core.Variant.from_dict(variant.values), line.get("given"), line.get("params")
-        )
-        explicit = values.to_dict()
-    return Submission(
-        user_id=student.id,
         course_id=course.id,
+        created_by_id=user.id if user else None,
         exercise_id=exercise.id,
-        exercise_version_id=version.id,
-        variant_id=variant.id,
-        batch_id=batch.id,
-        answers=clean_answers(version, line.get("answers")),
-        explicit_values=explicit,
+        version_id=current_version(session, exercise).id,
+        kind="regrade",
+        errors=[],
+    )
+    session.add(batch)
+    session.flush()
+    session.execute(
+        REGRADE_CHUNKS,
+        {
+            "batch": batch.id,
+            "now": utcnow(),
+            "size": chunk_size,
+            "course": course.id,
+            "exercise": exercise.id,
+        },
+    )
+    batch.total = session.scalar(
+        select(func.coalesce(func.sum(BatchChunk.size), 0)).where(BatchChunk.batch_id == batch.id)
+    )
+    session.commit()
+    finish(session, batch.id)
+    return batch
+
+
+def create_import(
+    session: Session,
+    user: User | None,
+    course: Course,
+    source: IO[bytes] | Iterable[bytes] | str,
+    *,
+    csv: bool = False,
+    name: str | None = None,
+    publish: Callable[[int], Any] = lambda chunk_id: None,
+    chunk_size: int = CHUNK,
+) -> Batch:
+    """Read a JSONL (or CSV) file into a batch, a chunk at a time, publishing each chunk as soon
+    as it is stored; a bad line is counted and reported (line number and reason), not fatal."""
+    if isinstance(source, str):
+        source = source.encode("utf-8").splitlines(keepends=True)
+    batch = Batch(
+        course_id=course.id,
+        created_by_id=user.id if user else None,
+        kind="import",
+        status="loading",
+        source=(name or "")[:200] or None,
+        errors=[],
+    )
+    session.add(batch)
+    session.commit()
+    loader = Loader(session, course, batch, publish, chunk_size)
+    try:
+        records = csv_records(source) if csv else jsonl_records(source)
+        for number, record in records:
+            loader.add(number, record)
+        loader.flush()
+    except Invalid as exc:
+        session.rollback()
+        loader.reject(None, exc.message)
+    batch.status = "queued"
+    session.commit()
+    finish(session, batch.id)
+    return batch
+
+
+def pending_chunks(session: Session, batch_id: int) -> list[int]:
+    """Ids of the batch's chunks not graded yet."""
+    return list(
+        session.scalars(
+            select(BatchChunk.id)
+            .where(BatchChunk.batch_id == batch_id, BatchChunk.status.in_(PENDING_CHUNK))
+            .order_by(BatchChunk.number)
+        )
     )
 
 
 def run(session: Session, batch_id: int) -> str:
-    """Grade the batch's pending submissions a chunk at a time with the vectorised grader."""
-    batch = session.get(Batch, batch_id)
-    if batch is None:
+    """Grade the batch's pending chunks one after another in this process (chunks other
+    workers hold are left to them)."""
+    if session.get(Batch, batch_id) is None:
         return "missing"
-    batch.status = "running"
+    for chunk_id in pending_chunks(session, batch_id):
+        batch_grading.grade_chunk(session, chunk_id)
     session.commit()
-    while True:
-        ids = session.scalars(
-            select(Submission.id)
-            .where(Submission.batch_id == batch_id, Submission.status.in_(PENDING))
-            .order_by(Submission.id)
-            .limit(CHUNK)
-        ).all()
-        if not ids:
-            break
-        grading.grade_and_record(session, grading.claim(session, list(ids)))
-    batch = session.get(Batch, batch_id)
-    batch.status, batch.finished_at = "done", utcnow()
+    finish(session, batch_id)
+    return session.get(Batch, batch_id).status
+
+
+def grade_chunk(session: Session, chunk_id: int) -> str:
+    """Grade one chunk, then close its batch if it was the last."""
+    outcome = batch_grading.grade_chunk(session, chunk_id)
+    if outcome == "done":
+        finish(session, session.get(BatchChunk, chunk_id).batch_id)
+    return outcome
+
+
+def finish(session: Session, batch_id: int) -> None:
+    """Mark the batch done (failed if a chunk failed) once it is loaded and no chunk is pending.
+
+    Every chunk calls this after committing, so the last one to commit sees all the others."""
+    unfinished = exists().where(
+        BatchChunk.batch_id == batch_id, BatchChunk.status.in_(PENDING_CHUNK)
+    )
+    chunk_failed = exists().where(BatchChunk.batch_id == batch_id, BatchChunk.status == "failed")
+    session.execute(
+        update(Batch)
+        .where(Batch.id == batch_id, Batch.status.in_(("queued", "running")), ~unfinished)
+        .values(status=case((chunk_failed, "failed"), else_="done"), finished_at=utcnow())
+    )
     session.commit()
-    return "done"
+
+
+def fail_chunk(session: Session, chunk_id: int, message: str) -> None:
+    """Record that a chunk stopped on an error retrying will not cure; its batch goes on."""
+    chunk = session.get(BatchChunk, chunk_id)
+    if chunk is None or chunk.status == "done":
+        return
+    chunk.status, chunk.error = "failed", message[:2000]
+    chunk.failed, chunk.graded = chunk.size, 0
+    chunk.status_changed_at = chunk.finished_at = utcnow()
+    batch = session.get(Batch, chunk.batch_id)
+    batch.errors = [*batch.errors, {"line": None, "message": f"chunk {chunk.number}: {message}"}]
+    session.commit()
+    finish(session, chunk.batch_id)
 
 
 def mark_failed(session: Session, batch_id: int, message: str) -> None:
@@ -148,29 +191,82 @@ def mark_failed(session: Session, batch_id: int, message: str) -> None:
     session.commit()
 
 
-def progress(session: Session, user: User, batch_id: int) -> dict:
-    """The batch's state and its submissions counted by status."""
+def stalled_chunks(session: Session, older_than: float) -> list[int]:
+    """Pending chunks of batches where no chunk has moved for ``older_than`` seconds (their
+    messages were lost with a worker or the broker), stamped so the next sweep waits again."""
+    now = utcnow()
+    cutoff = now - timedelta(seconds=older_than)
+    other = aliased(BatchChunk)
+    moved = exists().where(other.batch_id == Batch.id, other.status_changed_at > cutoff)
+    ids = session.scalars(
+        select(BatchChunk.id)
+        .join(Batch, Batch.id == BatchChunk.batch_id)
+        .where(Batch.status.in_(UNFINISHED), ~moved, BatchChunk.status.in_(PENDING_CHUNK))
+        .order_by(BatchChunk.id)
+        .limit(MAX_STALLED)
+    ).all()
+    if not ids:
+        session.rollback()
+        return []
+    stamped = session.scalars(
+        update(BatchChunk)
+        .where(BatchChunk.id.in_(ids), BatchChunk.status_changed_at <= cutoff)
+        .values(status_changed_at=now)
+        .returning(BatchChunk.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    session.commit()
+    return sorted(stamped)
+
+
+def state(session: Session, batch_id: int) -> dict:
+    """The batch's progress: counts summed over its chunks, and the lines it rejected."""
     batch = session.get(Batch, batch_id)
-    if batch is None or not accounts.teaches(session, user, session.get(Course, batch.course_id)):
+    if batch is None:
         raise NotFound(f"no batch {batch_id}")
-    counts = dict(
-        session.execute(
-            select(Submission.status, func.count(Submission.id))
-            .where(Submission.batch_id == batch_id)
-            .group_by(Submission.status)
-        ).all()
-    )
-    graded = counts.get("graded", 0)
+    sums = session.execute(
+        select(
+            func.coalesce(func.sum(BatchChunk.graded), 0),
+            func.coalesce(func.sum(BatchChunk.unchanged), 0),
+            func.coalesce(func.sum(BatchChunk.failed), 0),
+            func.coalesce(func.sum(BatchChunk.size).filter(BatchChunk.status == "grading"), 0),
+            func.count(BatchChunk.id),
+            func.count(BatchChunk.id).filter(BatchChunk.status.in_(("done", "failed"))),
+        ).where(BatchChunk.batch_id == batch_id)
+    ).one()
+    graded, unchanged, failed, grading, chunks, chunks_done = (int(value) for value in sums)
+    exercise = session.get(Exercise, batch.exercise_id) if batch.exercise_id else None
+    course = session.get(Course, batch.course_id)
+    finished = graded + failed
     return {
         "id": batch.id,
         "kind": batch.kind,
         "status": batch.status,
+        "course": course.slug,
+        "exercise": exercise.slug if exercise else None,
+        "source": batch.source,
         "total": batch.total,
+        "graded": graded,
+        "failed": failed,
+        "rejected": batch.rejected,
+        "unchanged": unchanged,
         "counts": {
-            status: counts.get(status, 0) for status in ("queued", "grading", "graded", "failed")
+            "queued": max(0, batch.total - finished - grading),
+            "grading": grading,
+            "graded": graded,
+            "failed": failed,
         },
-        "progress": graded / batch.total if batch.total else 1.0,
+        "chunks": {"total": chunks, "done": chunks_done},
+        "progress": finished / batch.total if batch.total else 1.0,
         "errors": batch.errors,
         "created_at": batch.created_at.isoformat(),
         "finished_at": batch.finished_at.isoformat() if batch.finished_at else None,
     }
+
+
+def progress(session: Session, user: User, batch_id: int) -> dict:
+    """The batch's state, for one of its course's instructors."""
+    batch = session.get(Batch, batch_id)
+    if batch is None or not accounts.teaches(session, user, session.get(Course, batch.course_id)):
+        raise NotFound(f"no batch {batch_id}")
+    return state(session, batch_id)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from grader import exercises as core
-from grader.checking import grade
-from grader.db import Course, ExerciseVersion, StudentVariant, User
+from grader.checking import grade, grade_many
+from grader.db import Course, ExerciseVersion, StudentVariant, User, utcnow
 from grader.services.exercises import load_version
 
 
@@ -48,3 +52,69 @@ def variant_for(
     except IntegrityError:
         return session.scalars(query).one()
     return row
+
+
+def reference_many(exercise: core.Exercise, variants: list[core.Variant]) -> list[dict]:
+    """The expected value of every blank for each of these values, in one vectorised pass
+    (each distinct variant graded once)."""
+    distinct = list({id(variant): variant for variant in variants}.values())
+    graded = grade_many(exercise, distinct, [{}] * len(distinct)).to_dicts()
+    expected = {
+        id(variant): {blank: entry["expected"] for blank, entry in row["blanks"].items()}
+        for variant, row in zip(distinct, graded, strict=True)
+    }
+    return [expected[id(variant)] for variant in variants]
+
+
+def ensure_many(
+    session: Session, course: Course, version: ExerciseVersion, students: Mapping[int, str]
+) -> dict[int, tuple[int, dict]]:
+    """Each student's (variant id, values) of this version, by user id; the missing ones are
+    drawn and stored in bulk. ``students`` maps user id to the email the variant is drawn for.
+
+    Inserts in user id order and skips rows another process stored meanwhile, so two batch
+    chunks sharing students neither deadlock nor fail; the caller commits.
+    """
+    ids = sorted(students)
+    found = _stored(session, course.id, version.id, ids)
+    missing = [user_id for user_id in ids if user_id not in found]
+    if not missing:
+        return found
+    exercise = load_version(version)
+    drawn = [exercise.draw_variant(course.secret, students[user_id]) for user_id in missing]
+    now = utcnow()
+    rows = [
+        {
+            "course_id": course.id,
+            "user_id": user_id,
+            "exercise_version_id": version.id,
+            "values": variant.to_dict(),
+            "reference": reference,
+            "created_at": now,
+        }
+        for user_id, variant, reference in zip(
+            missing, drawn, reference_many(exercise, drawn), strict=True
+        )
+    ]
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        dialect_insert(StudentVariant).on_conflict_do_nothing(
+            index_elements=["course_id", "user_id", "exercise_version_id"]
+        ),
+        rows,
+    )
+    found.update(_stored(session, course.id, version.id, missing))
+    return found
+
+
+def _stored(
+    session: Session, course_id: int, version_id: int, user_ids: list[int]
+) -> dict[int, tuple[int, dict]]:
+    rows = session.execute(
+        select(StudentVariant.user_id, StudentVariant.id, StudentVariant.values).where(
+            StudentVariant.course_id == course_id,
+            StudentVariant.exercise_version_id == version_id,
+            StudentVariant.user_id.in_(user_ids),
+        )
+    )
+    return {user_id: (variant_id, values) for user_id, variant_id, values in rows}

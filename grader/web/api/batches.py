@@ -1,13 +1,16 @@
-"""``/batches`` (instructors): import a JSONL file of submissions, or regrade an exercise."""
+"""``/batches`` (instructors): import a file of submissions, regrade an exercise, follow a batch,
+export its results."""
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+import io
+
+from flask import Blueprint, Response, request, stream_with_context
 from flask_login import login_required
 
 from grader import tasks
 from grader.extensions import db
-from grader.services import accounts, batches
+from grader.services import accounts, batch_export, batches
 from grader.services.errors import Invalid
 from grader.web.api.body import json_object
 from grader.web.auth import user
@@ -15,40 +18,65 @@ from grader.web.auth import user
 bp = Blueprint("batches", __name__)
 
 JSONL_TYPES = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines", "text/plain")
+CSV_TYPES = ("text/csv",)
+MAX_UPLOAD_BYTES = 256 * 1024 * 1024
+
+
+def _publish_chunk(chunk_id: int) -> None:
+    tasks.publish(tasks.GRADE_CHUNK, chunk_id)
 
 
 @bp.post("/batches")
 @login_required
 def create():
-    """``{course, exercise, regrade: true}``, or a JSONL body / ``file`` upload with ``?course=``."""
+    """``{course, exercise, regrade: true}``, or a JSONL/CSV body or ``file`` upload with
+    ``?course=``; answers 202 once the file is stored, with the lines it rejected."""
     me = user()
     accounts.require_staff(me)
-    if request.mimetype in JSONL_TYPES or request.files:
+    request.max_content_length = MAX_UPLOAD_BYTES
+    if request.mimetype in JSONL_TYPES + CSV_TYPES or request.files:
         course = accounts.course_taught(db.session, me, request.args.get("course", ""))
         upload = request.files.get("file")
-        raw = upload.read() if upload is not None else request.get_data()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise Invalid("the JSONL file is not UTF-8 text") from None
-        batch = batches.create_import(db.session, me, course, text)
+        if upload is not None:
+            source, name = upload.stream, upload.filename
+            is_csv = upload.mimetype in CSV_TYPES or (name or "").lower().endswith(".csv")
+        else:
+            source, name = request.stream, None
+            is_csv = request.mimetype in CSV_TYPES
+        if isinstance(source, io.RawIOBase):
+            source = io.BufferedReader(source)
+        batch = batches.create_import(
+            db.session, me, course, source, csv=is_csv, name=name, publish=_publish_chunk
+        )
     else:
         body = json_object()
         if body.get("regrade") is not True:
             raise Invalid('send {"course", "exercise", "regrade": true} or a JSONL file')
         course = accounts.course_taught(db.session, me, str(body.get("course", "")))
         batch = batches.create_regrade(db.session, me, course, body.get("exercise"))
-    tasks.publish(tasks.RUN_BATCH, batch.id)
-    return {
-        "id": batch.id,
-        "status": batch.status,
-        "total": batch.total,
-        "errors": batch.errors,
-    }, 202
+        tasks.publish_chunks(batches.pending_chunks(db.session, batch.id))
+    return batches.state(db.session, batch.id), 202
 
 
 @bp.get("/batches/<int:batch_id>")
 @login_required
 def show(batch_id: int):
-    """The batch's progress and its submissions counted by status."""
+    """The batch's progress: total, graded, failed, rejected lines with their reasons."""
     return batches.progress(db.session, user(), batch_id)
+
+
+@bp.get("/batches/<int:batch_id>/results")
+@login_required
+def results(batch_id: int):
+    """The batch's results, streamed: JSON lines (``?format=jsonl``, the default) or CSV."""
+    batches.progress(db.session, user(), batch_id)
+    if request.args.get("format", "jsonl") == "csv":
+        body, mimetype = batch_export.csv_text(db.session, batch_id), "text/csv"
+    else:
+        body, mimetype = batch_export.jsonl(db.session, batch_id), "application/x-ndjson"
+    filename = f"batch-{batch_id}.{'csv' if mimetype == 'text/csv' else 'jsonl'}"
+    return Response(
+        stream_with_context(body),
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

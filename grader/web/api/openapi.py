@@ -120,11 +120,31 @@ SCHEMAS = {
         "properties": {
             "id": {"type": "integer"},
             "kind": {"enum": ["import", "regrade"]},
-            "status": {"enum": ["queued", "running", "done", "failed"]},
-            "total": {"type": "integer"},
+            "status": {"enum": ["loading", "queued", "running", "done", "failed"]},
+            "course": {"type": "string"},
+            "exercise": {"type": ["string", "null"]},
+            "total": {"type": "integer", "description": "submissions to grade"},
+            "graded": {"type": "integer"},
+            "failed": {"type": "integer", "description": "submissions the grader could not grade"},
+            "rejected": {"type": "integer", "description": "lines of the file not imported"},
+            "unchanged": {
+                "type": "integer",
+                "description": "graded, and the result stored already was the same",
+            },
             "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "chunks": {"type": "object", "additionalProperties": {"type": "integer"}},
             "progress": {"type": "number"},
-            "errors": {"type": "array", "items": {"type": "object"}},
+            "errors": {
+                "type": "array",
+                "description": "rejected lines (the first 1000) and chunk errors",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "line": {"type": ["integer", "null"]},
+                        "message": {"type": "string"},
+                    },
+                },
+            },
         },
     },
 }
@@ -218,7 +238,7 @@ PATHS = {
     },
     "/batches": {
         "post": {
-            "summary": "Import a JSONL file of submissions (?course=) or regrade an exercise (instructors)",
+            "summary": "Import a JSONL or CSV file of submissions (?course=) or regrade an exercise (instructors)",
             "parameters": [COURSE_QUERY],
             "requestBody": {
                 "required": True,
@@ -234,6 +254,13 @@ PATHS = {
                         }
                     },
                     "application/x-ndjson": {"schema": {"type": "string"}},
+                    "text/csv": {"schema": {"type": "string"}},
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {"file": {"type": "string", "format": "binary"}},
+                        }
+                    },
                 },
             },
             "responses": {"202": reply("Queued", ref("Batch")), **ERRORS},
@@ -246,6 +273,25 @@ PATHS = {
                 {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
             ],
             "responses": {"200": reply("The batch", ref("Batch")), **ERRORS},
+        }
+    },
+    "/batches/{id}/results": {
+        "get": {
+            "summary": "A batch's results, one grader grade output line per submission, or CSV",
+            "parameters": [
+                {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                {"name": "format", "in": "query", "schema": {"enum": ["jsonl", "csv"]}},
+            ],
+            "responses": {
+                "200": {
+                    "description": "The results",
+                    "content": {
+                        "application/x-ndjson": {"schema": {"type": "string"}},
+                        "text/csv": {"schema": {"type": "string"}},
+                    },
+                },
+                **ERRORS,
+            },
         }
     },
 }

@@ -20,7 +20,9 @@ log = logging.getLogger(__name__)
 
 LOGIN_ENDPOINT = "student.account.login"
 # The service's own instructor endpoints, held to the same rule as this blueprint's.
-INSTRUCTOR_API = frozenset({"api.courses.gradebook_csv", "api.batches.create", "api.batches.show"})
+INSTRUCTOR_API = frozenset(
+    {"api.courses.gradebook_csv", "api.batches.create", "api.batches.show", "api.batches.results"}
+)
 
 
 def for_api() -> bool:

@@ -1,0 +1,251 @@
+"""Reading an import: JSONL lines (the ``grader grade`` input format) or CSV rows (a column per
+blank), each checked on its own and stored a chunk at a time. A bad line is rejected with its
+number and the reason and the others are still imported; memory holds one chunk, however long
+the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from grader import exercises as core
+from grader.db import Batch, BatchChunk, Course, Enrolment, ExerciseVersion, User, utcnow
+from grader.services.accounts import EMAIL
+from grader.services.errors import Invalid, ServiceError
+from grader.services.exercises import load_version, offered_version
+from grader.services.submissions import clean_answers
+
+MAX_LINE_BYTES = 1 << 20
+MAX_ERRORS = 1000
+MAX_SOURCE_ID = 200
+RESERVED_COLUMNS = ("id", "student", "exercise")
+BLANK_KINDS = ("grad", "update", "new")
+VALUE_SECTIONS = ("given", "params")
+
+
+class LineError(ValueError):
+    """A line that cannot be imported; the message says why."""
+
+
+Record = tuple[int, Any]
+
+
+def jsonl_records(stream: Iterable[bytes]) -> Iterator[Record]:
+    """(line number, parsed object or LineError) for every non-blank line."""
+    for number, line in enumerate(stream, start=1):
+        if len(line) > MAX_LINE_BYTES:
+            yield number, LineError(f"line longer than {MAX_LINE_BYTES} bytes")
+        elif line.strip():
+            try:
+                yield number, orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                yield number, LineError(f"not valid JSON ({exc})")
+
+
+def csv_records(stream: IO[bytes]) -> Iterator[Record]:
+    """(line number, the row as a JSONL line's object) for every non-empty row after the header:
+    columns ``id``, ``student``, ``exercise``, one per blank (``grad.e3``) and optionally
+    ``given.NAME``/``params.NAME`` holding a number or a JSON list."""
+    reader = csv.reader(io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""))
+    try:
+        header = [name.strip() for name in next(reader)]
+    except StopIteration:
+        return
+    except UnicodeDecodeError:
+        raise Invalid("the CSV file is not UTF-8 text") from None
+    for name in header:
+        kind = name.split(".", 1)[0]
+        if name not in RESERVED_COLUMNS and kind not in BLANK_KINDS + VALUE_SECTIONS:
+            raise Invalid(
+                f"unknown column '{name}': the columns are id, student, exercise, one per blank "
+                "(grad.e3, update.v, new.v) and given.NAME or params.NAME"
+            )
+    if "student" not in header or "exercise" not in header:
+        raise Invalid("the CSV header needs the columns student and exercise")
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except (UnicodeDecodeError, csv.Error) as exc:
+            yield reader.line_num, LineError(f"not readable as CSV ({exc})")
+            continue
+        if any(cell.strip() for cell in row):
+            yield reader.line_num, _csv_line(header, row)
+
+
+def _csv_line(header: list[str], row: list[str]) -> dict | LineError:
+    if len(row) != len(header):
+        return LineError(f"{len(row)} cells where the header has {len(header)}")
+    line: dict[str, Any] = {"answers": {}}
+    for name, cell in zip(header, row, strict=True):
+        cell = cell.strip()
+        kind, _, rest = name.partition(".")
+        if name in RESERVED_COLUMNS:
+            line[name] = cell or None
+        elif kind in VALUE_SECTIONS and cell:
+            try:
+                line.setdefault(kind, {})[rest] = orjson.loads(cell.replace("−", "-"))
+            except orjson.JSONDecodeError:
+                return LineError(f"{name}: '{cell}' is not a number or a list of numbers")
+        elif cell:
+            line["answers"][name] = cell
+    return line
+
+
+@dataclass
+class Offered:
+    """An exercise the course offers, as a line needs it: ids, version, and values to check
+    a line's own given/params against."""
+
+    exercise_id: int
+    version: ExerciseVersion
+    core: core.Exercise
+    base: core.Variant
+
+
+@dataclass
+class Loader:
+    """Checks lines and stores them in chunks; ``publish`` is called with each stored chunk's id."""
+
+    session: Session
+    course: Course
+    batch: Batch
+    publish: Callable[[int], Any]
+    chunk_size: int
+    pending: list[list] = field(default_factory=list)
+    offered: dict[str, Offered | ServiceError] = field(default_factory=dict)
+    chunks: int = 0
+
+    def add(self, number: int, record: Any) -> None:
+        try:
+            if isinstance(record, LineError):
+                raise record
+            self.pending.append(self._check(number, record))
+        except (LineError, ServiceError, core.VariantError) as exc:
+            self.reject(number, getattr(exc, "message", str(exc)))
+        if len(self.pending) >= self.chunk_size:
+            self.flush()
+
+    def reject(self, number: int | None, message: str) -> None:
+        self.batch.rejected += 1
+        if len(self.batch.errors) < MAX_ERRORS:
+            self.batch.errors = [*self.batch.errors, {"line": number, "message": message}]
+
+    def flush(self) -> None:
+        """Store the pending lines as one chunk (adding unknown students to the course), commit,
+        and publish it."""
+        if not self.pending:
+            return
+        users = self._students({line[1] for line in self.pending})
+        lines = [[line[0], users[line[1]], *line[1:]] for line in self.pending]
+        chunk = BatchChunk(batch_id=self.batch.id, number=self.chunks, size=len(lines), lines=lines)
+        self.session.add(chunk)
+        self.batch.total += len(lines)
+        self.session.commit()
+        self.chunks += 1
+        self.pending = []
+        self.publish(chunk.id)
+
+    def _check(self, number: int, line: Any) -> list:
+        if type(line) is not dict:
+            raise LineError("a line is an object with student, exercise and answers")
+        email = line.get("student")
+        if type(email) is not str:
+            raise LineError("'student' must be the student's email")
+        email = email.strip().lower()
+        if not EMAIL.match(email) or len(email) > 254:
+            raise LineError(f"'student' {email[:100]!r} is not an email address")
+        offered = self._offered(line.get("exercise"))
+        answers = clean_answers(offered.version, line.get("answers", {}))
+        given, params = line.get("given") or None, line.get("params") or None
+        for key, values in (("given", given), ("params", params)):
+            if values is not None and type(values) is not dict:
+                raise LineError(f"'{key}' must be an object of name -> value")
+        if given is not None or params is not None:
+            offered.core.with_values(offered.base, given, params)
+        source_id = line.get("id")
+        if source_id is not None:
+            if type(source_id) not in (str, int):
+                raise LineError("'id' must be text or a number")
+            source_id = str(source_id)[:MAX_SOURCE_ID]
+        identity = [offered.exercise_id, source_id, answers, given, params]
+        key = hashlib.sha256(orjson.dumps(identity, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        return [
+            number,
+            email,
+            offered.exercise_id,
+            offered.version.id,
+            answers,
+            given,
+            params,
+            source_id,
+            f"import:{key[:48]}",
+        ]
+
+    def _offered(self, slug: Any) -> Offered:
+        if type(slug) is not str:
+            raise LineError("'exercise' must be an exercise id, like \"single-weight\"")
+        known = self.offered.get(slug)
+        if known is None:
+            try:
+                exercise, _, version = offered_version(self.session, self.course, slug)
+                loaded = load_version(version)
+                known = Offered(exercise.id, version, loaded, loaded.draw_variant("", ""))
+            except ServiceError as exc:
+                known = exc
+            if len(self.offered) < 1000:
+                self.offered[slug] = known
+        if isinstance(known, ServiceError):
+            raise known
+        return known
+
+    def _students(self, emails: set[str]) -> dict[str, int]:
+        """User ids by email; unknown students are created and every one is enrolled."""
+        session, ordered = self.session, sorted(emails)
+        found = dict(
+            session.execute(select(User.email, User.id).where(User.email.in_(ordered))).all()
+        )
+        missing = [email for email in ordered if email not in found]
+        dialect = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        now = utcnow()
+        if missing:
+            session.execute(
+                dialect(User).on_conflict_do_nothing(index_elements=["email"]),
+                [
+                    {"email": email, "name": "", "role": "student", "created_at": now}
+                    for email in missing
+                ],
+            )
+            found.update(
+                session.execute(select(User.email, User.id).where(User.email.in_(missing))).all()
+            )
+        roles = dict(
+            session.execute(select(User.id, User.role).where(User.email.in_(ordered))).all()
+        )
+        session.execute(
+            dialect(Enrolment).on_conflict_do_nothing(index_elements=["course_id", "user_id"]),
+            [
+                {
+                    "course_id": self.course.id,
+                    "user_id": found[email],
+                    "role": "instructor"
+                    if roles[found[email]] in ("instructor", "admin")
+                    else "student",
+                    "created_at": now,
+                }
+                for email in ordered
+            ],
+        )
+        return found

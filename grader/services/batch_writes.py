@@ -1,0 +1,118 @@
+"""Writing a graded chunk: its rows are staged in bulk, then a few set-based statements store
+the submissions and results that are new or changed, archive the results a regrade replaces, and
+leave every other row untouched."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
+
+from grader.checking import ENGINE_VERSION
+from grader.db.base import UTCDateTime
+from grader.services import bulk
+
+NOW = bindparam("now", type_=UTCDateTime())
+
+CHANGED_RESULTS = """
+INSERT INTO batch_changed (submission_id)
+SELECT s.submission_id FROM batch_stage s
+WHERE s.error IS NULL AND NOT EXISTS (
+    SELECT 1 FROM results r
+    WHERE r.submission_id = s.submission_id AND r.score = s.score AND r.max_score = s.max_score
+      AND r.engine_version = :engine AND r.exercise_hash = s.exercise_hash
+      AND {same_variant} AND {same_blanks})
+"""
+ARCHIVE = text("""
+INSERT INTO result_history (submission_id, batch_id, score, max_score, variant, blanks,
+                            engine_version, exercise_hash, graded_at, archived_at)
+SELECT r.submission_id, :batch, r.score, r.max_score, r.variant, r.blanks,
+       r.engine_version, r.exercise_hash, r.created_at, :now
+FROM results r JOIN batch_changed c ON c.submission_id = r.submission_id
+""").bindparams(NOW)
+UPSERT_RESULTS = text("""
+INSERT INTO results (submission_id, score, max_score, variant, blanks, engine_version,
+                     exercise_hash, created_at)
+SELECT s.submission_id, s.score, s.max_score, s.variant, s.blanks, :engine, s.exercise_hash, :now
+FROM batch_stage s JOIN batch_changed c ON c.submission_id = s.submission_id WHERE true
+ON CONFLICT (submission_id) DO UPDATE SET
+    score = excluded.score, max_score = excluded.max_score, variant = excluded.variant,
+    blanks = excluded.blanks, engine_version = excluded.engine_version,
+    exercise_hash = excluded.exercise_hash, created_at = excluded.created_at
+""").bindparams(NOW)
+MARK_REGRADED = text("""
+UPDATE submissions SET status = 'graded', graded_at = :now, status_changed_at = :now,
+    failed_at = NULL, error = NULL, exercise_version_id = s.version_id,
+    variant_id = s.variant_id, batch_id = :batch
+FROM batch_stage s
+WHERE submissions.id = s.submission_id AND s.error IS NULL
+  AND (submissions.status <> 'graded' OR submissions.exercise_version_id <> s.version_id
+       OR COALESCE(submissions.variant_id, 0) <> s.variant_id
+       OR s.submission_id IN (SELECT submission_id FROM batch_changed))
+""").bindparams(NOW)
+MARK_FAILED = text("""
+UPDATE submissions SET status = 'failed', failed_at = :now, status_changed_at = :now,
+    error = s.error, batch_id = :batch
+FROM batch_stage s
+WHERE submissions.id = s.submission_id AND s.error IS NOT NULL
+""").bindparams(NOW)
+INSERT_SUBMISSIONS = text("""
+INSERT INTO submissions (id, user_id, course_id, exercise_id, exercise_version_id, variant_id,
+                         batch_id, attempt, idempotency_key, source_id, answers, explicit_values,
+                         status, status_changed_at, queued_at, started_at, graded_at, failed_at,
+                         error)
+SELECT s.submission_id, s.user_id, :course, s.exercise_id, s.version_id, s.variant_id,
+       :batch, s.attempt, s.idempotency_key, s.source_id, s.answers, s.explicit_values,
+       CASE WHEN s.error IS NULL THEN 'graded' ELSE 'failed' END, :now, :now, :now,
+       CASE WHEN s.error IS NULL THEN :now END, CASE WHEN s.error IS NULL THEN NULL ELSE :now END,
+       s.error
+FROM batch_stage s WHERE true
+ON CONFLICT (user_id, idempotency_key) DO NOTHING
+""").bindparams(NOW)
+NEW_SUBMISSIONS = text("""
+INSERT INTO batch_changed (submission_id)
+SELECT s.submission_id FROM batch_stage s JOIN submissions t ON t.id = s.submission_id
+WHERE s.error IS NULL
+""")
+INSERT_RESULTS = text("""
+INSERT INTO results (submission_id, score, max_score, variant, blanks, engine_version,
+                     exercise_hash, created_at)
+SELECT s.submission_id, s.score, s.max_score, s.variant, s.blanks, :engine, s.exercise_hash, :now
+FROM batch_stage s JOIN batch_changed c ON c.submission_id = s.submission_id
+""").bindparams(NOW)
+COUNT_CHANGED = text("SELECT COUNT(*) FROM batch_changed")
+
+
+def write_regrade(
+    session: Session, batch_id: int, rows: Iterable[Sequence], failures: bool, now: datetime
+) -> int:
+    """Store the regraded rows whose result changed (archiving the result they replace) and
+    mark failures; the number of results written."""
+    bulk.stage(session, rows)
+    params = {"batch": batch_id, "now": now, "engine": ENGINE_VERSION}
+    changed = CHANGED_RESULTS.format(
+        same_variant=bulk.same_json("r.variant", "s.variant", session),
+        same_blanks=bulk.same_json("r.blanks", "s.blanks", session),
+    )
+    session.execute(text(changed), params)
+    session.execute(ARCHIVE, params)
+    session.execute(UPSERT_RESULTS, params)
+    session.execute(MARK_REGRADED, params)
+    if failures:
+        session.execute(MARK_FAILED, params)
+    return session.scalar(COUNT_CHANGED)
+
+
+def write_import(
+    session: Session, course_id: int, batch_id: int, rows: Iterable[Sequence], now: datetime
+) -> int:
+    """Store the imported rows as submissions with their results, skipping lines stored by an
+    earlier import (same student and idempotency key); the number of submissions added."""
+    bulk.stage(session, rows)
+    params = {"course": course_id, "batch": batch_id, "now": now, "engine": ENGINE_VERSION}
+    session.execute(INSERT_SUBMISSIONS, params)
+    session.execute(NEW_SUBMISSIONS)
+    session.execute(INSERT_RESULTS, params)
+    return session.scalar(COUNT_CHANGED)

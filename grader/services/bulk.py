@@ -1,0 +1,93 @@
+"""Bulk writes for batch chunks: a session's own staging table, filled with COPY on PostgreSQL
+(one executemany on SQLite), from which set-based statements write submissions and results.
+
+The staged rows never leave the transaction: the table is emptied before each use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+STAGE = "batch_stage"
+CHANGED = "batch_changed"
+
+# name, PostgreSQL type, SQLite type
+STAGE_COLUMNS = (
+    ("submission_id", "bigint", "INTEGER"),
+    ("user_id", "integer", "INTEGER"),
+    ("exercise_id", "integer", "INTEGER"),
+    ("version_id", "integer", "INTEGER"),
+    ("variant_id", "integer", "INTEGER"),
+    ("attempt", "integer", "INTEGER"),
+    ("idempotency_key", "text", "TEXT"),
+    ("source_id", "text", "TEXT"),
+    ("answers", "jsonb", "TEXT"),
+    ("explicit_values", "jsonb", "TEXT"),
+    ("score", "double precision", "REAL"),
+    ("max_score", "double precision", "REAL"),
+    ("variant", "jsonb", "TEXT"),
+    ("blanks", "jsonb", "TEXT"),
+    ("exercise_hash", "text", "TEXT"),
+    ("error", "text", "TEXT"),
+)
+STAGE_NAMES = tuple(name for name, _, _ in STAGE_COLUMNS)
+
+
+def postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _create(session: Session) -> None:
+    column = 1 if postgres(session) else 2
+    columns = ", ".join(f"{spec[0]} {spec[column]}" for spec in STAGE_COLUMNS)
+    session.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} ({columns})"))
+    session.execute(
+        text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {CHANGED} (submission_id bigint PRIMARY KEY)")
+    )
+    # TRUNCATE leaves no dead rows behind in a temporary table (autovacuum never visits one).
+    empty = "TRUNCATE {}" if postgres(session) else "DELETE FROM {}"
+    session.execute(text(empty.format(STAGE)))
+    session.execute(text(empty.format(CHANGED)))
+
+
+def stage(session: Session, rows: Iterable[Sequence]) -> None:
+    """Put ``rows`` (values in :data:`STAGE_NAMES` order, JSON as text) in the staging table."""
+    _create(session)
+    names = ", ".join(STAGE_NAMES)
+    if postgres(session):
+        raw = session.connection().connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(f"COPY {STAGE} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" * len(STAGE_NAMES))
+    session.connection().exec_driver_sql(
+        f"INSERT INTO {STAGE} ({names}) VALUES ({marks})", [tuple(row) for row in rows]
+    )
+
+
+def same_json(left: str, right: str, session: Session) -> str:
+    """SQL true when two JSON columns hold the same value (SQLite keeps JSON as text)."""
+    return f"{left} = {right}" if postgres(session) else f"json({left}) = json({right})"
+
+
+def reserve_ids(session: Session, table: str, count: int) -> list[int]:
+    """``count`` new primary keys for ``table``, taken before the rows are written."""
+    if count == 0:
+        return []
+    if postgres(session):
+        return list(
+            session.scalars(
+                text(
+                    f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
+                    "FROM generate_series(1, :n)"
+                ),
+                {"n": count},
+            )
+        )
+    # SQLite: every transaction holds the write lock from its start (BEGIN IMMEDIATE).
+    top = session.scalar(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}"))
+    return list(range(top + 1, top + 1 + count))
