@@ -19,3 +19,18 @@ def repo_root() -> Path:
 def exercises_dir() -> Path:
     """The exercises shipped with the project."""
     return ROOT / "exercises"
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The figures the fault tests measured (``tests/faults``), one line per test."""
+    rows = [
+        value
+        for report in terminalreporter.stats.get("passed", [])
+        for name, value in getattr(report, "user_properties", [])
+        if name == "reliability" and value
+    ]
+    if not rows:
+        return
+    terminalreporter.section("reliability figures")
+    for row in rows:
+        terminalreporter.write_line("  ".join(f"{key}={value}" for key, value in row.items()))
