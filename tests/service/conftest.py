@@ -169,3 +169,25 @@ def student(stack) -> Api:
 def instructor(student) -> Api:
     """An instructor of the student's course."""
     return make_user(student.app, "instructor", student.course)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def quiet_app(request, tmp_path, exercises_dir):
+    """An app on a database of its own that no worker or sweep touches: what a test sees there
+    is what it did itself."""
+    config = {
+        "INSTANCE_DIR": str(tmp_path),
+        "SECRET_KEY": "test",
+        "EXERCISES_DIR": str(exercises_dir),
+    }
+    drop = None
+    if request.param == "postgres":
+        config["DATABASE_URL"], drop = infra.create_database(request.getfixturevalue("servers")[0])
+    else:
+        config["DATABASE_URL"] = f"sqlite:///{tmp_path / 'quiet.db'}"
+    migrate.upgrade(config["DATABASE_URL"])
+    app = prepared(create_app(config))
+    yield app
+    app.extensions["grader.db"].engine.dispose()
+    if drop is not None:
+        drop()

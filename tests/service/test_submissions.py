@@ -106,11 +106,10 @@ def test_student_cannot_read_another_students_submission(student):
     assert outsider.get(f"/submissions/{mine}").status_code == 404
 
 
-def test_task_run_twice_leaves_one_result(stack):
+def test_task_run_twice_leaves_one_result(quiet_app):
     """Grading the same submission again writes nothing new."""
-
-    student = make_user(stack)
-    with stack.app_context():
+    student = make_user(quiet_app)
+    with quiet_app.app_context():
         user = db.session.scalar(select(User).filter_by(email=student.email))
         submission, _ = submissions.submit(db.session, user, "single-weight", ANSWERS)
         first = tasks.grade_submission.run(submission.id)
