@@ -116,6 +116,7 @@ def celery_worker(postgres_app, postgres_url, redis_url, queue_name, tmp_path_fa
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
+            preexec_fn=infra.die_with_parent,
         )
     control = postgres_app.extensions["celery"].control
     try:

@@ -3,10 +3,13 @@ answer, else throwaway ones started from the local binaries; missing binaries fa
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -23,7 +26,15 @@ POSTGRES_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("GRADER_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 FIRST_TEST_REDIS_DB = 10
+PR_SET_PDEATHSIG = 1
 TEST_REDIS_DBS = 6
+
+
+def die_with_parent() -> None:
+    """For Popen(preexec_fn=...): on Linux, the child gets SIGTERM when the test run dies, so
+    no worker or server outlives an interrupted run."""
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def free_port() -> int:
@@ -131,6 +142,7 @@ def start_postgres(throwaway: Throwaway) -> str:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            preexec_fn=die_with_parent,
         )
     )
     url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
@@ -171,6 +183,7 @@ def start_redis(throwaway: Throwaway) -> str:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            preexec_fn=die_with_parent,
         )
     )
     url = f"redis://127.0.0.1:{port}"

@@ -93,6 +93,7 @@ def test_demo_serves_a_working_site_from_an_empty_folder(tmp_path):
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
+            preexec_fn=infra.die_with_parent,
         )
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
