@@ -96,6 +96,22 @@ def prepare(database_url: str, students: int, exercise: str, env: dict) -> list[
     return tokens
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its descendants (Linux)."""
+    total, todo = 0.0, [pid]
+    ticks = os.sysconf("SC_CLK_TCK")
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo.extend(int(child) for child in (task / "children").read_text().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
 def wait_healthy(base: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -236,6 +252,7 @@ def run(args) -> None:
             f"{args.duration:.0f} s; web: {args.web_workers} gunicorn workers x {args.threads} threads; "
             f"worker: {args.pool} pool x {args.concurrency}; exercise {args.exercise}"
         )
+        cpu_before = [tree_cpu(process.pid) for process in processes]
         sent: list = []
         lock = threading.Lock()
         interval = args.clients / args.rate if args.rate else 0.0
@@ -263,6 +280,7 @@ def run(args) -> None:
         for thread in threads:
             thread.join()
         end = time.time()
+        web_cpu = tree_cpu(processes[0].pid) - cpu_before[0]
         accepted = [row for row in sent if row[3] == 202]
         refused = Counter(row[3] for row in sent if row[3] != 202)
         results: dict[int, dict] = {}
@@ -276,6 +294,7 @@ def run(args) -> None:
             ]
             for future in futures:
                 results.update(future.result())
+        worker_cpu = tree_cpu(processes[1].pid) - cpu_before[1]
         graded = {i: r for i, r in results.items() if r.get("status") == "graded"}
         latency = [
             datetime.fromisoformat(graded[row[4]]["graded_at"]).timestamp() - row[1]
@@ -299,6 +318,12 @@ def run(args) -> None:
             f"POST -> graded  p50 {percentile(latency, 0.5) * 1000:.1f} ms  p99 {percentile(latency, 0.99) * 1000:.1f} ms  "
             f"max {max(latency, default=float('nan')) * 1000:.1f} ms"
         )
+        if accepted:
+            print(
+                f"CPU per submission: web {1000 * web_cpu / len(accepted):.1f} ms, "
+                f"worker {1000 * worker_cpu / len(accepted):.1f} ms "
+                f"(load average now {os.getloadavg()[0]:.1f})"
+            )
         ok = (
             lost == 0
             and percentile(latency, 0.99) < 0.25
