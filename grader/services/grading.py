@@ -97,6 +97,10 @@ def grade_submission(session: Session, submission_id: int, limit: int = CLAIM_LI
     at once with the vectorised core. Returns ``graded``, ``failed``, ``skipped`` (not pending:
     already graded) or ``duplicate`` (another run wrote the result meanwhile).
     """
+    status = session.scalar(select(Submission.status).where(Submission.id == submission_id))
+    if status not in PENDING:
+        session.rollback()
+        return "skipped"
     others = session.scalars(
         select(Submission.id)
         .where(
