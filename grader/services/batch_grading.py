@@ -9,6 +9,7 @@ again, so regrading what did not change changes nothing.
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -41,12 +42,8 @@ LOCK = (
     .with_for_update(skip_locked=True)
 )
 REGRADE_ROWS = text(
-    "SELECT s.id, s.user_id, u.email, CAST(s.answers AS TEXT), CAST(s.explicit_values AS TEXT), "
-    'v.id, CAST(v."values" AS TEXT) '
-    "FROM submissions s JOIN users u ON u.id = s.user_id "
-    "LEFT JOIN variants v ON v.course_id = s.course_id AND v.user_id = s.user_id "
-    "AND v.exercise_version_id = :version "
-    "WHERE s.course_id = :course AND s.exercise_id = :exercise AND s.id BETWEEN :first AND :last"
+    "SELECT id, user_id, CAST(answers AS TEXT), CAST(explicit_values AS TEXT) FROM submissions "
+    "WHERE course_id = :course AND exercise_id = :exercise AND id BETWEEN :first AND :last"
 )
 PRIOR_ATTEMPTS = text(
     "SELECT user_id, exercise_id, COUNT(*) FROM submissions "
@@ -60,7 +57,6 @@ class Item:
 
     submission_id: int | None
     user_id: int
-    email: str
     version_id: int
     answers: dict
     explicit: dict | None = None
@@ -80,6 +76,7 @@ class Item:
 
 def grade_chunk(session: Session, chunk_id: int) -> str:
     """Grade and write the chunk; ``done``, or ``skipped`` when it is done or held elsewhere."""
+    started = time.perf_counter()
     batch_id = session.scalar(CLAIM, {"chunk": chunk_id, "now": utcnow()})
     session.execute(
         update(Batch).where(Batch.id == batch_id, Batch.status == "queued").values(status="running")
@@ -88,20 +85,21 @@ def grade_chunk(session: Session, chunk_id: int) -> str:
     if batch_id is None:
         return "skipped"
     batch = session.get(Batch, batch_id)
-    course = session.get(Course, batch.course_id)
     chunk = session.get(BatchChunk, chunk_id)
     items = _regrade_items(session, batch, chunk) if batch.kind == "regrade" else _lines(chunk)
-    _ensure_variants(session, course, items)
+    _ensure_variants(session, session.get(Course, batch.course_id), items)
     session.commit()
+    read = time.perf_counter()
     for version_id, group in _by_version(items).items():
         _grade(session, version_id, group)
+    graded = time.perf_counter()
     if session.execute(LOCK, {"chunk": chunk_id}).scalar() != "grading":
         session.rollback()
         return "skipped"
     now = utcnow()
     failed = sum(1 for item in items if item.error is not None)
     if batch.kind == "regrade":
-        rows = [_stage_row(item) for item in items]
+        rows = [_stage_row(item, answers=False) for item in items]
         written = batch_writes.write_regrade(session, batch.id, rows, failed > 0, now)
     else:
         rows = _import_rows(session, batch.course_id, items)
@@ -121,6 +119,20 @@ def grade_chunk(session: Session, chunk_id: int) -> str:
         )
     )
     session.commit()
+    done = time.perf_counter()
+    log.info(
+        "batch %s chunk %s: %d graded, %d written, %d failed in %.2f s "
+        "(read %.2f, grade %.2f, write %.2f)",
+        batch.id,
+        chunk.number,
+        len(items) - failed,
+        written,
+        failed,
+        done - started,
+        read - started,
+        graded - read,
+        done - graded,
+    )
     return "done"
 
 
@@ -128,7 +140,6 @@ def _regrade_items(session: Session, batch: Batch, chunk: BatchChunk) -> list[It
     rows = session.execute(
         REGRADE_ROWS,
         {
-            "version": batch.version_id,
             "course": batch.course_id,
             "exercise": batch.exercise_id,
             "first": chunk.first_id,
@@ -139,14 +150,11 @@ def _regrade_items(session: Session, batch: Batch, chunk: BatchChunk) -> list[It
         Item(
             submission_id,
             user_id,
-            email,
             batch.version_id,
             orjson.loads(answers),
             orjson.loads(explicit) if explicit is not None else None,
-            variant_id=variant_id,
-            values=orjson.loads(values) if values is not None else None,
         )
-        for submission_id, user_id, email, answers, explicit, variant_id, values in rows
+        for submission_id, user_id, answers, explicit in rows
     ]
 
 
@@ -157,7 +165,6 @@ def _lines(chunk: BatchChunk) -> list[Item]:
         Item(
             None,
             user_id,
-            email,
             version_id,
             answers,
             overrides=(given, params) if given is not None or params is not None else None,
@@ -165,23 +172,21 @@ def _lines(chunk: BatchChunk) -> list[Item]:
             key=key,
             exercise_id=exercise_id,
         )
-        for _, user_id, email, exercise_id, version_id, answers, given, params, source_id, key in (
+        for _, user_id, _, exercise_id, version_id, answers, given, params, source_id, key in (
             chunk.lines or []
         )
     ]
 
 
 def _ensure_variants(session: Session, course: Course, items: list[Item]) -> None:
-    """Draw and store the variants the chunk's students do not have yet (committed apart from
-    the chunk's results, so concurrent chunks only wait on each other for a moment)."""
+    """Each item's variant; the ones the chunk's students do not have yet are drawn and stored
+    (committed apart from the chunk's results, so concurrent chunks only wait on each other for
+    a moment)."""
     for version_id, group in _by_version(items).items():
-        lacking = {item.user_id: item.email for item in group if item.values is None}
-        if not lacking:
-            continue
-        found = ensure_many(session, course, session.get(ExerciseVersion, version_id), lacking)
+        version = session.get(ExerciseVersion, version_id)
+        found = ensure_many(session, course, version, (item.user_id for item in group))
         for item in group:
-            if item.values is None:
-                item.variant_id, item.values = found[item.user_id]
+            item.variant_id, item.values = found[item.user_id]
 
 
 def _by_version(items: list[Item]) -> dict[int, list[Item]]:
@@ -207,13 +212,16 @@ def _grade(session: Session, version_id: int, items: list[Item]) -> None:
 
 
 def _grade_many(exercise: core.Exercise, items: list[Item]) -> None:
-    variants: dict[str, core.Variant] = {}
+    by_id: dict = {}
+    by_values: dict[bytes, core.Variant] = {}
     chosen = []
     for item in items:
-        base = _variant(variants, item.values)
+        base = by_id.get(item.variant_id)
+        if base is None:
+            base = by_id[item.variant_id] = _variant(by_values, item.values)
         if item.overrides is not None:
             item.explicit = exercise.with_values(base, *item.overrides).to_dict()
-        chosen.append(base if item.explicit is None else _variant(variants, item.explicit))
+        chosen.append(base if item.explicit is None else _variant(by_values, item.explicit))
     graded = grade_many(exercise, chosen, [item.answers for item in items])
     scores, max_score, variant_json, blanks_json = graded.json_columns()
     for item, score, variant, blanks in zip(items, scores, variant_json, blanks_json, strict=True):
@@ -221,11 +229,12 @@ def _grade_many(exercise: core.Exercise, items: list[Item]) -> None:
         item.variant_json, item.blanks_json = variant.decode(), blanks.decode()
 
 
-def _variant(cache: dict[str, core.Variant], values: dict) -> core.Variant:
-    key = orjson.dumps(values, option=orjson.OPT_SORT_KEYS).decode()
-    variant = cache.get(key)
+def _variant(known: dict[bytes, core.Variant], values: dict) -> core.Variant:
+    """One Variant per distinct set of values (every student shares a fixed exercise's)."""
+    key = orjson.dumps(values, option=orjson.OPT_SORT_KEYS)
+    variant = known.get(key)
     if variant is None:
-        variant = cache[key] = core.Variant.from_dict(values)
+        variant = known[key] = core.Variant.from_dict(values)
     return variant
 
 
@@ -249,7 +258,8 @@ def _import_rows(session: Session, course_id: int, items: list[Item]) -> list[tu
     return rows
 
 
-def _stage_row(item: Item, attempt: int = 1) -> tuple:
+def _stage_row(item: Item, attempt: int = 1, answers: bool = True) -> tuple:
+    """The staged form of an item; a regrade leaves the stored answers as they are."""
     return (
         item.submission_id,
         item.user_id,
@@ -259,8 +269,8 @@ def _stage_row(item: Item, attempt: int = 1) -> tuple:
         attempt,
         item.key,
         item.source_id,
-        orjson.dumps(item.answers).decode(),
-        orjson.dumps(item.explicit).decode() if item.explicit is not None else None,
+        orjson.dumps(item.answers).decode() if answers else None,
+        orjson.dumps(item.explicit).decode() if answers and item.explicit is not None else None,
         item.score,
         item.max_score,
         item.variant_json or None,

@@ -62,6 +62,16 @@ def stage(session: Session, rows: Iterable[Sequence]) -> None:
         with raw.cursor() as cursor, cursor.copy(f"COPY {STAGE} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
+        # A chunk is a few thousand rows of tables that may hold millions: join it by their
+        # indexes, never by scanning and hashing a whole table (as the planner will when a big
+        # table's statistics lag behind an import). This includes the results triggers'
+        # statements, whose transition tables it cannot estimate. JIT compiling would take
+        # longer than the statements.
+        session.execute(
+            text(
+                "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off"
+            )
+        )
         return
     marks = ", ".join("?" * len(STAGE_NAMES))
     session.connection().exec_driver_sql(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -67,21 +67,22 @@ def reference_many(exercise: core.Exercise, variants: list[core.Variant]) -> lis
 
 
 def ensure_many(
-    session: Session, course: Course, version: ExerciseVersion, students: Mapping[int, str]
+    session: Session, course: Course, version: ExerciseVersion, user_ids: Iterable[int]
 ) -> dict[int, tuple[int, dict]]:
     """Each student's (variant id, values) of this version, by user id; the missing ones are
-    drawn and stored in bulk. ``students`` maps user id to the email the variant is drawn for.
+    drawn and stored in bulk.
 
     Inserts in user id order and skips rows another process stored meanwhile, so two batch
     chunks sharing students neither deadlock nor fail; the caller commits.
     """
-    ids = sorted(students)
+    ids = sorted(set(user_ids))
     found = _stored(session, course.id, version.id, ids)
     missing = [user_id for user_id in ids if user_id not in found]
     if not missing:
         return found
+    emails = dict(session.execute(select(User.id, User.email).where(User.id.in_(missing))).all())
     exercise = load_version(version)
-    drawn = [exercise.draw_variant(course.secret, students[user_id]) for user_id in missing]
+    drawn = [exercise.draw_variant(course.secret, emails[user_id]) for user_id in missing]
     now = utcnow()
     rows = [
         {
@@ -97,8 +98,8 @@ def ensure_many(
         )
     ]
     dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(
-        dialect_insert(StudentVariant).on_conflict_do_nothing(
+    session.connection().execute(
+        dialect_insert(StudentVariant.__table__).on_conflict_do_nothing(
             index_elements=["course_id", "user_id", "exercise_version_id"]
         ),
         rows,
