@@ -6,9 +6,13 @@ The service's modules (Flask, SQLAlchemy, Celery) are imported inside the comman
 
 from __future__ import annotations
 
+import os
 import secrets
+import signal
+import subprocess
 import sys
-from contextlib import contextmanager
+import threading
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import click
@@ -16,6 +20,8 @@ import click
 DEMO_COURSE = "demo"
 DEMO_INSTRUCTOR = "instructor@demo.test"
 DEMO_STUDENTS = [f"student{i}@demo.test" for i in (1, 2, 3)]
+PR_SET_PDEATHSIG = 1
+CHILD_STOP_SECONDS = 30
 
 
 @contextmanager
@@ -134,11 +140,17 @@ def web(host: str, port: int, workers: int | None, threads: int) -> None:
     type=click.Choice(["all", "live", "batch"]),
     default="all",
     show_default=True,
-    help="live: students' submissions (GRADER_QUEUE); batch: batch jobs (GRADER_QUEUE.batch).",
+    help="live: students' submissions (GRADER_QUEUE); batch: batch jobs (GRADER_QUEUE.batch); "
+    "all: both, each by a Celery worker of its own.",
 )
 def worker(pool: str, concurrency: int | None, loglevel: str, queues: str) -> None:
-    """Grade queued submissions and batch chunks from GRADER_BROKER_URL (Celery worker with the
-    sweep); run a second one with ``--queues batch`` to give batch jobs workers of their own."""
+    """Grade queued submissions and batch chunks from GRADER_BROKER_URL (Celery workers with
+    the sweep).
+
+    By default a second Celery worker, a child of this one, takes the batch queue, so a
+    student's submission never waits behind a batch's chunks; ``--queues live`` and
+    ``--queues batch`` run one of the two (on machines of their own, say).
+    """
     from grader.celery_app import batch_queue
     from grader.config import load_config
 
@@ -155,13 +167,55 @@ def worker(pool: str, concurrency: int | None, loglevel: str, queues: str) -> No
         f"--loglevel={loglevel}",
         "--without-gossip",
         "--without-mingle",
+        f"--queues={batch_queue(config['QUEUE']) if queues == 'batch' else config['QUEUE']}",
     ]
-    if queues != "all":
-        live = config["QUEUE"]
-        argv.append(f"--queues={live if queues == 'live' else batch_queue(live)}")
+    if queues == "batch":
+        argv.append("--hostname=batch@%h")
     if concurrency:
         argv.append(f"--concurrency={concurrency}")
-    celery_app.worker_main(argv)
+    if queues != "all":
+        celery_app.worker_main(argv)
+        return
+    options = ["--pool", pool, "--loglevel", loglevel]
+    if concurrency:
+        options += ["--concurrency", str(concurrency)]
+    with batch_worker(options):
+        celery_app.worker_main(argv)
+
+
+@contextmanager
+def batch_worker(options: list[str]):
+    """``grader worker --queues batch`` as a child process, stopped with this one (and killed
+    by the kernel should this one die first); if it stops on its own, so does this one."""
+    stopping = threading.Event()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "grader", "worker", "--queues", "batch", *options],
+        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+    )
+
+    def watch() -> None:
+        code = child.wait()
+        if not stopping.is_set():
+            click.echo(f"the batch worker stopped (status {code}); stopping", err=True)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="grader-batch-worker", daemon=True).start()
+    try:
+        yield child
+    finally:
+        stopping.set()
+        child.terminate()
+        try:
+            child.wait(CHILD_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+def _die_with_parent() -> None:
+    import ctypes
+
+    with suppress(OSError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 @click.group("user")
