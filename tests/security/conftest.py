@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
+from grader.background import start_embedded_worker
 from grader.db import (
     ApiToken,
     Batch,
@@ -18,9 +19,11 @@ from grader.db import (
     Result,
     Submission,
     User,
+    migrate,
 )
 from grader.extensions import db
-from tests.service.conftest import embedded_app  # noqa: F401  (the service's fixture, shared)
+from grader.services.exercises import sync_exercises
+from grader.web import create_app
 from tests.service.factories import make_user
 from tests.web.conftest import Browser, log_in, new_student
 
@@ -74,9 +77,27 @@ def make_side(app) -> Side:
     return Side(course, student, instructor, student_id, submission_id, batch_id)
 
 
-@pytest.fixture
-def app(embedded_app):  # noqa: F811
-    return embedded_app
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, exercises_dir):
+    """The embedded default (SQLite, in-process worker) of these tests' own, so that what other
+    tests do on the shared one neither changes the snapshots nor holds its write lock."""
+    folder = tmp_path_factory.mktemp("security")
+    database = f"sqlite:///{folder}/grader.db"
+    migrate.upgrade(database)
+    built = create_app(
+        {
+            "INSTANCE_DIR": str(folder),
+            "SECRET_KEY": "test-secret",
+            "EXERCISES_DIR": str(exercises_dir),
+            "DATABASE_URL": database,
+        }
+    )
+    with built.app_context():
+        sync_exercises(db.session, built.config["EXERCISES_DIR"])
+    worker = start_embedded_worker(built)
+    yield built
+    worker.stop()
+    built.extensions["grader.db"].engine.dispose()
 
 
 @pytest.fixture

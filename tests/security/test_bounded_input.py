@@ -17,8 +17,8 @@ PARSE_SECONDS = 0.5
 
 
 @pytest.fixture
-def api(embedded_app):
-    return make_user(embedded_app)
+def api(app):
+    return make_user(app)
 
 
 def test_json_nested_too_deep_is_400_not_500(api):
@@ -26,8 +26,8 @@ def test_json_nested_too_deep_is_400_not_500(api):
     assert reply.status_code == 400 and reply.get_json()["error"] == "bad_request"
 
 
-def test_json_login_nested_too_deep_is_refused_not_500(embedded_app):
-    client = embedded_app.test_client()
+def test_json_login_nested_too_deep_is_refused_not_500(app):
+    client = app.test_client()
     token = client.get("/api/v1/session").get_json()["csrf_token"]
     reply = client.post(
         "/api/v1/session",
@@ -38,9 +38,9 @@ def test_json_login_nested_too_deep_is_refused_not_500(embedded_app):
     assert reply.status_code == 400 and reply.get_json()["error"] == "bad_request"
 
 
-def test_body_over_max_content_length_is_413_json(embedded_app):
+def test_body_over_max_content_length_is_413_json(app):
     """The app-wide bound (the submission and upload routes set their own)."""
-    client = embedded_app.test_client()
+    client = app.test_client()
     token = client.get("/api/v1/session").get_json()["csrf_token"]
     reply = client.post(
         "/api/v1/session",

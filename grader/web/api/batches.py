@@ -71,12 +71,23 @@ def results(batch_id: int):
     """The batch's results, streamed: JSON lines (``?format=jsonl``, the default) or CSV."""
     batches.progress(db.session, user(), batch_id)
     if request.args.get("format", "jsonl") == "csv":
-        body, mimetype = batch_export.csv_text(db.session, batch_id), "text/csv"
+        export, mimetype = batch_export.csv_text, "text/csv"
     else:
-        body, mimetype = batch_export.jsonl(db.session, batch_id), "application/x-ndjson"
+        export, mimetype = batch_export.jsonl, "application/x-ndjson"
     filename = f"batch-{batch_id}.{'csv' if mimetype == 'text/csv' else 'jsonl'}"
     return Response(
-        stream_with_context(body),
+        stream_with_context(_streamed(export, batch_id)),
         mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def _streamed(export, batch_id: int):
+    """The export read in a session of the stream's own, closed when the stream ends: the
+    request's session is closed as soon as the view returns, and one used after that would
+    keep its transaction (and on SQLite the write lock) open until garbage collection."""
+    session = db.new_session()
+    try:
+        yield from export(session, batch_id)
+    finally:
+        session.close()
