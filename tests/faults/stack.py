@@ -42,12 +42,20 @@ class Reply:
     content_type: str
 
 
-def http(method: str, url: str, body: dict | None = None, headers: dict | None = None) -> Reply:
-    """One request; any status is a reply, no answer at all raises Unreachable."""
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
+def http(
+    method: str,
+    url: str,
+    body: dict | None = None,
+    headers: dict | None = None,
+    data: bytes | None = None,
+) -> Reply:
+    """One request (a dict body is sent as JSON, ``data`` as it is); any status is a reply, no
+    answer at all raises Unreachable."""
+    headers = dict(headers or {})
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers.setdefault("Content-Type", "application/json")
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return _reply(response.status, response.read(), response.headers)
@@ -235,6 +243,15 @@ class Stack:
                 made.append(Student(email, accounts.issue_token(db.session, email), course))
             db.session.commit()
         return made
+
+    def instructor(self, course: str) -> Student:
+        """An instructor of ``course``, with a bearer token."""
+        email = f"instructor-{uuid.uuid4().hex[:10]}@faults.example"
+        with self.app.app_context():
+            accounts.add_user(db.session, email, "instructor", course_slug=course)
+            token = accounts.issue_token(db.session, email)
+            db.session.commit()
+        return Student(email, token, course)
 
     def submit(self, student: Student, key: str, answers: dict | None = None) -> Reply:
         body = {"exercise": "single-weight", "answers": answers or ANSWERS}
