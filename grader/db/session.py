@@ -34,19 +34,13 @@ def make_engine(url: str, **options) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record) -> None:
-        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin_immediate(connection) -> None:
-        # Take the write lock up front (waiting up to the busy timeout): a transaction that
-        # read first and wrote later could otherwise fail at once with "database is locked".
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
