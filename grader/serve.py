@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -10,6 +11,8 @@ from gunicorn.app.base import BaseApplication
 
 from grader.background import start_embedded_worker
 from grader.web import create_app
+
+LOG_FORMAT = "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"
 
 
 class GraderServer(BaseApplication):
@@ -41,6 +44,9 @@ def serve(
     config: Mapping[str, Any] | None = None,
 ) -> None:
     """Serve until stopped; the embedded default runs one process (its queue lives in it)."""
+    # The app's and its extensions' warnings (a database outage, a refused CSRF token, the rate
+    # limiter falling back to memory) go to stderr beside gunicorn's own lines.
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     if embedded:
         workers = 1
     elif workers is None:

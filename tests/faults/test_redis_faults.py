@@ -81,6 +81,9 @@ def test_redis_down_when_submitting_answers_queued_and_grades_after(stack, redis
     )
     recovered = time.monotonic() - back
     counts = assert_nothing_lost(stack, course, len(ids))
+    web_log = stack.services[0].output()
+    assert "could not publish" in web_log
+    assert "falling back to in-memory storage" in web_log
     figures.update(
         fault="Redis down while students submit",
         submitted=len(ids),
