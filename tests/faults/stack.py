@@ -184,7 +184,7 @@ class Stack:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.web_port}/api/v1"
 
-    def web(self, workers: int = 2) -> Service:
+    def web(self, workers: int = 1) -> Service:
         command = ["web", "--port", str(self.web_port), "--workers", str(workers)]
         service = Service("web", command, self.env, self.folder / "web.log").start()
         self.services.append(service)
@@ -211,9 +211,9 @@ class Stack:
             f"grader worker (log: {service.log})",
         )
 
-    def start(self, workers: int = 1, concurrency: int = 2) -> list[Service]:
+    def start(self, workers: int = 1, concurrency: int = 2, web_workers: int = 1) -> list[Service]:
         """Web and ``workers`` workers, started together, answering: their services."""
-        web = self.web()
+        web = self.web(web_workers)
         started = [self.worker(concurrency) for _ in range(workers)]
         self.wait_web(web)
         for service in started:
