@@ -22,7 +22,8 @@ def reply(description: str, schema: dict | None = None, media: str = "applicatio
     return out
 
 
-ERRORS = {str(code): {"$ref": f"#/components/responses/E{code}"} for code in (400, 401, 404)}
+ERRORS = {str(code): {"$ref": f"#/components/responses/E{code}"} for code in (400, 401, 404, 503)}
+LIMITED = {"429": {"$ref": "#/components/responses/E429"}}
 COURSE_QUERY = {"name": "course", "in": "query", "schema": {"type": "string"}}
 NUMBER_OR_ARRAY = {"oneOf": [{"type": "number"}, {"type": "array"}]}
 
@@ -175,7 +176,7 @@ PATHS = {
                     "properties": {"email": {"type": "string"}, "password": {"type": "string"}},
                 }
             ),
-            "responses": {"200": reply("Logged in"), **ERRORS},
+            "responses": {"200": reply("Logged in"), **ERRORS, **LIMITED},
         },
         "delete": {"summary": "Log out", "responses": {"200": reply("Logged out")}},
     },
@@ -193,6 +194,7 @@ PATHS = {
             "responses": {
                 "202": reply("Queued", ref("Queued")),
                 "409": {"$ref": "#/components/responses/E409"},
+                **LIMITED,
                 "422": {"$ref": "#/components/responses/E422"},
                 **ERRORS,
             },
@@ -304,6 +306,8 @@ ERROR_REPLIES = {
         (404, "Not found (or not yours)"),
         (409, "Conflict: no attempts left"),
         (422, "Invalid: unknown exercise or blank, bad answer type"),
+        (429, "Too many failed logins or submissions: wait (see Retry-After)"),
+        (503, "The database is not answering: try again (see Retry-After)"),
     )
 }
 
