@@ -53,8 +53,9 @@ def test_worker_killed_mid_grading_every_submission_graded_once(stack, figures):
 
 
 def test_same_task_delivered_twice_at_once_writes_one_result(stack, figures):
-    """Every submission's task is delivered a second time, to another worker, while the first
-    delivery is still grading: one result each."""
+    """Every submission's task is published a second time while two workers grade: both hold
+    deliveries for the same submissions at the same moment (both wait in the database on the
+    same rows), and each submission gets one result."""
     stack.start(workers=2, concurrency=1)
     students = stack.students(6)
     lock = ResultsLock(stack.database_url)
