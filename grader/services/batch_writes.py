@@ -42,15 +42,14 @@ ON CONFLICT (submission_id) DO UPDATE SET
     blanks = excluded.blanks, engine_version = excluded.engine_version,
     exercise_hash = excluded.exercise_hash, created_at = excluded.created_at
 """).bindparams(NOW)
+# A submission keeps the version and variant it was answered against (a result records what it
+# was graded against): a regrade writes a submission row only to change its status, so the row
+# and its six indexes are left alone when a graded submission's result is replaced.
 MARK_REGRADED = text("""
 UPDATE submissions SET status = 'graded', graded_at = :now, status_changed_at = :now,
-    failed_at = NULL, error = NULL, exercise_version_id = s.version_id,
-    variant_id = s.variant_id, batch_id = :batch
+    failed_at = NULL, error = NULL, batch_id = :batch
 FROM batch_stage s
-WHERE submissions.id = s.submission_id AND s.error IS NULL
-  AND (submissions.status <> 'graded' OR submissions.exercise_version_id <> s.version_id
-       OR COALESCE(submissions.variant_id, 0) <> s.variant_id
-       OR s.submission_id IN (SELECT submission_id FROM batch_changed))
+WHERE submissions.id = s.submission_id AND s.error IS NULL AND submissions.status <> 'graded'
 """).bindparams(NOW)
 MARK_FAILED = text("""
 UPDATE submissions SET status = 'failed', failed_at = :now, status_changed_at = :now,

@@ -14,7 +14,7 @@ from grader.db import (
     CourseExercise,
     Enrolment,
     Exercise,
-    ExerciseVersion,
+    Result,
     Submission,
     User,
 )
@@ -86,7 +86,8 @@ def taught(session: Session, user: User) -> list[TaughtCourse]:
 
 def catalogue(session: Session, course: Course) -> list[CatalogueEntry]:
     """Every active exercise: offered or not, its settings, submissions so far, and how many of
-    them were graded against an older version of its file (a regrade would update them)."""
+    them were graded against an older version of its file (a regrade would update them: a
+    result records the version it was graded against)."""
     chosen = narrowed(session, course)
     settings = {
         row.exercise_id: row
@@ -99,11 +100,9 @@ def catalogue(session: Session, course: Course) -> list[CatalogueEntry]:
                 Submission.exercise_id,
                 func.count(Submission.id),
                 func.count(func.distinct(Submission.user_id)),
-                func.count(Submission.id).filter(
-                    ExerciseVersion.content_hash != Exercise.current_hash
-                ),
+                func.count(Result.id).filter(Result.exercise_hash != Exercise.current_hash),
             )
-            .join(ExerciseVersion, ExerciseVersion.id == Submission.exercise_version_id)
+            .outerjoin(Result, Result.submission_id == Submission.id)
             .join(Exercise, Exercise.id == Submission.exercise_id)
             .where(Submission.course_id == course.id)
             .group_by(Submission.exercise_id)
@@ -133,12 +132,12 @@ def catalogue(session: Session, course: Course) -> list[CatalogueEntry]:
 def outdated(session: Session, course: Course, exercise: Exercise) -> int:
     """How many of the exercise's submissions in the course were graded against an older version."""
     return session.scalar(
-        select(func.count(Submission.id))
-        .join(ExerciseVersion, ExerciseVersion.id == Submission.exercise_version_id)
+        select(func.count(Result.id))
+        .join(Submission, Submission.id == Result.submission_id)
         .where(
             Submission.course_id == course.id,
             Submission.exercise_id == exercise.id,
-            ExerciseVersion.content_hash != exercise.current_hash,
+            Result.exercise_hash != exercise.current_hash,
         )
     )
 
