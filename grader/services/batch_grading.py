@@ -145,7 +145,7 @@ def _regrade_items(session: Session, batch: Batch, chunk: BatchChunk) -> list[It
             "first": chunk.first_id,
             "last": chunk.last_id,
         },
-    )
+    ).all()
     return [
         Item(
             submission_id,

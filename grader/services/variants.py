@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+import orjson
+from sqlalchemy import Text, cast, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -112,10 +113,16 @@ def _stored(
     session: Session, course_id: int, version_id: int, user_ids: list[int]
 ) -> dict[int, tuple[int, dict]]:
     rows = session.execute(
-        select(StudentVariant.user_id, StudentVariant.id, StudentVariant.values).where(
+        select(StudentVariant.user_id, StudentVariant.id, cast(StudentVariant.values, Text)).where(
             StudentVariant.course_id == course_id,
             StudentVariant.exercise_version_id == version_id,
             StudentVariant.user_id.in_(user_ids),
         )
-    )
-    return {user_id: (variant_id, values) for user_id, variant_id, values in rows}
+    ).all()
+    parsed: dict[str, dict] = {}
+    found = {}
+    for user_id, variant_id, values in rows:
+        if values not in parsed:
+            parsed[values] = orjson.loads(values)
+        found[user_id] = (variant_id, parsed[values])
+    return found
