@@ -51,8 +51,11 @@ def load_bearer_user(_request) -> User | None:
 
 def protect_cookie_requests() -> None:
     """Check the CSRF token on state-changing requests made with the session cookie (and on
-    logging in); a bearer token is not sent by browsers on their own, so it needs none."""
-    if request.method not in UNSAFE_METHODS or bearer_token() is not None:
+    logging in); a caller authenticated by a bearer token needs none (browsers do not send one
+    on their own), but any ``Authorization`` header beside a session cookie does not excuse it."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    if current_user.is_authenticated and g.get("bearer"):
         return
     if current_user.is_authenticated or request.endpoint == LOGIN_ENDPOINT:
         try:

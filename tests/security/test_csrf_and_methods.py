@@ -56,6 +56,16 @@ def test_login_form_without_the_csrf_token_does_not_log_in(app, mine):
     assert client.get("/api/v1/session").get_json()["user"] is None
 
 
+def test_an_authorization_header_beside_the_cookie_does_not_excuse_the_token(app, mine):
+    """Only a caller the bearer token itself authenticates goes without the CSRF token."""
+    reply = mine.student.client.post(
+        "/api/v1/submissions",
+        json={"exercise": "single-weight", "answers": {"grad.e3": "-10"}},
+        headers={"Authorization": "Bearer not-a-token"},
+    )
+    assert reply.status_code == 400 and reply.get_json()["error"] == "csrf"
+
+
 def test_the_same_call_with_the_token_is_accepted(app, mine):
     """The refusals above are the CSRF check, not a broken request."""
     token = cookie_csrf(mine.student)
