@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from grader import exercises as core
 from grader.db import Course, CourseExercise, Exercise, ExerciseVersion
@@ -172,6 +172,7 @@ def offered_version(
             and_(CourseExercise.exercise_id == Exercise.id, CourseExercise.course_id == course.id),
         )
         .where(Exercise.slug == slug, Exercise.active)
+        .options(defer(ExerciseVersion.source))
     ).first()
     if row is None or (row[1] is None and row[3]):
         raise NotFound(f"no exercise '{slug}' in course '{course.slug}'")

@@ -138,7 +138,12 @@ def submit(
 
 
 def _by_key(session: Session, user: User, key: str) -> Submission | None:
-    return session.scalar(select(Submission).filter_by(user_id=user.id, idempotency_key=key))
+    found = session.scalar(
+        select(Submission.id).where(
+            Submission.user_id == user.id, Submission.idempotency_key == key
+        )
+    )
+    return None if found is None else session.get(Submission, found)
 
 
 def claim_stale(session: Session, older_than: float, limit: int = 1000) -> list[int]:
