@@ -14,12 +14,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import orjson
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from grader import exercises as core
 from grader.checking import grade_many
-from grader.db import Batch, BatchChunk, Course, ExerciseVersion, utcnow
+from grader.db import Batch, BatchChunk, Course, ExerciseVersion, Submission, utcnow
 from grader.services import batch_writes, bulk
 from grader.services.exercises import version_by_id
 from grader.services.variants import ensure_many
@@ -45,10 +45,6 @@ REGRADE_ROWS = text(
     "SELECT id, user_id, CAST(answers AS TEXT), CAST(explicit_values AS TEXT) FROM submissions "
     "WHERE course_id = :course AND exercise_id = :exercise AND id BETWEEN :first AND :last"
 )
-PRIOR_ATTEMPTS = text(
-    "SELECT user_id, exercise_id, COUNT(*) FROM submissions "
-    "WHERE course_id = :course AND user_id IN :users GROUP BY user_id, exercise_id"
-).bindparams(bindparam("users", expanding=True))
 
 
 @dataclass
@@ -76,7 +72,7 @@ class Item:
 
 def grade_chunk(session: Session, chunk_id: int) -> str:
     """Grade and write the chunk; ``done``, or ``skipped`` when it is done or held elsewhere."""
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     batch_id = session.scalar(CLAIM, {"chunk": chunk_id, "now": utcnow()})
     session.execute(
         update(Batch).where(Batch.id == batch_id, Batch.status == "queued").values(status="running")
@@ -122,7 +118,7 @@ def grade_chunk(session: Session, chunk_id: int) -> str:
     done = time.perf_counter()
     log.info(
         "batch %s chunk %s: %d graded, %d written, %d failed in %.2f s "
-        "(read %.2f, grade %.2f, write %.2f)",
+        "(read %.2f, grade %.2f, write %.2f; this process's CPU %.2f s)",
         batch.id,
         chunk.number,
         len(items) - failed,
@@ -132,6 +128,7 @@ def grade_chunk(session: Session, chunk_id: int) -> str:
         read - started,
         graded - read,
         done - graded,
+        time.process_time() - cpu,
     )
     return "done"
 
@@ -246,7 +243,12 @@ def _import_rows(session: Session, course_id: int, items: list[Item]) -> list[tu
     attempts = {
         (user_id, exercise_id): count
         for user_id, exercise_id, count in session.execute(
-            PRIOR_ATTEMPTS, {"course": course_id, "users": users}
+            select(Submission.user_id, Submission.exercise_id, func.count(Submission.id))
+            .where(
+                Submission.course_id == course_id,
+                bulk.one_of(session, Submission.user_id, users),
+            )
+            .group_by(Submission.user_id, Submission.exercise_id)
         )
     }
     rows = []

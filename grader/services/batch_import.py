@@ -14,13 +14,16 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import case, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from grader import exercises as core
+from grader.checking.answers import MAX_ANSWER_LENGTH
 from grader.db import Batch, BatchChunk, Course, Enrolment, ExerciseVersion, User, utcnow
+from grader.db.base import UTCDateTime
+from grader.services import bulk
 from grader.services.accounts import EMAIL
 from grader.services.errors import Invalid, ServiceError
 from grader.services.exercises import load_version, offered_version
@@ -113,6 +116,16 @@ class Offered:
     version: ExerciseVersion
     core: core.Exercise
     base: core.Variant
+    blank_ids: frozenset[str] = frozenset()
+
+    def plain(self, answers: Any) -> bool:
+        """True when ``clean_answers`` would return the answers as they are: text for known
+        blanks only (the common line, checked without building anything)."""
+        return (
+            type(answers) is dict
+            and self.blank_ids.issuperset(answers)
+            and all(type(v) is str and len(v) <= MAX_ANSWER_LENGTH for v in answers.values())
+        )
 
 
 @dataclass
@@ -168,7 +181,9 @@ class Loader:
         if not EMAIL.match(email) or len(email) > 254:
             raise LineError(f"'student' {email[:100]!r} is not an email address")
         offered = self._offered(line.get("exercise"))
-        answers = clean_answers(offered.version, line.get("answers", {}))
+        answers = line.get("answers", {})
+        if not offered.plain(answers):
+            answers = clean_answers(offered.version, answers)
         given, params = line.get("given") or None, line.get("params") or None
         for key, values in (("given", given), ("params", params)):
             if values is not None and type(values) is not dict:
@@ -202,7 +217,13 @@ class Loader:
             try:
                 exercise, _, version = offered_version(self.session, self.course, slug)
                 loaded = load_version(version)
-                known = Offered(exercise.id, version, loaded, loaded.draw_variant("", ""))
+                known = Offered(
+                    exercise.id,
+                    version,
+                    loaded,
+                    loaded.draw_variant("", ""),
+                    frozenset(blank["id"] for blank in version.blanks),
+                )
             except ServiceError as exc:
                 known = exc
             if len(self.offered) < 1000:
@@ -214,38 +235,29 @@ class Loader:
     def _students(self, emails: set[str]) -> dict[str, int]:
         """User ids by email; unknown students are created and every one is enrolled."""
         session, ordered = self.session, sorted(emails)
-        found = dict(
-            session.execute(select(User.email, User.id).where(User.email.in_(ordered))).all()
-        )
+        known = select(User.email, User.id).where(bulk.one_of(session, User.email, ordered))
+        found = dict(session.execute(known).all())
         missing = [email for email in ordered if email not in found]
-        dialect = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        dialect = pg_insert if bulk.postgres(session) else sqlite_insert
         now = utcnow()
         if missing:
-            session.execute(
-                dialect(User).on_conflict_do_nothing(index_elements=["email"]),
+            session.connection().execute(
+                dialect(User.__table__).on_conflict_do_nothing(index_elements=["email"]),
                 [
                     {"email": email, "name": "", "role": "student", "created_at": now}
                     for email in missing
                 ],
             )
-            found.update(
-                session.execute(select(User.email, User.id).where(User.email.in_(missing))).all()
+            found = dict(session.execute(known).all())
+        role = case((User.role.in_(("instructor", "admin")), "instructor"), else_="student")
+        session.connection().execute(
+            dialect(Enrolment.__table__)
+            .from_select(
+                ["course_id", "user_id", "role", "created_at"],
+                select(literal(self.course.id), User.id, role, literal(now, UTCDateTime())).where(
+                    bulk.one_of(session, User.email, ordered)
+                ),
             )
-        roles = dict(
-            session.execute(select(User.id, User.role).where(User.email.in_(ordered))).all()
-        )
-        session.execute(
-            dialect(Enrolment).on_conflict_do_nothing(index_elements=["course_id", "user_id"]),
-            [
-                {
-                    "course_id": self.course.id,
-                    "user_id": found[email],
-                    "role": "instructor"
-                    if roles[found[email]] in ("instructor", "admin")
-                    else "student",
-                    "created_at": now,
-                }
-                for email in ordered
-            ],
+            .on_conflict_do_nothing(index_elements=["course_id", "user_id"])
         )
         return found

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, func, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 STAGE = "batch_stage"
@@ -77,6 +78,16 @@ def stage(session: Session, rows: Iterable[Sequence]) -> None:
     session.connection().exec_driver_sql(
         f"INSERT INTO {STAGE} ({names}) VALUES ({marks})", [tuple(row) for row in rows]
     )
+
+
+def one_of(session: Session, column, values: Sequence):
+    """``column IN values``: on PostgreSQL one array parameter, unnested so the planner joins it
+    (a statement with thousands of placeholders costs more to prepare than to run, and
+    ``= ANY(array)`` searches the array once per row); a list of placeholders on SQLite."""
+    if postgres(session):
+        array = bindparam(None, list(values), type_=ARRAY(column.type))
+        return column.in_(select(func.unnest(array)).scalar_subquery())
+    return column.in_(list(values))
 
 
 def same_json(left: str, right: str, session: Session) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from grader import exercises as core
 from grader.checking import grade, grade_many
 from grader.db import Course, ExerciseVersion, StudentVariant, User, utcnow
+from grader.services import bulk
 from grader.services.exercises import load_version
 
 
@@ -116,7 +117,7 @@ def _stored(
         select(StudentVariant.user_id, StudentVariant.id, cast(StudentVariant.values, Text)).where(
             StudentVariant.course_id == course_id,
             StudentVariant.exercise_version_id == version_id,
-            StudentVariant.user_id.in_(user_ids),
+            bulk.one_of(session, StudentVariant.user_id, user_ids),
         )
     ).all()
     parsed: dict[str, dict] = {}
