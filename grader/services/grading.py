@@ -94,11 +94,18 @@ def grade_submission(session: Session, submission_id: int, limit: int = CLAIM_LI
     """Grade a submission, and with it up to ``limit - 1`` others waiting in the queue.
 
     Their own messages then find them graded and do nothing: under load one run grades many
-    at once with the vectorised core. Returns ``graded``, ``failed``, ``skipped`` (not pending:
-    already graded) or ``duplicate`` (another run wrote the result meanwhile).
+    at once with the vectorised core. Returns ``graded``, ``failed``, ``skipped`` (not pending,
+    or another run holds it) or ``duplicate`` (another run wrote the result meanwhile).
     """
-    status = session.scalar(select(Submission.status).where(Submission.id == submission_id))
-    if status not in PENDING:
+    # Row locks are only ever taken with SKIP LOCKED, the run's own submission first, so two
+    # runs claiming overlapping submissions never wait on each other (no deadlock): a run whose
+    # own submission another run holds leaves it to that one.
+    own = session.scalar(
+        select(Submission.id)
+        .where(Submission.id == submission_id, Submission.status.in_(PENDING))
+        .with_for_update(skip_locked=True)
+    )
+    if own is None:
         session.rollback()
         return "skipped"
     others = session.scalars(

@@ -3,10 +3,15 @@ delivered twice at once. Every submission graded once."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 from grader import tasks
-from tests.faults.stack import ResultsLock, assert_nothing_lost, wait_until
+from grader.extensions import db
+from grader.services import accounts, grading, submissions
+from grader.services.exercises import sync_exercises
+from grader.web import create_app
+from tests.faults.stack import ANSWERS, ResultsLock, assert_nothing_lost, wait_until
 
 GRADED_TIMEOUT = 90.0
 BLOCKED_TIMEOUT = 60.0
@@ -53,9 +58,9 @@ def test_worker_killed_mid_grading_every_submission_graded_once(stack, figures):
 
 
 def test_same_task_delivered_twice_at_once_writes_one_result(stack, figures):
-    """Every submission's task is published a second time while two workers grade: both hold
-    deliveries for the same submissions at the same moment (both wait in the database on the
-    same rows), and each submission gets one result."""
+    """Every submission's task is published a second time while two workers grade, with runs
+    held mid-transaction writing results (two runs in the database at once): each submission
+    gets one result."""
     stack.start(workers=2, concurrency=1)
     students = stack.students(6)
     lock = ResultsLock(stack.database_url)
@@ -95,3 +100,49 @@ def task_runs(stack) -> int:
         for service in stack.services
         if service.name == "worker"
     )
+
+
+def test_concurrent_grading_runs_claiming_overlapping_submissions_never_deadlock(
+    database_url, tmp_path, exercises_dir
+):
+    """Twelve runs at once, each claiming its own submission and others waiting: none fails
+    with a deadlock (the deploy test once met one: a run's own submission was locked after
+    others that another run held)."""
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "BROKER_URL": "redis://127.0.0.1:1/0",
+            "INSTANCE_DIR": str(tmp_path),
+            "SECRET_KEY": "test-secret",
+            "EXERCISES_DIR": str(exercises_dir),
+        }
+    )
+    with app.app_context():
+        sync_exercises(db.session, app.config["EXERCISES_DIR"])
+        ids = []
+        for n in range(60):
+            user = accounts.add_user(db.session, f"s{n}@claims.example", course_slug="claims")
+            db.session.commit()
+            ids.append(submissions.submit(db.session, user, "single-weight", ANSWERS)[0].id)
+    errors: list[str] = []
+    start = threading.Barrier(12)
+
+    def run(submission_id: int) -> None:
+        with app.app_context():
+            start.wait()
+            try:
+                grading.grade_submission(db.session, submission_id, limit=10)
+            except Exception as exc:
+                errors.append(repr(exc)[:300])
+
+    newest_first = ids[::-1]
+    for round_start in range(0, 60, 12):
+        threads = [
+            threading.Thread(target=run, args=(newest_first[round_start + k],)) for k in range(12)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    app.extensions["grader.db"].engine.dispose()
+    assert not errors, errors
