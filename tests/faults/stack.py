@@ -97,6 +97,7 @@ class Service:
     env: dict
     log: Path
     process: subprocess.Popen | None = None
+    workers: int = 1
 
     def start(self) -> Service:
         with open(self.log, "ab") as output:
@@ -190,10 +191,14 @@ class Stack:
         self.services.append(service)
         return service
 
-    def worker(self, concurrency: int = 2) -> Service:
+    def worker(self, concurrency: int = 2, queues: str = "live") -> Service:
+        """``grader worker``; ``queues="all"`` as deployed (a child worker takes the batch
+        queue), ``"live"`` where a test has no batch (one process tree fewer to start)."""
         command = ["worker", "--pool", "prefork", "-c", str(concurrency), "--loglevel", "INFO"]
+        command += ["--queues", queues]
         number = sum(s.name == "worker" for s in self.services)
-        service = Service("worker", command, self.env, self.folder / f"worker{number}.log")
+        log = self.folder / f"worker{number}.log"
+        service = Service("worker", command, self.env, log, workers=2 if queues == "all" else 1)
         self.services.append(service.start())
         return service
 
@@ -206,15 +211,19 @@ class Stack:
 
     def wait_worker(self, service: Service) -> float:
         return wait_until(
-            lambda: _alive_or_fail(service) and " ready." in service.output(),
+            lambda: (
+                _alive_or_fail(service) and service.output().count(" ready.") >= service.workers
+            ),
             START_TIMEOUT,
             f"grader worker (log: {service.log})",
         )
 
-    def start(self, workers: int = 1, concurrency: int = 2, web_workers: int = 1) -> list[Service]:
+    def start(
+        self, workers: int = 1, concurrency: int = 2, web_workers: int = 1, queues: str = "live"
+    ) -> list[Service]:
         """Web and ``workers`` workers, started together, answering: their services."""
         web = self.web(web_workers)
-        started = [self.worker(concurrency) for _ in range(workers)]
+        started = [self.worker(concurrency, queues) for _ in range(workers)]
         self.wait_web(web)
         for service in started:
             self.wait_worker(service)

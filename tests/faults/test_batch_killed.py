@@ -13,7 +13,7 @@ GRADED_TIMEOUT = 120.0
 
 
 def test_worker_killed_mid_batch_every_line_graded_once(stack, figures):
-    stack.start(workers=1, concurrency=1)
+    stack.start(workers=1, concurrency=1, queues="all")
     worker = stack.services[-1]
     students = stack.students(15)
     course = students[0].course
@@ -47,7 +47,7 @@ def test_worker_killed_mid_batch_every_line_graded_once(stack, figures):
     finally:
         lock.release()
     assert chunk_status == ("grading",)
-    stack.wait_worker(stack.worker(concurrency=1))
+    stack.wait_worker(stack.worker(concurrency=1, queues="all"))
     wait_until(
         lambda: batch(stack, teacher, batch_id)["status"] == "done",
         GRADED_TIMEOUT,

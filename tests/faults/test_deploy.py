@@ -18,7 +18,7 @@ STUDENTS_PER_CLIENT = 8
 def test_sigterm_of_web_and_worker_under_load_loses_nothing(stack, figures):
     """Clients keep submitting (again with the same Idempotency-Key when no answer came) while
     both processes are stopped gracefully and replaced."""
-    web, worker = stack.start(workers=1, web_workers=2)
+    web, worker = stack.start(workers=1, web_workers=2, queues="all")
     students = stack.students(CLIENTS * STUDENTS_PER_CLIENT)
     stop = threading.Event()
     accepted: list[dict] = []
@@ -44,7 +44,7 @@ def test_sigterm_of_web_and_worker_under_load_loses_nothing(stack, figures):
     assert web.wait(STOP_TIMEOUT) == 0
     assert worker.wait(STOP_TIMEOUT) == 0
     stopped = time.monotonic() - terminated
-    new_web, new_worker = stack.web(2), stack.worker()
+    new_web, new_worker = stack.web(2), stack.worker(queues="all")
     stack.wait_web(new_web)
     stack.wait_worker(new_worker)
     serving_again = time.monotonic() - terminated
