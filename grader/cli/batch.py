@@ -193,7 +193,7 @@ def import_command(
             display.bar.update(reading, completed=size, visible=False)
             state = _run(app, batch.id, wait, display)
     _report(state, as_json, time.perf_counter() - started, path)
-    if state["status"] in FINAL and (state["rejected"] or state["failed"]):
+    if state["rejected"] or state["failed"]:
         sys.exit(1)
 
 
