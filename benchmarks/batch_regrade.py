@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -427,6 +428,7 @@ def main() -> None:
             broker.delete(key)
         with psycopg.connect(args.server, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        shutil.rmtree(instance, ignore_errors=True)
 
 
 if __name__ == "__main__":
