@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -22,6 +24,9 @@ log = logging.getLogger(__name__)
 
 PENDING = ("queued", "grading")
 CLAIM_LIMIT = 100
+# How long this process remembers the submissions it graded, to answer their own messages
+# without asking the database; shorter than the sweep's GRADER_REQUEUE_AFTER default (60 s).
+REMEMBER_SECONDS = 30.0
 
 IDS = bindparam("ids", expanding=True)
 CLAIM = (
@@ -80,6 +85,31 @@ def _upsert(dialect_insert):
 UPSERT_RESULT = {"postgresql": _upsert(pg_insert), "sqlite": _upsert(sqlite_insert)}
 
 
+class Recent:
+    """Submission ids this process finished lately, forgotten after ``REMEMBER_SECONDS``."""
+
+    def __init__(self, seconds: float, limit: int = 200_000):
+        self.seconds, self.limit = seconds, limit
+        self._seen: dict[tuple[str, int], float] = {}
+        self._lock = threading.Lock()
+
+    def add(self, database: str, ids) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for submission_id in ids:
+                self._seen[(database, submission_id)] = now
+            if len(self._seen) > self.limit:
+                self._seen = {k: t for k, t in self._seen.items() if now - t < self.seconds}
+
+    def seen(self, database: str, submission_id: int) -> bool:
+        with self._lock:
+            done_at = self._seen.get((database, submission_id))
+        return done_at is not None and time.monotonic() - done_at < self.seconds
+
+
+recently_graded = Recent(REMEMBER_SECONDS)
+
+
 @dataclass
 class Claimed:
     """A submission taken for grading: its version and the values and answers to grade."""
@@ -93,13 +123,17 @@ class Claimed:
 def grade_submission(session: Session, submission_id: int, limit: int = CLAIM_LIMIT) -> str:
     """Grade a submission, and with it up to ``limit - 1`` others waiting in the queue.
 
-    Their own messages then find them graded and do nothing: under load one run grades many
-    at once with the vectorised core. Returns ``graded``, ``failed``, ``skipped`` (not pending,
+    Their own messages then find them graded and do nothing (this process remembers what it
+    graded for a while, so those messages need not ask the database): under load one run
+    grades many at once with the vectorised core. Returns ``graded``, ``failed``, ``skipped`` (not pending,
     or another run holds it) or ``duplicate`` (another run wrote the result meanwhile).
     """
     # Row locks are only ever taken with SKIP LOCKED, the run's own submission first, so two
     # runs claiming overlapping submissions never wait on each other (no deadlock): a run whose
     # own submission another run holds leaves it to that one.
+    database = str(session.get_bind().url)
+    if recently_graded.seen(database, submission_id):
+        return "skipped"
     own = session.scalar(
         select(Submission.id)
         .where(Submission.id == submission_id, Submission.status.in_(PENDING))
@@ -123,6 +157,7 @@ def grade_submission(session: Session, submission_id: int, limit: int = CLAIM_LI
     if not claimed:
         return "skipped"
     written, failed = grade_and_record(session, claimed)
+    recently_graded.add(database, written | failed)
     if submission_id in written:
         return "graded"
     if submission_id in failed:
