@@ -85,13 +85,12 @@ def submit(
     exercise, settings, version = offered_version(session, course, exercise_slug)
     cleaned = clean_answers(version, answers)
     staff = settings is not None and accounts.teaches(session, user, course)
-    if (
-        settings is not None
-        and settings.due_at is not None
-        and not staff
-        and utcnow() > settings.due_at
-    ):
-        raise Forbidden(f"the deadline for '{exercise.slug}' has passed")
+    now = utcnow()
+    if settings is not None and not staff:
+        if settings.opens_at is not None and now < settings.opens_at:
+            raise Forbidden(f"'{exercise.slug}' opens at {settings.opens_at:%Y-%m-%d %H:%M} UTC")
+        if settings.due_at is not None and now > settings.due_at:
+            raise Forbidden(f"the deadline for '{exercise.slug}' has passed")
     attempts, variant_id = session.execute(
         select(
             select(func.count(Submission.id))

@@ -107,6 +107,15 @@ def test_submission_after_the_deadline_is_403(embedded_app):
     assert error_of(student.submit("single-weight", {}), 403) == "forbidden"
 
 
+def test_submission_before_the_exercise_opens_is_403(embedded_app):
+    """The API refuses an attempt before the opening date, as the pages do."""
+    student = make_user(embedded_app)
+    limit(embedded_app, student.course, "single-weight", opens_at=utcnow() + timedelta(hours=1))
+    response = student.submit("single-weight", {})
+    assert error_of(response, 403) == "forbidden"
+    assert "opens at" in response.get_json()["message"]
+
+
 def test_exercise_outside_a_narrowed_course_is_404(embedded_app):
     """Once the instructor lists the course's exercises, the others are not offered."""
     student = make_user(embedded_app)
