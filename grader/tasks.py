@@ -19,47 +19,45 @@ GRADE_CHUNK = "grader.batch.grade_chunk"
 MAX_RETRIES = 10
 
 
-@shared_task(name=GRADE, bind=True, max_retries=MAX_RETRIES)
-def grade_submission(self, submission_id: int) -> str:
-    """Grade one submission; a second run leaves the one result there is."""
+def _retrying(task, work, fail, ident: int, what: str):
+    """Run ``work(session, ident)``; retry with backoff while the database or broker is away,
+    otherwise record the failure with ``fail`` and re-raise."""
     session = db.session
     try:
-        return grading.grade_submission(session, submission_id)
+        return work(session, ident)
     except Exception as exc:
         session.rollback()
         if unavailable(exc):
-            raise self.retry(exc=exc, countdown=min(60, 2**self.request.retries)) from exc
-        log.exception("grading submission %s failed", submission_id)
-        grading.mark_failed(session, submission_id, f"{type(exc).__name__}: {exc}")
+            raise task.retry(exc=exc, countdown=min(60, 2**task.request.retries)) from exc
+        log.exception("grading %s %s failed", what, ident)
+        fail(session, ident, f"{type(exc).__name__}: {exc}")
         raise
+
+
+@shared_task(name=GRADE, bind=True, max_retries=MAX_RETRIES)
+def grade_submission(self, submission_id: int) -> str:
+    """Grade one submission; a second run leaves the one result there is."""
+    return _retrying(
+        self, grading.grade_submission, grading.mark_failed, submission_id, "submission"
+    )
 
 
 @shared_task(name=RUN_BATCH, bind=True, max_retries=MAX_RETRIES)
 def run_batch(self, batch_id: int) -> int:
     """Start a batch: publish each of its pending chunks for the workers to grade in parallel."""
-    try:
-        return publish_chunks(batches.pending_chunks(db.session, batch_id))
-    except Exception as exc:
-        db.session.rollback()
-        if unavailable(exc):
-            raise self.retry(exc=exc, countdown=min(60, 2**self.request.retries)) from exc
-        batches.mark_failed(db.session, batch_id, f"{type(exc).__name__}: {exc}")
-        raise
+    return _retrying(
+        self,
+        lambda session, ident: publish_chunks(batches.pending_chunks(session, ident)),
+        batches.mark_failed,
+        batch_id,
+        "batch",
+    )
 
 
 @shared_task(name=GRADE_CHUNK, bind=True, max_retries=MAX_RETRIES)
 def grade_chunk(self, chunk_id: int) -> str:
     """Grade one chunk of a batch and write its results; a second run does nothing."""
-    session = db.session
-    try:
-        return batches.grade_chunk(session, chunk_id)
-    except Exception as exc:
-        session.rollback()
-        if unavailable(exc):
-            raise self.retry(exc=exc, countdown=min(60, 2**self.request.retries)) from exc
-        log.exception("grading batch chunk %s failed", chunk_id)
-        batches.fail_chunk(session, chunk_id, f"{type(exc).__name__}: {exc}")
-        raise
+    return _retrying(self, batches.grade_chunk, batches.fail_chunk, chunk_id, "batch chunk")
 
 
 def publish(name: str, *args) -> bool:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from grader.engine import OPS, vjp_edge
-from grader.engine.ops import _expand, align
+from grader.engine.ops import align
 
 if TYPE_CHECKING:
     from grader.checking.grade import Work
@@ -32,14 +32,6 @@ FEEDBACK = {
     "transposed": "Your matrix is the transpose of the answer: the gradient has the shape of {target}.",
     "wrong_shape": "The answer has the wrong shape: the gradient has the shape of {target}, {shape}.",
 }
-
-
-def _sum_rule(op):
-    return replace(op, backward=lambda g, out, a: (_expand(g, a),))
-
-
-def _mean_rule(op):
-    return replace(op, backward=lambda g, out, a: (_expand(g, a) / max(1, a[0].size),))
 
 
 def _pow_rule(keep_coefficient: bool):
@@ -67,8 +59,8 @@ MISTAKE_RULES = {
             "square": replace(OPS["square"], backward=_square_rule(True)),
         },
     ],
-    "sum_instead_of_mean": [{"mean": _sum_rule(OPS["mean"])}],
-    "mean_instead_of_sum": [{"sum": _mean_rule(OPS["sum"])}],
+    "sum_instead_of_mean": [{"mean": replace(OPS["mean"], backward=OPS["sum"].backward)}],
+    "mean_instead_of_sum": [{"sum": replace(OPS["sum"], backward=OPS["mean"].backward)}],
 }
 
 
@@ -109,7 +101,7 @@ def _grad_candidates(work: Work, name: str) -> Iterator[tuple[str, np.ndarray]]:
     yield from _upstream_candidates(work, name, uses, work.effective, work.contributions)
     yield "sign_error", -work.carried[name]
     for code, rules in _mistake_rules(graph, [edge.name for edge in graph.edges]):
-        yield code, work.mistaken_backward(code, rules).get(name, np.zeros(shape))
+        yield code, work.mistaken_backward(rules).get(name, np.zeros(shape))
     yield from _upstream_candidates(work, name, uses, work.reference, work.reference_contributions)
     yield "sign_error", -work.reference[name]
 

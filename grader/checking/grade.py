@@ -118,7 +118,7 @@ class Work:
             if name in self.carried:
                 self.effective[name] = self._students(f"grad.{name}", self.carried[name])
 
-    def mistaken_backward(self, code: str, rules) -> dict[str, np.ndarray]:
+    def mistaken_backward(self, rules) -> dict[str, np.ndarray]:
         """The reference backward pass with one mistaken rule set (memoised)."""
         key = id(rules)  # one of the long-lived tables of diagnoses.FULL_MISTAKE_RULES
         if key not in self._mistaken:

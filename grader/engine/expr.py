@@ -118,7 +118,7 @@ class _Compiler:
             raise ExpressionError(f"unknown function '{name}'")
         if node.keywords:
             raise ExpressionError(f"{node.func.id}() takes no keyword arguments")
-        op = OPS[FUNCTIONS[node.func.id]]
+        op = OPS[node.func.id]
         if len(node.args) != op.arity:
             raise ExpressionError(
                 f"{node.func.id}() takes {op.arity} argument(s), got {len(node.args)}"

@@ -196,10 +196,9 @@ OPS: dict[str, Op] = {
     ]
 }
 
-# Functions a spec may call by name, and the ops they stand for.
-FUNCTIONS = {
-    name: name
-    for name in [
+# The ops a spec may call by name (the others are written as operators).
+FUNCTIONS = frozenset(
+    [
         "exp",
         "log",
         "sqrt",
@@ -215,4 +214,4 @@ FUNCTIONS = {
         "transpose",
         "matmul",
     ]
-}
+)
