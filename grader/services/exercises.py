@@ -7,7 +7,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import and_, select
+from sqlalchemy import ColumnElement, Exists, FromClause, Join, and_, join, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
@@ -157,10 +157,22 @@ def offered_version(
     session: Session, course: Course, slug: str
 ) -> tuple[Exercise, CourseExercise | None, ExerciseVersion]:
     """An exercise the course offers, its settings there and its current version (one query)."""
-    chosen = select(CourseExercise.id).where(CourseExercise.course_id == course.id).exists()
     row = session.execute(
-        select(Exercise, CourseExercise, ExerciseVersion, chosen)
-        .join(
+        select(Exercise, CourseExercise, ExerciseVersion, chosen_in(Course.id))
+        .select_from(with_offered(Course, slug))
+        .where(Course.id == course.id)
+        .options(defer(ExerciseVersion.source))
+    ).one()
+    exercise, settings, version, chosen = row
+    return require_offered(course, slug, exercise, settings, version, chosen)
+
+
+def with_offered(courses: FromClause | type[Course], slug: str) -> Join:
+    """``courses`` outer-joined to the exercise ``slug``, its current version and its settings
+    in each course: where the exercise or its version is null, no such exercise is active."""
+    return (
+        join(courses, Exercise, and_(Exercise.slug == slug, Exercise.active), isouter=True)
+        .outerjoin(
             ExerciseVersion,
             and_(
                 ExerciseVersion.exercise_id == Exercise.id,
@@ -169,14 +181,33 @@ def offered_version(
         )
         .outerjoin(
             CourseExercise,
-            and_(CourseExercise.exercise_id == Exercise.id, CourseExercise.course_id == course.id),
+            and_(CourseExercise.exercise_id == Exercise.id, CourseExercise.course_id == Course.id),
         )
-        .where(Exercise.slug == slug, Exercise.active)
-        .options(defer(ExerciseVersion.source))
-    ).first()
-    if row is None or (row[1] is None and row[3]):
+    )
+
+
+def chosen_in(course_id: ColumnElement[int]) -> Exists:
+    """True once the course's instructor has chosen its exercises (then only those are offered)."""
+    return (
+        select(CourseExercise.id)
+        .where(CourseExercise.course_id == course_id)
+        .correlate_except(CourseExercise)
+        .exists()
+    )
+
+
+def require_offered(
+    course: Course,
+    slug: str,
+    exercise: Exercise | None,
+    settings: CourseExercise | None,
+    version: ExerciseVersion | None,
+    chosen: bool,
+) -> tuple[Exercise, CourseExercise | None, ExerciseVersion]:
+    """The row of :func:`with_offered`, or NotFound if the course does not offer the exercise."""
+    if exercise is None or version is None or (settings is None and chosen):
         raise NotFound(f"no exercise '{slug}' in course '{course.slug}'")
-    return row[0], row[1], row[2]
+    return exercise, settings, version
 
 
 def narrowed(session: Session, course: Course) -> bool:

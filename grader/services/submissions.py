@@ -7,13 +7,15 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, and_, func, join, null, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from grader.checking.answers import MAX_ANSWER_LENGTH
 from grader.db import (
     Course,
+    CourseExercise,
+    Enrolment,
     Exercise,
     ExerciseVersion,
     Result,
@@ -24,7 +26,7 @@ from grader.db import (
 )
 from grader.services import accounts
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
-from grader.services.exercises import offered_version
+from grader.services.exercises import chosen_in, require_offered, with_offered
 from grader.services.grading import PENDING
 from grader.services.variants import variant_for
 
@@ -69,46 +71,40 @@ def submit(
 ) -> tuple[Submission, bool]:
     """Commit a new submission as ``queued``; with a known idempotency key, return that one.
 
-    Returns the submission and whether it is new (only a new one needs publishing).
+    Returns the submission and whether it is new (only a new one needs publishing). What the
+    checks need (the course, the exercise offered there, the attempts made, the variant, an
+    earlier submission with the same key) comes in one query.
     """
-    if idempotency_key is not None:
-        if not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
-            raise Invalid(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
-        existing = _by_key(session, user, idempotency_key)
-        if existing is not None:
-            return existing, False
-    if not isinstance(exercise_slug, str):
-        raise Invalid("'exercise' must be an exercise id, like \"single-weight\"")
-    if course_slug is not None and not isinstance(course_slug, str):
+    key = idempotency_key
+    if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
+        raise Invalid(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
+    if not isinstance(exercise_slug, str) or not isinstance(course_slug, str | None):
+        if (earlier := key and _by_key(session, user, key)) is not None:
+            return earlier, False
+        if not isinstance(exercise_slug, str):
+            raise Invalid("'exercise' must be an exercise id, like \"single-weight\"")
         raise Invalid("'course' must be a course slug")
-    course = accounts.course_of(session, user, course_slug)
-    exercise, settings, version = offered_version(session, course, exercise_slug)
+    rows = _context(session, user, exercise_slug, key, course_slug=course_slug)
+    if len(rows) != 1:
+        if (earlier := key and _by_key(session, user, key)) is not None:
+            return earlier, False
+        # Not enrolled there, or in several courses: course_of says why (or finds an admin's).
+        course = accounts.course_of(session, user, course_slug)
+        rows = _context(session, user, exercise_slug, key, course=course)
+    course, role, exercise, settings, version, chosen, attempts, variant_id, earlier_id = rows[0]
+    if earlier_id is not None:
+        return session.get(Submission, earlier_id), False
+    exercise, settings, version = require_offered(
+        course, exercise_slug, exercise, settings, version, chosen
+    )
     cleaned = clean_answers(version, answers)
-    staff = settings is not None and accounts.teaches(session, user, course)
+    staff = settings is not None and (user.role == "admin" or role == "instructor")
     now = utcnow()
     if settings is not None and not staff:
         if settings.opens_at is not None and now < settings.opens_at:
             raise Forbidden(f"'{exercise.slug}' opens at {settings.opens_at:%Y-%m-%d %H:%M} UTC")
         if settings.due_at is not None and now > settings.due_at:
             raise Forbidden(f"the deadline for '{exercise.slug}' has passed")
-    attempts, variant_id = session.execute(
-        select(
-            select(func.count(Submission.id))
-            .where(
-                Submission.user_id == user.id,
-                Submission.course_id == course.id,
-                Submission.exercise_id == exercise.id,
-            )
-            .scalar_subquery(),
-            select(StudentVariant.id)
-            .where(
-                StudentVariant.course_id == course.id,
-                StudentVariant.user_id == user.id,
-                StudentVariant.exercise_version_id == version.id,
-            )
-            .scalar_subquery(),
-        )
-    ).one()
     limit = settings.max_attempts if settings is not None else None
     if limit is not None and not staff and attempts >= limit:
         raise Conflict(f"no attempts left at '{exercise.slug}' ({settings.max_attempts} allowed)")
@@ -121,7 +117,7 @@ def submit(
         exercise_version_id=version.id,
         variant_id=variant_id,
         attempt=attempts + 1,
-        idempotency_key=idempotency_key,
+        idempotency_key=key,
         answers=cleaned,
     )
     session.add(submission)
@@ -129,11 +125,75 @@ def submit(
         session.commit()
     except IntegrityError:
         session.rollback()
-        existing = idempotency_key and _by_key(session, user, idempotency_key)
+        existing = key and _by_key(session, user, key)
         if not existing:
             raise
         return existing, False
     return submission, True
+
+
+def _context(
+    session: Session,
+    user: User,
+    exercise_slug: str,
+    key: str | None,
+    course_slug: str | None = None,
+    course: Course | None = None,
+) -> list[Row]:
+    """Rows of (course, the user's role there, exercise, its settings, its current version,
+    whether the course chose its exercises, the user's attempts so far, their variant id, the
+    id of their submission with ``key``): one row per course of the user's named ``course_slug``
+    (every course if None; at most two), or the one ``course`` given (an admin's, maybe without
+    an enrolment)."""
+    enrolment = and_(Enrolment.course_id == Course.id, Enrolment.user_id == user.id)
+    attempts = (
+        select(func.count(Submission.id))
+        .where(
+            Submission.user_id == user.id,
+            Submission.course_id == Course.id,
+            Submission.exercise_id == Exercise.id,
+        )
+        .correlate(Course, Exercise)
+        .scalar_subquery()
+    )
+    variant = (
+        select(StudentVariant.id)
+        .where(
+            StudentVariant.course_id == Course.id,
+            StudentVariant.user_id == user.id,
+            StudentVariant.exercise_version_id == ExerciseVersion.id,
+        )
+        .correlate(Course, ExerciseVersion)
+        .scalar_subquery()
+    )
+    earlier = (
+        select(Submission.id)
+        .where(Submission.user_id == user.id, Submission.idempotency_key == key)
+        .scalar_subquery()
+        if key is not None
+        else null()
+    )
+    query = select(
+        Course,
+        Enrolment.role,
+        Exercise,
+        CourseExercise,
+        ExerciseVersion,
+        chosen_in(Course.id),
+        attempts,
+        variant,
+        earlier,
+    ).options(defer(ExerciseVersion.source))
+    if course is None:
+        courses = join(Course, Enrolment, enrolment)
+        if course_slug is not None:
+            query = query.where(Course.slug == course_slug)
+    else:
+        courses = join(Course, Enrolment, enrolment, isouter=True)
+        query = query.where(Course.id == course.id)
+    return session.execute(
+        query.select_from(with_offered(courses, exercise_slug)).limit(2)
+    ).all()
 
 
 def _by_key(session: Session, user: User, key: str) -> Submission | None:
