@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from sqlalchemy import select
+from sqlalchemy import String, bindparam, select
 from sqlalchemy.orm import Session
 
 from grader.db import ApiToken, Course, Enrolment, User, hash_token
@@ -82,13 +82,19 @@ def issue_token(session: Session, email: str) -> str:
     return token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    """The user a bearer token belongs to, if it is known and not revoked."""
-    return session.scalar(
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+_USER_FOR_TOKEN = (
+    select(User)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(
+        ApiToken.token_hash == bindparam("token_hash", type_=String), ApiToken.revoked_at.is_(None)
     )
+)
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The user a bearer token belongs to, if it is known and not revoked (a statement built
+    once: every API request asks)."""
+    return session.scalar(_USER_FOR_TOKEN, {"token_hash": hash_token(token)})
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:

@@ -183,7 +183,7 @@ class Loader:
         offered = self._offered(line.get("exercise"))
         answers = line.get("answers", {})
         if not offered.plain(answers):
-            answers = clean_answers(offered.version, answers)
+            answers = clean_answers(offered.version.blanks, answers)
         given, params = line.get("given") or None, line.get("params") or None
         for key, values in (("given", given), ("params", params)):
             if values is not None and type(values) is not dict:

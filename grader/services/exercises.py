@@ -164,7 +164,9 @@ def offered_version(
         .options(defer(ExerciseVersion.source))
     ).one()
     exercise, settings, version, chosen = row
-    return require_offered(course, slug, exercise, settings, version, chosen)
+    if exercise is None or version is None or (settings is None and chosen):
+        raise not_offered(slug, course.slug)
+    return exercise, settings, version
 
 
 def with_offered(courses: FromClause | type[Course], slug: str) -> Join:
@@ -196,18 +198,8 @@ def chosen_in(course_id: ColumnElement[int]) -> Exists:
     )
 
 
-def require_offered(
-    course: Course,
-    slug: str,
-    exercise: Exercise | None,
-    settings: CourseExercise | None,
-    version: ExerciseVersion | None,
-    chosen: bool,
-) -> tuple[Exercise, CourseExercise | None, ExerciseVersion]:
-    """The row of :func:`with_offered`, or NotFound if the course does not offer the exercise."""
-    if exercise is None or version is None or (settings is None and chosen):
-        raise NotFound(f"no exercise '{slug}' in course '{course.slug}'")
-    return exercise, settings, version
+def not_offered(slug: str, course_slug: str) -> NotFound:
+    return NotFound(f"no exercise '{slug}' in course '{course_slug}'")
 
 
 def narrowed(session: Session, course: Course) -> bool:

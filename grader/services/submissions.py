@@ -5,11 +5,23 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Row, and_, func, join, null, select, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    insert,
+    join,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from grader.checking.answers import MAX_ANSWER_LENGTH
 from grader.db import (
@@ -26,7 +38,7 @@ from grader.db import (
 )
 from grader.services import accounts
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
-from grader.services.exercises import chosen_in, require_offered, with_offered
+from grader.services.exercises import chosen_in, not_offered, with_offered
 from grader.services.grading import PENDING
 from grader.services.variants import variant_for
 
@@ -35,13 +47,14 @@ log = logging.getLogger(__name__)
 MAX_IDEMPOTENCY_KEY = 200
 
 
-def clean_answers(version: ExerciseVersion, answers: Any) -> dict[str, str]:
-    """The answers as blank id -> text; numbers and lists are accepted and written as text."""
+def clean_answers(version_blanks: list[dict], answers: Any) -> dict[str, str]:
+    """The answers as blank id -> text (``version_blanks``: an exercise version's blanks);
+    numbers and lists are accepted and written as text."""
     if not isinstance(answers, dict):
         raise Invalid(
             '\'answers\' must be an object of blank id -> answer, like {"grad.e3": "-10"}'
         )
-    blanks = [blank["id"] for blank in version.blanks]
+    blanks = [blank["id"] for blank in version_blanks]
     unknown = sorted(set(answers) - set(blanks))
     if unknown:
         raise Invalid(
@@ -61,95 +74,30 @@ def clean_answers(version: ExerciseVersion, answers: Any) -> dict[str, str]:
     return cleaned
 
 
-def submit(
-    session: Session,
-    user: User,
-    exercise_slug: Any,
-    answers: Any,
-    course_slug: str | None = None,
-    idempotency_key: str | None = None,
-) -> tuple[Submission, bool]:
-    """Commit a new submission as ``queued``; with a known idempotency key, return that one.
+class Accepted(NamedTuple):
+    """A submission taken: its id, its status, and whether it is new (only a new one needs
+    publishing; a known idempotency key gives back the earlier one)."""
 
-    Returns the submission and whether it is new (only a new one needs publishing). What the
-    checks need (the course, the exercise offered there, the attempts made, the variant, an
-    earlier submission with the same key) comes in one query.
-    """
-    key = idempotency_key
-    if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
-        raise Invalid(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
-    if not isinstance(exercise_slug, str) or not isinstance(course_slug, str | None):
-        if (earlier := key and _by_key(session, user, key)) is not None:
-            return earlier, False
-        if not isinstance(exercise_slug, str):
-            raise Invalid("'exercise' must be an exercise id, like \"single-weight\"")
-        raise Invalid("'course' must be a course slug")
-    rows = _context(session, user, exercise_slug, key, course_slug=course_slug)
-    if len(rows) != 1:
-        if (earlier := key and _by_key(session, user, key)) is not None:
-            return earlier, False
-        # Not enrolled there, or in several courses: course_of says why (or finds an admin's).
-        course = accounts.course_of(session, user, course_slug)
-        rows = _context(session, user, exercise_slug, key, course=course)
-    course, role, exercise, settings, version, chosen, attempts, variant_id, earlier_id = rows[0]
-    if earlier_id is not None:
-        return session.get(Submission, earlier_id), False
-    exercise, settings, version = require_offered(
-        course, exercise_slug, exercise, settings, version, chosen
-    )
-    cleaned = clean_answers(version, answers)
-    staff = settings is not None and (user.role == "admin" or role == "instructor")
-    now = utcnow()
-    if settings is not None and not staff:
-        if settings.opens_at is not None and now < settings.opens_at:
-            raise Forbidden(f"'{exercise.slug}' opens at {settings.opens_at:%Y-%m-%d %H:%M} UTC")
-        if settings.due_at is not None and now > settings.due_at:
-            raise Forbidden(f"the deadline for '{exercise.slug}' has passed")
-    limit = settings.max_attempts if settings is not None else None
-    if limit is not None and not staff and attempts >= limit:
-        raise Conflict(f"no attempts left at '{exercise.slug}' ({settings.max_attempts} allowed)")
-    if variant_id is None:
-        variant_id = variant_for(session, course, user, version).id
-    submission = Submission(
-        user_id=user.id,
-        course_id=course.id,
-        exercise_id=exercise.id,
-        exercise_version_id=version.id,
-        variant_id=variant_id,
-        attempt=attempts + 1,
-        idempotency_key=key,
-        answers=cleaned,
-    )
-    session.add(submission)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        existing = key and _by_key(session, user, key)
-        if not existing:
-            raise
-        return existing, False
-    return submission, True
+    id: int
+    status: str
+    new: bool
 
 
-def _context(
-    session: Session,
-    user: User,
-    exercise_slug: str,
-    key: str | None,
-    course_slug: str | None = None,
-    course: Course | None = None,
-) -> list[Row]:
-    """Rows of (course, the user's role there, exercise, its settings, its current version,
-    whether the course chose its exercises, the user's attempts so far, their variant id, the
-    id of their submission with ``key``): one row per course of the user's named ``course_slug``
-    (every course if None; at most two), or the one ``course`` given (an admin's, maybe without
-    an enrolment)."""
-    enrolment = and_(Enrolment.course_id == Course.id, Enrolment.user_id == user.id)
+def _context_query(any_course: bool) -> Select:
+    """What a submission's checks need, in one row per course: the course, the user's role
+    there, the exercise offered there (null if none), its settings there and current version,
+    whether the course chose its exercises, the user's attempts so far and variant, and their
+    submission with the same idempotency key.
+
+    Built once with bind parameters (``user_id``, ``exercise``, ``course`` (a slug, or None
+    for every course of the user's), ``key``) so each request only binds values. With
+    ``any_course`` the row is the course of id ``course_id`` enrolled or not (an admin's)."""
+    user_id = bindparam("user_id", type_=Integer)
+    enrolment = and_(Enrolment.course_id == Course.id, Enrolment.user_id == user_id)
     attempts = (
         select(func.count(Submission.id))
         .where(
-            Submission.user_id == user.id,
+            Submission.user_id == user_id,
             Submission.course_id == Course.id,
             Submission.exercise_id == Exercise.id,
         )
@@ -160,7 +108,7 @@ def _context(
         select(StudentVariant.id)
         .where(
             StudentVariant.course_id == Course.id,
-            StudentVariant.user_id == user.id,
+            StudentVariant.user_id == user_id,
             StudentVariant.exercise_version_id == ExerciseVersion.id,
         )
         .correlate(Course, ExerciseVersion)
@@ -168,41 +116,128 @@ def _context(
     )
     earlier = (
         select(Submission.id)
-        .where(Submission.user_id == user.id, Submission.idempotency_key == key)
+        .where(
+            Submission.user_id == user_id,
+            Submission.idempotency_key == bindparam("key", type_=String),
+        )
         .scalar_subquery()
-        if key is not None
-        else null()
     )
     query = select(
-        Course,
+        Course.id.label("course_id"),
+        Course.slug.label("course_slug"),
         Enrolment.role,
-        Exercise,
-        CourseExercise,
-        ExerciseVersion,
-        chosen_in(Course.id),
-        attempts,
-        variant,
-        earlier,
-    ).options(defer(ExerciseVersion.source))
-    if course is None:
-        courses = join(Course, Enrolment, enrolment)
-        if course_slug is not None:
-            query = query.where(Course.slug == course_slug)
-    else:
+        Exercise.id.label("exercise_id"),
+        CourseExercise.id.label("settings_id"),
+        CourseExercise.opens_at,
+        CourseExercise.due_at,
+        CourseExercise.max_attempts,
+        ExerciseVersion.id.label("version_id"),
+        ExerciseVersion.blanks,
+        chosen_in(Course.id).label("chosen"),
+        attempts.label("attempts"),
+        variant.label("variant_id"),
+        earlier.label("earlier_id"),
+    )
+    if any_course:
         courses = join(Course, Enrolment, enrolment, isouter=True)
-        query = query.where(Course.id == course.id)
-    return session.execute(
-        query.select_from(with_offered(courses, exercise_slug)).limit(2)
-    ).all()
+        query = query.where(Course.id == bindparam("course_id", type_=Integer))
+    else:
+        courses = join(Course, Enrolment, enrolment)
+        course = bindparam("course", type_=String)
+        query = query.where(or_(course.is_(None), Course.slug == course))
+    exercise = bindparam("exercise", type_=String)
+    return query.select_from(with_offered(courses, exercise)).limit(2)
 
 
-def _by_key(session: Session, user: User, key: str) -> Submission | None:
-    found = session.scalar(
-        select(Submission.id).where(
+_CONTEXT = _context_query(any_course=False)
+_CONTEXT_ANY_COURSE = _context_query(any_course=True)
+_INSERT = insert(Submission.__table__).returning(Submission.__table__.c.id)
+
+
+def submit(
+    session: Session,
+    user: User,
+    exercise_slug: Any,
+    answers: Any,
+    course_slug: str | None = None,
+    idempotency_key: str | None = None,
+) -> Accepted:
+    """Commit a new submission as ``queued``; with a known idempotency key, give that one.
+
+    What the checks need (the course, the exercise offered there, the attempts made, the
+    variant, an earlier submission with the same key) comes in one query, and the submission
+    is written by one INSERT.
+    """
+    key = idempotency_key
+    if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
+        raise Invalid(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
+    if not isinstance(exercise_slug, str) or not isinstance(course_slug, str | None):
+        if (earlier := key and _by_key(session, user, key)) is not None:
+            return earlier
+        if not isinstance(exercise_slug, str):
+            raise Invalid("'exercise' must be an exercise id, like \"single-weight\"")
+        raise Invalid("'course' must be a course slug")
+    params = {"user_id": user.id, "exercise": exercise_slug, "key": key}
+    rows = session.execute(_CONTEXT, {**params, "course": course_slug}).all()
+    if len(rows) != 1:
+        if (earlier := key and _by_key(session, user, key)) is not None:
+            return earlier
+        # Not enrolled there, or in several courses: course_of says why (or finds an admin's).
+        course = accounts.course_of(session, user, course_slug)
+        rows = session.execute(_CONTEXT_ANY_COURSE, {**params, "course_id": course.id}).all()
+    row = rows[0]
+    if row.earlier_id is not None:
+        return _by_key(session, user, key)
+    if row.version_id is None or (row.settings_id is None and row.chosen):
+        raise not_offered(exercise_slug, row.course_slug)
+    cleaned = clean_answers(row.blanks, answers)
+    settings = row.settings_id is not None
+    staff = settings and (user.role == "admin" or row.role == "instructor")
+    now = utcnow()
+    if settings and not staff:
+        if row.opens_at is not None and now < row.opens_at:
+            raise Forbidden(f"'{exercise_slug}' opens at {row.opens_at:%Y-%m-%d %H:%M} UTC")
+        if row.due_at is not None and now > row.due_at:
+            raise Forbidden(f"the deadline for '{exercise_slug}' has passed")
+    if row.max_attempts is not None and not staff and row.attempts >= row.max_attempts:
+        raise Conflict(f"no attempts left at '{exercise_slug}' ({row.max_attempts} allowed)")
+    variant_id = row.variant_id
+    if variant_id is None:
+        course = session.get(Course, row.course_id)
+        version = session.get(ExerciseVersion, row.version_id)
+        variant_id = variant_for(session, course, user, version).id
+    try:
+        submission_id = session.execute(
+            _INSERT,
+            {
+                "user_id": user.id,
+                "course_id": row.course_id,
+                "exercise_id": row.exercise_id,
+                "exercise_version_id": row.version_id,
+                "variant_id": variant_id,
+                "attempt": row.attempts + 1,
+                "idempotency_key": key,
+                "answers": cleaned,
+            },
+        ).scalar_one()
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        existing = key and _by_key(session, user, key)
+        if not existing:
+            raise
+        return existing
+    return Accepted(submission_id, "queued", True)
+
+
+def _by_key(session: Session, user: User, key: str) -> Accepted | None:
+    """The user's submission with this idempotency key, if any."""
+    found = session.execute(
+        select(Submission.id, Submission.status).where(
             Submission.user_id == user.id, Submission.idempotency_key == key
         )
-    )
-    return None if found is None else session.get(Submission, found)
+    ).first()
+    return None if found is None else Accepted(found.id, found.status, False)
 
 
 def claim_stale(session: Session, older_than: float, limit: int = 1000) -> list[int]:

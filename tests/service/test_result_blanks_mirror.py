@@ -49,7 +49,7 @@ def test_result_blanks_follow_every_kind_of_update(postgres_app):
         session = db.session
         user = session.scalar(select(User).filter_by(email=student.email))
         ids = [
-            submissions.submit(session, user, "single-weight", ANSWERS, student.course)[0].id
+            submissions.submit(session, user, "single-weight", ANSWERS, student.course).id
             for _ in range(3)
         ]
         session.execute(

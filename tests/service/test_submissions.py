@@ -111,7 +111,7 @@ def test_task_run_twice_leaves_one_result(quiet_app):
     student = make_user(quiet_app)
     with quiet_app.app_context():
         user = db.session.scalar(select(User).filter_by(email=student.email))
-        submission, _ = submissions.submit(db.session, user, "single-weight", ANSWERS)
+        submission = submissions.submit(db.session, user, "single-weight", ANSWERS)
         first = tasks.grade_submission.run(submission.id)
         second = tasks.grade_submission.run(submission.id)
         count = db.session.scalar(

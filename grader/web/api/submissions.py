@@ -20,7 +20,7 @@ def create():
     """Commit the submission as queued, then publish its id; 202 even if publishing failed."""
     request.max_content_length = current_app.config["MAX_SUBMISSION_BYTES"]
     body = json_object()
-    submission, new = submissions.submit(
+    accepted = submissions.submit(
         db.session,
         user(),
         body.get("exercise"),
@@ -28,9 +28,9 @@ def create():
         course_slug=body.get("course"),
         idempotency_key=request.headers.get("Idempotency-Key"),
     )
-    if new:
-        tasks.publish_grading(submission.id)
-    return {"id": submission.id, "status": submission.status}, 202
+    if accepted.new:
+        tasks.publish_grading(accepted.id)
+    return {"id": accepted.id, "status": accepted.status}, 202
 
 
 @bp.get("/submissions/<int:submission_id>")

@@ -34,20 +34,20 @@ def create(slug: str, exercise_slug: str):
     if page.standing.closed == "not_open":
         return refused(page)
     try:
-        submission, new = submissions.submit(
+        accepted = submissions.submit(
             db.session, user(), exercise_slug, answers, course_slug=slug, idempotency_key=key
         )
     except (Forbidden, Conflict):
         db.session.rollback()
         return refused(page)
-    if new:
-        tasks.publish_grading(submission.id)
-    target = url_for(".show", slug=slug, exercise_slug=exercise_slug, submission_id=submission.id)
+    if accepted.new:
+        tasks.publish_grading(accepted.id)
+    target = url_for(".show", slug=slug, exercise_slug=exercise_slug, submission_id=accepted.id)
     if wants_json():
-        return {"id": submission.id, "status": submission.status, "url": target}, 202
+        return {"id": accepted.id, "status": accepted.status, "url": target}, 202
     return redirect(
         url_for("student.exercise.show_page", slug=slug, exercise_slug=exercise_slug)
-        + f"#attempt-{submission.id}",
+        + f"#attempt-{accepted.id}",
         303,
     )
 
