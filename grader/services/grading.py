@@ -29,6 +29,22 @@ CLAIM_LIMIT = 100
 REMEMBER_SECONDS = 30.0
 
 IDS = bindparam("ids", expanding=True)
+LOCK_OWN = (
+    select(Submission.id)
+    .where(Submission.id == bindparam("submission_id"), Submission.status.in_(PENDING))
+    .with_for_update(skip_locked=True)
+)
+LOCK_WAITING = (
+    select(Submission.id)
+    .where(
+        Submission.status == "queued",
+        Submission.batch_id.is_(None),
+        Submission.id != bindparam("submission_id"),
+    )
+    .order_by(Submission.id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
 CLAIM = (
     update(Submission)
     .where(Submission.id.in_(IDS), Submission.status.in_(PENDING))
@@ -134,24 +150,12 @@ def grade_submission(session: Session, submission_id: int, limit: int = CLAIM_LI
     database = str(session.get_bind().url)
     if recently_graded.seen(database, submission_id):
         return "skipped"
-    own = session.scalar(
-        select(Submission.id)
-        .where(Submission.id == submission_id, Submission.status.in_(PENDING))
-        .with_for_update(skip_locked=True)
-    )
+    own = session.scalar(LOCK_OWN, {"submission_id": submission_id})
     if own is None:
         session.rollback()
         return "skipped"
     others = session.scalars(
-        select(Submission.id)
-        .where(
-            Submission.status == "queued",
-            Submission.batch_id.is_(None),
-            Submission.id != submission_id,
-        )
-        .order_by(Submission.id)
-        .limit(limit - 1)
-        .with_for_update(skip_locked=True)
+        LOCK_WAITING, {"submission_id": submission_id, "limit": limit - 1}
     ).all()
     claimed = claim(session, [submission_id, *others])
     if not claimed:
