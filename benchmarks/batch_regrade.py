@@ -234,22 +234,27 @@ class LiveStudent(threading.Thread):
     def __init__(self, app):
         super().__init__(daemon=True)
         self.app, self.ids, self.stopped = app, [], threading.Event()
+        self.error: BaseException | None = None
 
     def run(self) -> None:
-        with self.app.app_context():
-            student = db.session.scalar(select(User).filter_by(email="live@bench.test"))
-            while not self.stopped.wait(LIVE_EVERY):
-                answers = {**LIVE_ANSWERS, "new.v": f"0.{len(self.ids)}"}
-                submission, _ = submissions.submit(db.session, student, EXERCISE, answers, COURSE)
-                tasks.publish_grading(submission.id)
-                self.ids.append(submission.id)
+        try:
+            with self.app.app_context():
+                student = db.session.scalar(select(User).filter_by(email="live@bench.test"))
+                while not self.stopped.wait(LIVE_EVERY):
+                    answers = {**LIVE_ANSWERS, "new.v": f"0.{len(self.ids)}"}
+                    accepted = submissions.submit(db.session, student, EXERCISE, answers, COURSE)
+                    tasks.publish_grading(accepted.id)
+                    self.ids.append(accepted.id)
+        except BaseException as exc:
+            self.error = exc
+            raise
 
     def latencies(self, timeout: float = 30) -> list[float]:
         """Seconds from submit (queued_at) to graded_at for every live submission."""
         self.stopped.set()
         self.join()
-        if not self.ids:
-            return []
+        if self.error is not None or not self.ids:
+            sys.exit(f"the live submissions failed: {self.error!r}")
         deadline = time.monotonic() + timeout
         with self.app.app_context():
             query = select(Submission.queued_at, Submission.graded_at).where(
@@ -266,18 +271,28 @@ class LiveStudent(threading.Thread):
         ]
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """The machine's (busy, total) CPU ticks so far (Linux ``/proc/stat``)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
 def regrade(app) -> tuple[float, dict]:
-    """Regrade the course's single-weight as `grader batch regrade` does; seconds and state."""
+    """Regrade the course's single-weight as `grader batch regrade` does; seconds and state
+    (with ``busy``: the share of the machine's CPU time in use meanwhile, by anything)."""
     with app.app_context():
         session = db.session
         course = session.scalar(select(Course).filter_by(slug=COURSE))
-        started = time.perf_counter()
+        started, ticks = time.perf_counter(), cpu_ticks()
         batch = batches.create_regrade(session, None, course, EXERCISE)
         tasks.publish_chunks(batches.pending_chunks(session, batch.id))
         while (state := batches.state(session, batch.id))["status"] not in ("done", "failed"):
             session.rollback()
             time.sleep(POLL)
-        return time.perf_counter() - started, state
+        seconds = time.perf_counter() - started
+        (busy, total), (busy0, total0) = cpu_ticks(), ticks
+        return seconds, {**state, "busy": (busy - busy0) / max(1, total - total0)}
 
 
 def check_regraded(app, n: int, state: dict) -> None:
@@ -392,7 +407,8 @@ def main() -> None:
         rate = args.n / seconds
         print(
             f"regrade: {args.n:,} submissions in {seconds:.2f} s ({rate:,.0f}/s), "
-            f"{state['chunks']['total']} chunks; every result replaced, the old one archived"
+            f"{state['chunks']['total']} chunks; every result replaced, the old one archived; "
+            f"machine CPU {state['busy']:.0%} busy"
         )
         if latencies:
             print(
@@ -402,7 +418,8 @@ def main() -> None:
         again, state = regrade(app)
         print(
             f"regrade again, nothing changed: {again:.2f} s ({args.n / again:,.0f}/s), "
-            f"{state['unchanged']:,} results unchanged and not written"
+            f"{state['unchanged']:,} results unchanged and not written; "
+            f"machine CPU {state['busy']:.0%} busy"
         )
         if args.chunks:
             for line in log.read_text().splitlines():

@@ -19,7 +19,10 @@ class ResultBlank(Base):
     """
 
     __tablename__ = "result_blanks"
-    __table_args__ = (Index("ix_result_blanks_submission_id", "submission_id"),)
+    __table_args__ = (
+        Index("ix_result_blanks_submission_id", "submission_id"),
+        {"postgresql_with": {"fillfactor": 70}},
+    )
 
     result_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("results.id", ondelete="CASCADE"), primary_key=True

@@ -22,7 +22,9 @@ class ResultHistory(Base):
     submission_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("submissions.id", ondelete="CASCADE"), index=True
     )
-    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id", ondelete="SET NULL"))
+    # The batch's id, without a foreign key: checking one locked the batch row once per
+    # archived result (migration 0006).
+    batch_id: Mapped[int | None]
     score: Mapped[float]
     max_score: Mapped[float]
     variant: Mapped[dict[str, Any]]

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import orjson
-from sqlalchemy import Text, cast, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Text, bindparam, cast, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 from grader import exercises as core
 from grader.checking import grade, grade_many
 from grader.db import Course, ExerciseVersion, StudentVariant, User, utcnow
+from grader.db.base import UTCDateTime
 from grader.services import bulk
 from grader.services.exercises import load_version
 
@@ -82,32 +82,69 @@ def ensure_many(
     missing = [user_id for user_id in ids if user_id not in found]
     if not missing:
         return found
-    emails = dict(session.execute(select(User.id, User.email).where(User.id.in_(missing))).all())
+    emails = dict(
+        session.execute(
+            select(User.id, User.email).where(bulk.one_of(session, User.id, missing))
+        ).all()
+    )
     exercise = load_version(version)
     drawn = [exercise.draw_variant(course.secret, emails[user_id]) for user_id in missing]
     now = utcnow()
+    values = {user_id: variant.to_dict() for user_id, variant in zip(missing, drawn, strict=True)}
     rows = [
         {
             "course_id": course.id,
             "user_id": user_id,
             "exercise_version_id": version.id,
-            "values": variant.to_dict(),
+            "values": values[user_id],
             "reference": reference,
             "created_at": now,
         }
-        for user_id, variant, reference in zip(
-            missing, drawn, reference_many(exercise, drawn), strict=True
-        )
+        for user_id, reference in zip(missing, reference_many(exercise, drawn), strict=True)
     ]
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.connection().execute(
-        dialect_insert(StudentVariant.__table__).on_conflict_do_nothing(
-            index_elements=["course_id", "user_id", "exercise_version_id"]
-        ),
-        rows,
-    )
-    found.update(_stored(session, course.id, version.id, missing))
+    if bulk.postgres(session):
+        inserted = _insert_postgres(session, rows)
+        found.update((user_id, (variant_id, values[user_id])) for user_id, variant_id in inserted)
+        missing = [user_id for user_id in missing if user_id not in found]
+    else:
+        session.connection().execute(
+            sqlite_insert(StudentVariant.__table__).on_conflict_do_nothing(
+                index_elements=["course_id", "user_id", "exercise_version_id"]
+            ),
+            rows,
+        )
+    if missing:
+        # Stored by another process meanwhile (or on SQLite, where the insert returns nothing).
+        found.update(_stored(session, course.id, version.id, missing))
     return found
+
+
+# One statement for the whole list, its values sent as arrays (an INSERT per row costs more
+# in round trips and parsing than the rows themselves); rows another process stored meanwhile
+# are skipped, and the ones written come back with their ids.
+INSERT_MANY = text("""
+INSERT INTO variants (course_id, user_id, exercise_version_id, "values", reference, created_at)
+SELECT :course, t.user_id, :version, CAST(t.values AS jsonb), CAST(t.reference AS jsonb), :now
+FROM unnest(CAST(:users AS integer[]), CAST(:values AS text[]), CAST(:references AS text[]))
+     AS t(user_id, values, reference)
+ORDER BY t.user_id
+ON CONFLICT (course_id, user_id, exercise_version_id) DO NOTHING
+RETURNING user_id, id
+""").bindparams(bindparam("now", type_=UTCDateTime()))
+
+
+def _insert_postgres(session: Session, rows: list[dict]) -> list[tuple[int, int]]:
+    return session.execute(
+        INSERT_MANY,
+        {
+            "course": rows[0]["course_id"],
+            "version": rows[0]["exercise_version_id"],
+            "now": rows[0]["created_at"],
+            "users": [row["user_id"] for row in rows],
+            "values": [orjson.dumps(row["values"]).decode() for row in rows],
+            "references": [orjson.dumps(row["reference"]).decode() for row in rows],
+        },
+    ).all()
 
 
 def _stored(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from grader.db import Base, make_engine, migrate
 from tests.service import infra
@@ -46,3 +46,31 @@ def test_revision_files_are_named_rev_verb_what(repo_root):
     for name in names:
         rev, verb, *what = name.removesuffix(".py").split("_")
         assert rev.isalnum() and verb.isalpha() and what, name
+
+
+def test_regraded_tables_leave_room_on_their_pages_as_the_models_say(empty_database):
+    """The storage settings autogenerate does not compare: PostgreSQL's fillfactor of results
+    and result_blanks (so a regrade's updates stay on their pages), as the models declare;
+    and result_history names its batch without a foreign key."""
+    migrate.upgrade(empty_database)
+    engine = make_engine(empty_database)
+    try:
+        keys = inspect(engine).get_foreign_keys("result_history")
+        assert [key["referred_table"] for key in keys] == ["submissions"]
+        if engine.dialect.name != "postgresql":
+            return
+        with engine.connect() as connection:
+            options = dict(
+                connection.execute(
+                    text(
+                        "SELECT relname, array_to_string(reloptions, ',') FROM pg_class "
+                        "WHERE relname IN ('results', 'result_blanks')"
+                    )
+                ).all()
+            )
+        for table in ("results", "result_blanks"):
+            declared = Base.metadata.tables[table].dialect_options["postgresql"]["with"]
+            assert options[table] == f"fillfactor={declared['fillfactor']}"
+        assert options == {"results": "fillfactor=50", "result_blanks": "fillfactor=70"}
+    finally:
+        engine.dispose()
