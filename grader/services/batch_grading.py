@@ -85,7 +85,9 @@ def grade_chunk(session: Session, chunk_id: int) -> str:
     batch = session.get(Batch, batch_id)
     chunk = session.get(BatchChunk, chunk_id)
     items = _regrade_items(session, batch, chunk) if batch.kind == "regrade" else _lines(chunk)
-    _ensure_variants(session, session.get(Course, batch.course_id), items)
+    _ensure_variants(
+        session, session.get(Course, batch.course_id), items, store=batch.kind != "regrade"
+    )
     session.commit()
     read = time.perf_counter()
     for version_id, group in _by_version(items).items():
@@ -177,13 +179,15 @@ def _lines(chunk: BatchChunk) -> list[Item]:
     ]
 
 
-def _ensure_variants(session: Session, course: Course, items: list[Item]) -> None:
-    """Each item's variant; the ones the chunk's students do not have yet are drawn and stored
-    (committed apart from the chunk's results, so concurrent chunks only wait on each other for
-    a moment)."""
+def _ensure_variants(session: Session, course: Course, items: list[Item], store: bool) -> None:
+    """Each item's variant: the student's stored one, else drawn. An import stores the ones
+    drawn (its new submissions refer to them; committed apart from the chunk's results, so
+    concurrent chunks only wait on each other for a moment). A regrade does not: the
+    submissions it regrades keep the variant they were answered against, and the draw gives a
+    student who has not opened the current version yet the values the page will store."""
     for version_id, group in _by_version(items).items():
         version = session.get(ExerciseVersion, version_id)
-        found = ensure_many(session, course, version, (item.user_id for item in group))
+        found = ensure_many(session, course, version, (item.user_id for item in group), store)
         for item in group:
             item.variant_id, item.values = found[item.user_id]
 
@@ -215,9 +219,11 @@ def _grade_many(exercise: core.Exercise, items: list[Item]) -> None:
     by_values: dict[bytes, core.Variant] = {}
     chosen = []
     for item in items:
-        base = by_id.get(item.variant_id)
+        base = by_id.get(item.variant_id) if item.variant_id is not None else None
         if base is None:
-            base = by_id[item.variant_id] = _variant(by_values, item.values)
+            base = _variant(by_values, item.values)
+            if item.variant_id is not None:
+                by_id[item.variant_id] = base
         if item.overrides is not None:
             item.explicit = exercise.with_values(base, *item.overrides).to_dict()
         chosen.append(base if item.explicit is None else _variant(by_values, item.explicit))

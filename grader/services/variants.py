@@ -69,10 +69,16 @@ def reference_many(exercise: core.Exercise, variants: list[core.Variant]) -> lis
 
 
 def ensure_many(
-    session: Session, course: Course, version: ExerciseVersion, user_ids: Iterable[int]
-) -> dict[int, tuple[int, dict]]:
+    session: Session,
+    course: Course,
+    version: ExerciseVersion,
+    user_ids: Iterable[int],
+    store: bool = True,
+) -> dict[int, tuple[int | None, dict]]:
     """Each student's (variant id, values) of this version, by user id; the missing ones are
-    drawn and stored in bulk.
+    drawn and stored in bulk (with ``store=False``, drawn only: their id is None, and the
+    values are the ones :func:`variant_for` stores when the student first opens the version,
+    since a draw depends only on the course, the exercise and the student).
 
     Inserts in user id order and skips rows another process stored meanwhile, so two batch
     chunks sharing students neither deadlock nor fail; the caller commits.
@@ -91,6 +97,9 @@ def ensure_many(
     drawn = [exercise.draw_variant(course.secret, emails[user_id]) for user_id in missing]
     now = utcnow()
     values = {user_id: variant.to_dict() for user_id, variant in zip(missing, drawn, strict=True)}
+    if not store:
+        found.update((user_id, (None, values[user_id])) for user_id in missing)
+        return found
     rows = [
         {
             "course_id": course.id,
@@ -119,14 +128,13 @@ def ensure_many(
     return found
 
 
-# One statement for the whole list, its values sent as arrays (an INSERT per row costs more
-# in round trips and parsing than the rows themselves); rows another process stored meanwhile
-# are skipped, and the ones written come back with their ids.
+# One statement for the whole list, its rows sent as one JSON document (an INSERT per row costs
+# more in round trips than the rows themselves, and arrays of text cost more to escape); rows
+# another process stored meanwhile are skipped, and the ones written come back with their ids.
 INSERT_MANY = text("""
 INSERT INTO variants (course_id, user_id, exercise_version_id, "values", reference, created_at)
-SELECT :course, t.user_id, :version, CAST(t.values AS jsonb), CAST(t.reference AS jsonb), :now
-FROM unnest(CAST(:users AS integer[]), CAST(:values AS text[]), CAST(:references AS text[]))
-     AS t(user_id, values, reference)
+SELECT :course, t.user_id, :version, t.values, t.reference, :now
+FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS t(user_id integer, values jsonb, reference jsonb)
 ORDER BY t.user_id
 ON CONFLICT (course_id, user_id, exercise_version_id) DO NOTHING
 RETURNING user_id, id
@@ -134,15 +142,17 @@ RETURNING user_id, id
 
 
 def _insert_postgres(session: Session, rows: list[dict]) -> list[tuple[int, int]]:
+    document = [
+        {"user_id": row["user_id"], "values": row["values"], "reference": row["reference"]}
+        for row in rows
+    ]
     return session.execute(
         INSERT_MANY,
         {
             "course": rows[0]["course_id"],
             "version": rows[0]["exercise_version_id"],
             "now": rows[0]["created_at"],
-            "users": [row["user_id"] for row in rows],
-            "values": [orjson.dumps(row["values"]).decode() for row in rows],
-            "references": [orjson.dumps(row["reference"]).decode() for row in rows],
+            "rows": orjson.dumps(document).decode(),
         },
     ).all()
 

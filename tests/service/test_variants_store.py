@@ -72,3 +72,20 @@ def test_rows_stored_meanwhile_by_another_process_are_found_not_duplicated(quiet
         assert db.session.scalar(select(func.count(StudentVariant.id))) == 4
         assert users[1].id in calls[-1]
         assert db.session.scalar(select(func.count(User.id))) == 4
+
+
+def test_drawn_without_storing_are_the_values_the_page_stores_later(quiet_app):
+    """A regrade draws the variants students do not have yet without storing them: the same
+    values :func:`variant_for` stores when the student opens the exercise."""
+    with quiet_app.app_context():
+        course, version, users = setup(5)
+        kept = variants.variant_for(db.session, course, users[0], version)
+        db.session.commit()
+        found = variants.ensure_many(db.session, course, version, [u.id for u in users], False)
+        assert found[users[0].id] == (kept.id, kept.values)
+        assert db.session.scalar(select(func.count(StudentVariant.id))) == 1
+        for user in users[1:]:
+            variant_id, values = found[user.id]
+            assert variant_id is None
+            assert values == variants.variant_for(db.session, course, user, version).values
+        assert len({values["params"]["v"] for _, values in found.values()}) > 1
