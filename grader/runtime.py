@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 
 
-def freeze_startup_objects(*_args, **_kwargs) -> None:
+def freeze_startup_objects() -> None:
     """Take what starting the process allocated (modules, the app, SQLAlchemy's mappers and
     statement caches) out of the garbage collector's sight.
 
@@ -15,3 +15,8 @@ def freeze_startup_objects(*_args, **_kwargs) -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+def gunicorn_post_worker_init(_worker) -> None:
+    """gunicorn's hook once a worker has loaded the app (it wants a one-argument callable)."""
+    freeze_startup_objects()

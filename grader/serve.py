@@ -10,7 +10,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from grader.background import start_embedded_worker
-from grader.runtime import freeze_startup_objects
+from grader.runtime import gunicorn_post_worker_init
 from grader.web import create_app
 
 LOG_FORMAT = "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"
@@ -64,7 +64,7 @@ def serve(
             "errorlog": "-",
             "loglevel": "info",
             "control_socket_disable": True,
-            "post_worker_init": freeze_startup_objects,
+            "post_worker_init": gunicorn_post_worker_init,
         },
         config,
     ).run()
