@@ -271,6 +271,14 @@ class LiveStudent(threading.Thread):
         ]
 
 
+TIMELINE: list[str] = []
+
+
+def log_line(text: str) -> None:
+    """Kept for ``--chunks``, printed beside the worker's per-chunk lines."""
+    TIMELINE.append(text)
+
+
 def cpu_ticks() -> tuple[int, int]:
     """The machine's (busy, total) CPU ticks so far (Linux ``/proc/stat``)."""
     fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -285,12 +293,17 @@ def regrade(app) -> tuple[float, dict]:
         session = db.session
         course = session.scalar(select(Course).filter_by(slug=COURSE))
         started, ticks = time.perf_counter(), cpu_ticks()
+        log_line(f"regrade started at {datetime.now():%H:%M:%S.%f}")
         batch = batches.create_regrade(session, None, course, EXERCISE)
         tasks.publish_chunks(batches.pending_chunks(session, batch.id))
-        while (state := batches.state(session, batch.id))["status"] not in ("done", "failed"):
+        # Polled by the batch's status alone (one row): the full state sums its chunks.
+        status = select(Batch.status).where(Batch.id == batch.id)
+        while session.scalar(status) not in ("done", "failed"):
             session.rollback()
             time.sleep(POLL)
         seconds = time.perf_counter() - started
+        state = batches.state(session, batch.id)
+        log_line(f"regrade finished at {datetime.now():%H:%M:%S.%f}")
         (busy, total), (busy0, total0) = cpu_ticks(), ticks
         return seconds, {**state, "busy": (busy - busy0) / max(1, total - total0)}
 
@@ -422,9 +435,12 @@ def main() -> None:
             f"machine CPU {state['busy']:.0%} busy"
         )
         if args.chunks:
+            for line in TIMELINE:
+                print("  " + line)
             for line in log.read_text().splitlines():
                 if " chunk " in line:
-                    print("  " + line.split("] ", 1)[-1].split(": ", 1)[-1])
+                    clock = line.split(" ", 2)[1] if line.startswith("[") else ""
+                    print(f"  {clock} " + line.split("] ", 1)[-1].split(": ", 1)[-1])
         baseline = naive(app, args.naive)
         print(f"naive: {args.naive:,} submissions, one Celery task each: {baseline:,.0f}/s")
         print(

@@ -96,7 +96,11 @@ def ensure_many(
     exercise = load_version(version)
     drawn = [exercise.draw_variant(course.secret, emails[user_id]) for user_id in missing]
     now = utcnow()
-    values = {user_id: variant.to_dict() for user_id, variant in zip(missing, drawn, strict=True)}
+    plain: dict[int, dict] = {}  # by the drawn Variant's identity (fixed exercises share one)
+    values = {
+        user_id: plain.get(id(variant)) or plain.setdefault(id(variant), variant.to_dict())
+        for user_id, variant in zip(missing, drawn, strict=True)
+    }
     if not store:
         found.update((user_id, (None, values[user_id])) for user_id in missing)
         return found
