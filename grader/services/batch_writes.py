@@ -82,15 +82,40 @@ SELECT s.submission_id, s.score, s.max_score, s.variant, s.blanks, :engine, s.ex
 FROM batch_stage s JOIN batch_changed c ON c.submission_id = s.submission_id
 """).bindparams(NOW)
 COUNT_CHANGED = text("SELECT COUNT(*) FROM batch_changed")
+# PostgreSQL: one upsert replaces the results that changed, and the results' update trigger
+# archives the rows it replaces for the batch named in ``grader.archive_batch`` (migration
+# 0007); set for this statement only.
+ARCHIVE_FOR = text("SELECT set_config('grader.archive_batch', :batch, true)")
+REPLACE_CHANGED = text("""
+INSERT INTO results (submission_id, score, max_score, variant, blanks, engine_version,
+                     exercise_hash, created_at)
+SELECT s.submission_id, s.score, s.max_score, s.variant, s.blanks, :engine, s.exercise_hash, :now
+FROM batch_stage s WHERE s.error IS NULL
+ON CONFLICT (submission_id) DO UPDATE SET
+    score = excluded.score, max_score = excluded.max_score, variant = excluded.variant,
+    blanks = excluded.blanks, engine_version = excluded.engine_version,
+    exercise_hash = excluded.exercise_hash, created_at = excluded.created_at
+WHERE (results.score, results.max_score, results.variant, results.blanks,
+       results.engine_version, results.exercise_hash)
+      IS DISTINCT FROM (excluded.score, excluded.max_score, excluded.variant, excluded.blanks,
+                        excluded.engine_version, excluded.exercise_hash)
+""").bindparams(NOW)
 
 
 def write_regrade(
     session: Session, batch_id: int, rows: Iterable[Sequence], failures: bool, now: datetime
 ) -> int:
     """Store the regraded rows whose result changed (archiving the result they replace) and
-    mark failures; the number of results written."""
+    mark failures; the number of results written. On PostgreSQL one upsert does it (its
+    trigger archives); on SQLite three statements: find the changed, archive, replace."""
     bulk.stage(session, rows)
     params = {"batch": batch_id, "now": now, "engine": ENGINE_VERSION}
+    if bulk.postgres(session):
+        session.execute(ARCHIVE_FOR, {"batch": str(batch_id)})
+        written = session.execute(REPLACE_CHANGED, params).rowcount
+        session.execute(ARCHIVE_FOR, {"batch": ""})
+        _mark(session, params, failures)
+        return written
     changed = CHANGED_RESULTS.format(
         same_variant=bulk.same_json("r.variant", "s.variant", session),
         same_blanks=bulk.same_json("r.blanks", "s.blanks", session),
@@ -98,10 +123,14 @@ def write_regrade(
     session.execute(text(changed), params)
     session.execute(ARCHIVE, params)
     session.execute(UPSERT_RESULTS, params)
+    _mark(session, params, failures)
+    return session.scalar(COUNT_CHANGED)
+
+
+def _mark(session: Session, params: dict, failures: bool) -> None:
     session.execute(MARK_REGRADED, params)
     if failures:
         session.execute(MARK_FAILED, params)
-    return session.scalar(COUNT_CHANGED)
 
 
 def write_import(

@@ -89,3 +89,50 @@ def test_result_blanks_follow_every_kind_of_update(postgres_app):
         assert mirrored(session, result_ids[0]) == expected(second)
         assert mirrored(session, result_ids[1]) == expected(second)
         assert mirrored(session, result_ids[2]) == expected(first)
+        # Updates archive nothing unless the transaction names the regrading batch.
+        archived = text("SELECT count(*) FROM result_history WHERE submission_id = ANY(:ids)")
+        assert session.scalar(archived, {"ids": ids}) == 0
+
+
+def test_the_update_trigger_archives_replaced_results_for_the_batch_named(postgres_app):
+    """With ``grader.archive_batch`` set (a regrade's upsert), each replaced result goes to
+    result_history as it was, under that batch; with it cleared again, nothing more does."""
+    student = make_user(postgres_app)
+    with postgres_app.app_context():
+        session = db.session
+        user = session.scalar(select(User).filter_by(email=student.email))
+        submission_id = submissions.submit(
+            session, user, "single-weight", ANSWERS, student.course
+        ).id
+        old = {"grad.e3": blank("incorrect", 10, 0.0, "sign_error")}
+        result_id = session.scalar(
+            text(
+                "INSERT INTO results (submission_id, score, max_score, variant, blanks, "
+                "engine_version, exercise_hash, created_at) VALUES (:s, 0, 5, '{}', "
+                "CAST(:b AS jsonb), '1', 'old-hash', now()) RETURNING id"
+            ),
+            {"s": submission_id, "b": json.dumps(old)},
+        )
+        batch_id = session.scalar(
+            text(
+                "INSERT INTO batches (course_id, kind, status, total, rejected, errors, "
+                "created_at) SELECT course_id, 'regrade', 'running', 1, 0, '[]', now() "
+                "FROM submissions WHERE id = :s RETURNING id"
+            ),
+            {"s": submission_id},
+        )
+        session.commit()
+        session.execute(
+            text("SELECT set_config('grader.archive_batch', :b, true)"), {"b": str(batch_id)}
+        )
+        session.execute(
+            text("UPDATE results SET score = 1, exercise_hash = 'new-hash' WHERE id = :id"),
+            {"id": result_id},
+        )
+        session.execute(text("SELECT set_config('grader.archive_batch', '', true)"))
+        session.execute(text("UPDATE results SET score = 2 WHERE id = :id"), {"id": result_id})
+        session.commit()
+        rows = session.execute(
+            text("SELECT submission_id, batch_id, score, exercise_hash, blanks FROM result_history")
+        ).all()
+        assert [tuple(row) for row in rows] == [(submission_id, batch_id, 0.0, "old-hash", old)]
