@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from grader.db.base import Base, utcnow
@@ -19,9 +19,9 @@ class ResultHistory(Base):
     __tablename__ = "result_history"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    submission_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("submissions.id", ondelete="CASCADE"), index=True
-    )
+    # No foreign key: copied from a result, whose key guarantees the submission; a trigger on
+    # submissions deletes the archive with its submission (migration 0008).
+    submission_id: Mapped[int] = mapped_column(BigId, index=True)
     # The batch's id, without a foreign key: checking one locked the batch row once per
     # archived result (migration 0006).
     batch_id: Mapped[int | None]
