@@ -133,6 +133,10 @@ def test_the_update_trigger_archives_replaced_results_for_the_batch_named(postgr
         session.execute(text("UPDATE results SET score = 2 WHERE id = :id"), {"id": result_id})
         session.commit()
         rows = session.execute(
-            text("SELECT submission_id, batch_id, score, exercise_hash, blanks FROM result_history")
+            text(
+                "SELECT submission_id, batch_id, score, exercise_hash, blanks FROM result_history "
+                "WHERE submission_id = :s"
+            ),
+            {"s": submission_id},
         ).all()
         assert [tuple(row) for row in rows] == [(submission_id, batch_id, 0.0, "old-hash", old)]
