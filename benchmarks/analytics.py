@@ -230,7 +230,7 @@ def main() -> None:
     parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
 
-    name = f"grader_bench_{uuid.uuid4().hex[:12]}"
+    name = f"grader_bench_analytics_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(args.server, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     url = f"{args.server.rpartition('/')[0]}/{name}"

@@ -382,7 +382,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    name = f"grader_bench_{uuid.uuid4().hex[:12]}"
+    name = f"grader_bench_regrade_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(args.server, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     url = f"{args.server.rpartition('/')[0]}/{name}"

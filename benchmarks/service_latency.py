@@ -195,7 +195,7 @@ def read_back(base: str, token: str, ids: list[int], settle: float) -> dict[int,
 
 def run(args) -> None:
     bench_dir = Path(tempfile.mkdtemp(prefix="grader-bench-"))
-    name = f"grader_bench_{uuid.uuid4().hex[:12]}"
+    name = f"grader_bench_latency_{uuid.uuid4().hex[:12]}"
     server = args.postgres.rstrip("/")
     with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
