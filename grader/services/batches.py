@@ -267,6 +267,9 @@ def state(session: Session, batch_id: int) -> dict:
 def progress(session: Session, user: User, batch_id: int) -> dict:
     """The batch's state, for one of its course's instructors."""
     batch = session.get(Batch, batch_id)
-    if batch is None or not accounts.teaches(session, user, session.get(Course, batch.course_id)):
+    if batch is None:
+        raise NotFound(f"no batch {batch_id}")
+    if not accounts.teaches(session, user, session.get(Course, batch.course_id)):
+        log.warning("refused batch %s to %s: not a course they teach", batch_id, user.email)
         raise NotFound(f"no batch {batch_id}")
     return state(session, batch_id)

@@ -81,3 +81,34 @@ def test_instructor_of_another_course_cannot_see_a_gradebook(embedded_app):
     student = make_user(embedded_app)
     outsider = make_user(embedded_app, "instructor")
     assert outsider.get(f"/courses/{student.course}/gradebook.csv").status_code == 404
+
+
+def test_another_courses_batch_is_404_and_the_refusal_is_logged(embedded_app, caplog):
+    """An instructor of one course asking for another course's batch, or starting one there,
+    learns nothing (404 as for a batch that does not exist), and the log says who tried."""
+    owner = make_user(embedded_app, "instructor")
+    outsider = make_user(embedded_app, "instructor")
+    reply = owner.post(
+        f"/batches?course={owner.course}",
+        data=json.dumps(
+            {"student": "p@test.example", "exercise": "single-weight", "answers": GOOD}
+        ),
+        content_type="application/x-ndjson",
+    )
+    batch_id = reply.get_json()["id"]
+    with caplog.at_level("WARNING"):
+        theirs = outsider.get(f"/batches/{batch_id}")
+        missing = outsider.get("/batches/987654321")
+        export = outsider.get(f"/batches/{batch_id}/results")
+        started = outsider.post(
+            "/batches", json={"course": owner.course, "exercise": "single-weight", "regrade": True}
+        )
+    assert theirs.status_code == missing.status_code == export.status_code == 404
+    assert started.status_code == 404
+    assert theirs.get_json()["message"] == f"no batch {batch_id}"
+    refusals = [r.getMessage() for r in caplog.records if r.getMessage().startswith("refused")]
+    assert refusals == [
+        f"refused batch {batch_id} to {outsider.email}: not a course they teach",
+        f"refused batch {batch_id} to {outsider.email}: not a course they teach",
+        f"refused course '{owner.course}' to {outsider.email}: not one they teach",
+    ]
