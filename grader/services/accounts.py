@@ -131,11 +131,10 @@ def teaches(session: Session, user: User, course: Course) -> bool:
 
 
 def course_taught(session: Session, user: User, slug: str) -> Course:
-    """A course the user teaches, or 404 (so courses are not revealed to others)."""
+    """A course the user teaches, or 404 (so courses are not revealed to others; logged)."""
     course = session.scalar(select(Course).filter_by(slug=slug))
-    if course is not None and not teaches(session, user, course):
-        log.warning("refused course %r to %s: not one they teach", slug[:100], user.email)
     if course is None or not teaches(session, user, course):
+        log.warning("refused course %r to %s: not one they teach", slug[:100], user.email)
         raise NotFound(f"no course '{slug}' that you teach")
     return course
 

@@ -28,6 +28,18 @@ COURSE_QUERY = {"name": "course", "in": "query", "schema": {"type": "string"}}
 NUMBER_OR_ARRAY = {"oneOf": [{"type": "number"}, {"type": "array"}]}
 
 SCHEMAS = {
+    "Analytics": {
+        "type": "object",
+        "required": ["course", "exercise", "basis", "overview", "histogram", "blanks"],
+        "properties": {
+            "course": {"type": "string"},
+            "exercise": {"type": "string"},
+            "basis": {"enum": ["first", "best", "last"]},
+            "overview": {"type": "object"},
+            "histogram": {"type": "object"},
+            "blanks": {"type": "array", "items": {"type": "object"}},
+        },
+    },
     "Error": {
         "type": "object",
         "required": ["error", "message"],
@@ -236,6 +248,23 @@ PATHS = {
                 {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
             ],
             "responses": {"200": reply("CSV", {"type": "string"}, "text/csv"), **ERRORS},
+        }
+    },
+    "/courses/{slug}/exercises/{exercise}/analytics": {
+        "get": {
+            "summary": "Where the class goes wrong on an exercise (instructors): overview, "
+            "score histogram, and per blank the verdicts, diagnoses and commonest wrong values",
+            "parameters": [
+                {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
+                {"name": "exercise", "in": "path", "required": True, "schema": {"type": "string"}},
+                {
+                    "name": "basis",
+                    "in": "query",
+                    "description": "which attempt of each student counts (default first)",
+                    "schema": {"enum": ["first", "best", "last"]},
+                },
+            ],
+            "responses": {"200": reply("The figures", ref("Analytics")), **ERRORS},
         }
     },
     "/batches": {
