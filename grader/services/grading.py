@@ -28,56 +28,58 @@ CLAIM_LIMIT = 100
 # without asking the database; shorter than the sweep's GRADER_REQUEUE_AFTER default (60 s).
 REMEMBER_SECONDS = 30.0
 
+# Core statements on the tables, built once and run on the session's connection: the ORM
+# adds nothing here but time, and a live submission's grading runs them all.
+SUBMISSIONS = Submission.__table__.c
 IDS = bindparam("ids", expanding=True)
 LOCK_OWN = (
-    select(Submission.id)
-    .where(Submission.id == bindparam("submission_id"), Submission.status.in_(PENDING))
+    select(SUBMISSIONS.id)
+    .where(SUBMISSIONS.id == bindparam("submission_id"), SUBMISSIONS.status.in_(PENDING))
     .with_for_update(skip_locked=True)
 )
 LOCK_WAITING = (
-    select(Submission.id)
+    select(SUBMISSIONS.id)
     .where(
-        Submission.status == "queued",
-        Submission.batch_id.is_(None),
-        Submission.id != bindparam("submission_id"),
+        SUBMISSIONS.status == "queued",
+        SUBMISSIONS.batch_id.is_(None),
+        SUBMISSIONS.id != bindparam("submission_id"),
     )
-    .order_by(Submission.id)
+    .order_by(SUBMISSIONS.id)
     .limit(bindparam("limit"))
     .with_for_update(skip_locked=True)
 )
 CLAIM = (
-    update(Submission)
-    .where(Submission.id.in_(IDS), Submission.status.in_(PENDING))
+    update(Submission.__table__)
+    .where(SUBMISSIONS.id.in_(IDS), SUBMISSIONS.status.in_(PENDING))
     .values(status="grading", started_at=bindparam("now"), status_changed_at=bindparam("now"))
     .returning(
-        Submission.id,
-        Submission.exercise_version_id,
-        Submission.variant_id,
-        Submission.explicit_values,
-        Submission.answers,
+        SUBMISSIONS.id,
+        SUBMISSIONS.exercise_version_id,
+        SUBMISSIONS.variant_id,
+        SUBMISSIONS.explicit_values,
+        SUBMISSIONS.answers,
     )
-    .execution_options(synchronize_session=False)
 )
-VARIANT_VALUES = select(StudentVariant.id, StudentVariant.values).where(StudentVariant.id.in_(IDS))
+VARIANT_VALUES = select(StudentVariant.__table__.c.id, StudentVariant.__table__.c["values"]).where(
+    StudentVariant.__table__.c.id.in_(IDS)
+)
 MARK_GRADED = (
-    update(Submission)
-    .where(Submission.id.in_(IDS), Submission.status.in_(PENDING))
+    update(Submission.__table__)
+    .where(SUBMISSIONS.id.in_(IDS), SUBMISSIONS.status.in_(PENDING))
     .values(
         status="graded", graded_at=bindparam("now"), status_changed_at=bindparam("now"), error=None
     )
-    .returning(Submission.id)
-    .execution_options(synchronize_session=False)
+    .returning(SUBMISSIONS.id)
 )
 MARK_FAILED = (
-    update(Submission)
-    .where(Submission.id == bindparam("submission_id"), Submission.status.in_(PENDING))
+    update(Submission.__table__)
+    .where(SUBMISSIONS.id == bindparam("submission_id"), SUBMISSIONS.status.in_(PENDING))
     .values(
         status="failed",
         failed_at=bindparam("now"),
         status_changed_at=bindparam("now"),
         error=bindparam("error"),
     )
-    .execution_options(synchronize_session=False)
 )
 RESULT_FIELDS = (
     "score",
@@ -150,13 +152,16 @@ def grade_submission(session: Session, submission_id: int, limit: int = CLAIM_LI
     database = str(session.get_bind().url)
     if recently_graded.seen(database, submission_id):
         return "skipped"
-    own = session.scalar(LOCK_OWN, {"submission_id": submission_id})
+    connection = session.connection()
+    own = connection.execute(LOCK_OWN, {"submission_id": submission_id}).scalar()
     if own is None:
         session.rollback()
         return "skipped"
-    others = session.scalars(
-        LOCK_WAITING, {"submission_id": submission_id, "limit": limit - 1}
-    ).all()
+    others = (
+        connection.execute(LOCK_WAITING, {"submission_id": submission_id, "limit": limit - 1})
+        .scalars()
+        .all()
+    )
     claimed = claim(session, [submission_id, *others])
     if not claimed:
         return "skipped"
@@ -171,10 +176,11 @@ def grade_submission(session: Session, submission_id: int, limit: int = CLAIM_LI
 
 def claim(session: Session, ids: list[int]) -> list[Claimed]:
     """Mark the pending ones among ``ids`` as ``grading`` and commit; what to grade them with."""
-    rows = session.execute(CLAIM, {"ids": ids, "now": utcnow()}).all()
+    connection = session.connection()
+    rows = connection.execute(CLAIM, {"ids": ids, "now": utcnow()}).all()
     variant_ids = [row.variant_id for row in rows if row.explicit_values is None]
     values = (
-        dict(session.execute(VARIANT_VALUES, {"ids": variant_ids}).all()) if variant_ids else {}
+        dict(connection.execute(VARIANT_VALUES, {"ids": variant_ids}).all()) if variant_ids else {}
     )
     session.commit()
     return [
@@ -238,9 +244,10 @@ def record(session: Session, outcomes: dict[int, tuple[dict, str]]) -> set[int]:
     if not outcomes:
         return set()
     now = utcnow()
-    marked = session.scalars(MARK_GRADED, {"ids": list(outcomes), "now": now}).all()
+    connection = session.connection()
+    marked = connection.execute(MARK_GRADED, {"ids": list(outcomes), "now": now}).scalars().all()
     if marked:
-        session.connection().execute(
+        connection.execute(
             UPSERT_RESULT[session.get_bind().dialect.name],
             [
                 {
