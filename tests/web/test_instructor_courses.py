@@ -123,3 +123,36 @@ def test_withdrawing_an_exercise_hides_it_from_students(app):
     me.client.post(action, data={"csrf_token": token, "offer": "1"})
     listed = student.get("/api/v1/exercises").get_json()["exercises"]
     assert "fan-out" in {e["id"] for e in listed}
+
+
+def test_the_instructors_messages_follow_the_chosen_language(app):
+    """With Russian chosen, what the dashboard says after an action, and its error pages, are in
+    Russian; the API's error code stays the English one."""
+    me = instructor(app)
+    me.client.get("/language/ru?next=/instructor/")
+    slug = f"ru-{uuid.uuid4().hex[:8]}"
+    token = me.csrf("/instructor/")
+    created = me.client.post(
+        "/instructor/courses",
+        data={"csrf_token": token, "slug": slug, "title": "Весна"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert f"Курс {slug} создан." in created
+    action = f"/instructor/courses/{slug}/exercises/fan-out/offered"
+    token = me.csrf(f"/instructor/courses/{slug}/")
+    withdrawn = me.client.post(
+        action, data={"csrf_token": token, "offer": "0"}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Упражнение fan-out убрано из курса." in withdrawn
+    student_email, _ = new_student(app, me.course)
+    student = log_in(app, student_email, me.course)
+    student.client.get("/language/ru?next=/")
+    refused = student.get(f"/instructor/courses/{me.course}/")
+    assert refused.status_code == 403
+    assert "<h1>Только для преподавателей</h1>" in refused.get_data(as_text=True)
+    api = student.get(f"/api/v1/courses/{me.course}/exercises/fan-out/analytics")
+    assert (api.status_code, api.get_json()["error"]) == (403, "instructors_only")
+    expired = me.client.post(action, data={"csrf_token": "stale", "offer": "1"})
+    page = expired.get_data(as_text=True)
+    assert expired.status_code == 400 and "Срок действия формы истёк" in page
+    assert "Обновите страницу и попробуйте ещё раз." in page

@@ -7,6 +7,7 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
@@ -22,7 +23,9 @@ STUDENT_SOURCES = [
     WEB / "templates" / "base.html",
     WEB / "templates" / "index.html",
 ]
-CALL = re.compile(r"""\b(?:_|gettext|lazy_gettext|ngettext)\(\s*(["'])((?:\\.|(?!\1).)*)\1""", re.S)
+CALL = re.compile(
+    r"""\b(?:_|N_|gettext|lazy_gettext|ngettext)\(\s*(["'])((?:\\.|(?!\1).)*)\1""", re.S
+)
 SIGN_ERROR = {
     "grad.e3": "10",
     "grad.e2": "10",
@@ -94,12 +97,21 @@ def test_every_feedback_sentence_of_the_grading_core_has_a_russian_translation()
         assert set(re.findall(r"\{(\w+)\}", translated[sentence])) == fields, sentence
 
 
-def test_every_message_of_the_students_pages_has_a_russian_translation():
-    """Each string the student's pages pass to gettext is in the Russian catalogue."""
+INSTRUCTOR_SOURCES = [
+    *sorted((WEB / "instructor").glob("*.py")),
+    *sorted((WEB / "templates" / "instructor").glob("*.html")),
+    *sorted((WEB / "templates" / "instructor").glob("*.svg")),
+]
+
+
+@pytest.mark.parametrize("pages", ["student", "instructor"])
+def test_every_message_of_the_pages_has_a_russian_translation(pages):
+    """Each string the student's (or the instructor's) pages pass to gettext, or mark with N_
+    for later, is in the Russian catalogue."""
     translated = russian()
     keys = {key if isinstance(key, str) else key[0] for key in translated}
     missing = []
-    for source in STUDENT_SOURCES:
+    for source in STUDENT_SOURCES if pages == "student" else INSTRUCTOR_SOURCES:
         for _, text in CALL.findall(source.read_text()):
             message = ast.literal_eval(f'"{text}"') if "\\" in text else text
             if message not in keys:

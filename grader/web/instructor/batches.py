@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 from grader import tasks
@@ -23,7 +24,9 @@ def start(slug: str, exercise_slug: str):
     course = taught_course(slug)
     batch = regrade.start(db.session, user(), course, exercise_slug)
     if not tasks.publish(tasks.RUN_BATCH, batch.id):
-        flash("The queue is not answering: the regrade will start when it is back.", "error")
+        flash(
+            gettext("The queue is not answering: the regrade will start when it is back."), "error"
+        )
     return redirect(url_for("instructor.batches.show", slug=slug, batch_id=batch.id))
 
 

@@ -4,6 +4,7 @@ settings in the course."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from grader.db.course import REVEAL_POLICIES
 from grader.extensions import db
@@ -37,7 +38,7 @@ def create():
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("instructor.index"))
-    flash(f"Course {course.slug} created.", "success")
+    flash(gettext("Course %(slug)s created.", slug=course.slug), "success")
     return redirect(url_for("instructor.courses.show", slug=course.slug))
 
 
@@ -65,7 +66,12 @@ def offer(slug: str, exercise_slug: str):
         db.session.rollback()
         flash(exc.message, "error")
     else:
-        flash(f"{exercise.slug} is {'offered' if offer else 'withdrawn'}.", "success")
+        done = (
+            gettext("%(exercise)s is offered to the course's students.", exercise=exercise.slug)
+            if offer
+            else gettext("%(exercise)s is withdrawn from the course.", exercise=exercise.slug)
+        )
+        flash(done, "success")
     return redirect(url_for("instructor.courses.show", slug=slug))
 
 
@@ -90,7 +96,7 @@ def settings(slug: str, exercise_slug: str):
             db.session.rollback()
             problems = exc.problems
         else:
-            flash(f"Settings of {exercise.slug} saved.", "success")
+            flash(gettext("Settings of %(exercise)s saved.", exercise=exercise.slug), "success")
             return redirect(url_for("instructor.courses.show", slug=slug))
         values = form
     else:

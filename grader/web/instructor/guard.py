@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Flask, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -57,10 +58,18 @@ def taught_course(slug: str) -> Course:
     return accounts.course_taught(db.session, user(), slug)
 
 
+def N_(text: str) -> str:
+    """Marks a message for the catalogue where it is translated later (an error's English
+    title also names its JSON error code)."""
+    return text
+
+
 def error_page(status: int, title: str, message: str):
+    """The error as JSON for the API, else as a page in the reader's language (``title`` is
+    one of the N_-marked titles)."""
     if for_api():
         return json_error(status, title.lower().replace(" ", "_"), message)
-    return render_template("instructor/error.html", title=title, message=message), status
+    return render_template("instructor/error.html", title=gettext(title), message=message), status
 
 
 def register(bp: Blueprint) -> None:
@@ -68,12 +77,14 @@ def register(bp: Blueprint) -> None:
 
     @bp.errorhandler(ServiceError)
     def service_error(exc: ServiceError):
-        titles = {403: "Instructors only", 404: "Not found", 409: "Not possible"}
-        return error_page(exc.status, titles.get(exc.status, "Not possible"), exc.message)
+        titles = {403: N_("Instructors only"), 404: N_("Not found"), 409: N_("Not possible")}
+        return error_page(exc.status, titles.get(exc.status, N_("Not possible")), exc.message)
 
     @bp.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
-        return error_page(400, "The form has expired", "Reload the page and try again.")
+        return error_page(
+            400, N_("The form has expired"), gettext("Reload the page and try again.")
+        )
 
     @bp.record_once
     def guard_service_api(state) -> None:
