@@ -35,9 +35,13 @@ class Mark:
 
 
 def to_dot(
-    exercise: Exercise, values: Mapping | None = None, marks: Mapping[str, Mark] | None = None
+    exercise: Exercise,
+    values: Mapping | None = None,
+    marks: Mapping[str, Mark] | None = None,
+    param_word: str = "param",
 ) -> str:
-    """DOT text for ``exercise``; ``values`` (name -> value) label the arrows with numbers."""
+    """DOT text for ``exercise``; ``values`` (name -> value) label the arrows with numbers;
+    ``param_word`` marks the params (in the reader's language)."""
     values = values or {}
     marks = marks or {}
     graph = exercise.graph
@@ -50,7 +54,7 @@ def to_dot(
     source: dict[str, str] = {}
     for name in graph.inputs:
         is_param = name in exercise.spec.params
-        label = f"{name}\\n(param)" if is_param else name
+        label = f"{name}\\n({_quoted(param_word)})" if is_param else name
         style = (
             'shape=box, style="rounded,bold", color="#1d4ed8"'
             if is_param
@@ -116,4 +120,9 @@ def _arrow(
 
 
 def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _quoted(text: str) -> str:
+    """Text safe inside a double-quoted DOT label."""
     return text.replace("\\", "\\\\").replace('"', '\\"')

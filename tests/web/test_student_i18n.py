@@ -4,6 +4,7 @@ complete for the student's pages and the grading core's feedback, and compiled."
 from __future__ import annotations
 
 import ast
+import json
 import re
 from pathlib import Path
 
@@ -124,3 +125,15 @@ def test_compiled_catalogue_matches_the_po_file():
     with open(CATALOGUE / "messages.mo", "rb") as file:
         compiled = entries(read_mo(file))
     assert compiled == russian()
+
+
+def test_the_graph_marks_params_in_the_readers_language(app):
+    """The exercise page's graph labels a param "(параметр)" for a Russian reader."""
+    email, course = new_student(app)
+    student = log_in(app, email, course)
+    english = student.get(f"/courses/{course}/exercises/single-weight").get_data(as_text=True)
+    student.client.get("/language/ru")
+    russian_page = student.get(f"/courses/{course}/exercises/single-weight").get_data(as_text=True)
+    word = json.dumps("(параметр)")[1:-1]  # as the page's JSON writes it
+    assert "(param)" in english and "(param)" not in russian_page
+    assert "(параметр)" in russian_page or word in russian_page

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from grader.db import Course, Exercise
@@ -134,6 +135,6 @@ def build(
         histogram=histogram,
         chart=histogram_chart(histogram),
         blanks=rows,
-        dot=to_dot(spec, marks=marks),
+        dot=to_dot(spec, marks=marks, param_word=gettext("param")),
         outdated=outdated,
     )

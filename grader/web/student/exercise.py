@@ -62,7 +62,7 @@ def script_data(page: StudentExercise, values: dict, latest: present.Attempt | N
     """What the page's script needs: the graph, where to post and poll, and its words."""
     slug, exercise_slug = page.course.slug, page.exercise.slug
     return {
-        "dot": graphview.to_dot(page.spec, values),
+        "dot": graphview.to_dot(page.spec, values, param_word=gettext("param")),
         "submitUrl": url_for("student.attempts.create", slug=slug, exercise_slug=exercise_slug),
         "pollUrl": url_for(
             "student.attempts.show", slug=slug, exercise_slug=exercise_slug, submission_id=0
