@@ -12,6 +12,7 @@ import grader
 
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 MAX_SUBMISSION_BYTES = 256 * 1024
+GRADEBOOK_PAGE = 200  # students per page of the gradebook
 DEFAULT_REQUEUE_AFTER = 60.0
 DEFAULT_LOGIN_LIMIT = "10 per minute"
 DEFAULT_LOGIN_LIMIT_PER_ADDRESS = "50 per minute"
@@ -94,6 +95,7 @@ def read_environment(environ: Mapping[str, str] | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
         "MAX_SUBMISSION_BYTES": MAX_SUBMISSION_BYTES,
+        "GRADEBOOK_PAGE": GRADEBOOK_PAGE,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_CHECK_DEFAULT": False,

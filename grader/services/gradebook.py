@@ -59,6 +59,52 @@ class Gradebook:
         return sum(column.worth for column in self.columns)
 
 
+@dataclass(frozen=True)
+class Page:
+    """One page of a gradebook's rows, sorted over all of them."""
+
+    rows: list[Row]
+    number: int  # 1-based
+    pages: int
+    sort: str  # "student", "total" or an exercise's slug
+    descending: bool
+    students: int
+
+
+def page_of(book: Gradebook, sort: str, order: str, number: Any, size: int) -> Page:
+    """The rows of page ``number`` once every row is sorted by ``sort`` (``student``,
+    ``total`` or a column's exercise slug; anything else: ``student``) in ``order`` (``asc``
+    or ``desc``; the default: names A to Z, scores high to low). Students without a graded
+    attempt come last whichever the order; ties go by name. A page number out of range gives
+    the nearest page."""
+    slugs = [column.exercise.slug for column in book.columns]
+    if sort not in ("student", "total", *slugs):
+        sort = "student"
+    descending = order == "desc" if order in ("asc", "desc") else sort != "student"
+
+    def name(row: Row) -> tuple[str, str]:
+        return (row.student.name or row.student.email).lower(), row.student.email
+
+    if sort == "student":
+        rows = sorted(book.rows, key=name, reverse=descending)
+    else:
+        index = slugs.index(sort) if sort != "total" else None
+
+        def value(row: Row) -> float | None:
+            return row.total if index is None else row.scores[index]
+
+        scored = sorted((row for row in book.rows if value(row) is not None), key=name)
+        scored.sort(key=value, reverse=descending)  # stable: ties stay by name
+        rows = scored + sorted((row for row in book.rows if value(row) is None), key=name)
+    pages = max(1, -(-len(rows) // size))
+    try:
+        number = min(max(1, int(number)), pages)
+    except (TypeError, ValueError):
+        number = 1
+    start = (number - 1) * size
+    return Page(rows[start : start + size], number, pages, sort, descending, len(rows))
+
+
 def course_score(follow_through_points=None):
     """A result's score in course points: less ``follow_through_points`` (the points its
     follow-through verdicts earned) where the course gives no follow-through credit, scaled to
