@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext
 
 from grader.extensions import db
 from grader.services import roster
@@ -40,7 +41,9 @@ def import_csv(slug: str):
         except UnicodeDecodeError:
             raise Invalid("the file is not UTF-8 text: save it as CSV UTF-8") from None
     if not text.strip():
-        return page(course, 422, import_error="Choose a CSV file or paste rows of email, name.")
+        return page(
+            course, 422, import_error=gettext("Choose a CSV file or paste rows of email, name.")
+        )
     report = roster.import_roster(db.session, course, text)
     return page(course, report=report)
 
