@@ -170,10 +170,7 @@ def evaluate_rows(exercise: Exercise, variants: Sequence[Variant]) -> Tape:
             index[key] = len(distinct)
             distinct.append(variant)
         rows[i] = index[key]
-    inputs = {
-        name: np.stack([v.values()[name] for v in distinct]) for name in exercise.graph.inputs
-    }
-    tape = forward(exercise.graph, inputs)
+    tape = forward(exercise.graph, exercise.inputs(distinct))
     if len(distinct) == len(variants) and (rows == np.arange(len(rows))).all():
         return tape
     return Tape(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,12 +98,13 @@ class Exercise:
                 out[section][name] = value
         return Variant(**out)
 
+    def inputs(self, variants: Sequence[Variant]) -> dict[str, np.ndarray]:
+        """The graph's inputs for several variants, stacked along axis 0 (one row each)."""
+        return {name: np.stack([v.values()[name] for v in variants]) for name in self.graph.inputs}
+
     def evaluate(self, variants: list[Variant]) -> tuple[Tape, dict[str, np.ndarray]]:
         """Forward values and reference gradients for several variants at once."""
-        inputs = {
-            name: np.stack([v.values()[name] for v in variants]) for name in self.graph.inputs
-        }
-        tape = forward(self.graph, inputs)
+        tape = forward(self.graph, self.inputs(variants))
         return tape, backward(self.graph, tape)
 
 
