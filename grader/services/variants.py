@@ -156,7 +156,7 @@ def _insert_postgres(session: Session, rows: list[dict]) -> list[tuple[int, int]
             "course": rows[0]["course_id"],
             "version": rows[0]["exercise_version_id"],
             "now": rows[0]["created_at"],
-            "rows": orjson.dumps(document).decode(),
+            "rows": orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY).decode(),
         },
     ).all()
 
