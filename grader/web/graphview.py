@@ -54,7 +54,7 @@ def to_dot(
     source: dict[str, str] = {}
     for name in graph.inputs:
         is_param = name in exercise.spec.params
-        label = f"{name}\\n({_quoted(param_word)})" if is_param else name
+        label = f"{name}\\n({_escape(param_word)})" if is_param else name
         style = (
             'shape=box, style="rounded,bold", color="#1d4ed8"'
             if is_param
@@ -120,9 +120,4 @@ def _arrow(
 
 
 def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def _quoted(text: str) -> str:
-    """Text safe inside a double-quoted DOT label."""
     return text.replace("\\", "\\\\").replace('"', '\\"')

@@ -6,17 +6,11 @@ from __future__ import annotations
 import re
 
 from grader.cli.service import DEMO_COURSE
+from tests.book_answers import SIGN_ERROR
 from tests.browser.conftest import assert_accessible, log_in
 
 EXERCISE = f"/courses/{DEMO_COURSE}/exercises/single-weight"
 RIGHT = {"grad.e3": "-10", "grad.e2": "-10", "grad.e1": "-20", "update.v": "0,2", "new.v": "0.2"}
-SIGN_ERROR = {
-    "grad.e3": "10",
-    "grad.e2": "10",
-    "grad.e1": "20",
-    "update.v": "-0.2",
-    "new.v": "-0.2",
-}
 
 
 def fill(page, answers: dict) -> None:

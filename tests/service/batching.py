@@ -14,16 +14,10 @@ from grader.cli import main
 from grader.db import Exercise
 from grader.extensions import db
 from grader.services.exercises import version_row
+from tests.book_answers import SIGN_ERROR
 
 SOURCE = Path(__file__).resolve().parents[2] / "exercises" / "single-weight.yaml"
 GOOD = {"grad.e3": "-10", "grad.e2": "-10", "grad.e1": "-20", "update.v": "0.2", "new.v": "0.2"}
-SIGN_ERROR = {
-    "grad.e3": "10",
-    "grad.e2": "10",
-    "grad.e1": "20",
-    "update.v": "-0.2",
-    "new.v": "-0.2",
-}
 ANSWER_SETS = [GOOD, SIGN_ERROR, {"grad.e3": "-10", "grad.e2": "-10"}, {"new.v": "abc"}]
 BATCH_TIMEOUT = 90.0
 

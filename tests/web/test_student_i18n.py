@@ -14,6 +14,7 @@ from babel.messages.pofile import read_po
 
 from grader.checking import diagnoses, results
 from grader.web.i18n import TRANSLATIONS_DIR
+from tests.book_answers import SIGN_ERROR
 from tests.web.conftest import log_in, new_student
 
 CATALOGUE = TRANSLATIONS_DIR / "ru" / "LC_MESSAGES"
@@ -27,13 +28,6 @@ STUDENT_SOURCES = [
 CALL = re.compile(
     r"""\b(?:_|N_|gettext|lazy_gettext|ngettext)\(\s*(["'])((?:\\.|(?!\1).)*)\1""", re.S
 )
-SIGN_ERROR = {
-    "grad.e3": "10",
-    "grad.e2": "10",
-    "grad.e1": "20",
-    "update.v": "-0.2",
-    "new.v": "-0.2",
-}
 
 
 def entries(catalog) -> dict:

@@ -8,16 +8,10 @@ import re
 from datetime import timedelta
 
 from grader.db import utcnow
+from tests.book_answers import SIGN_ERROR
 from tests.web.conftest import log_in, new_student, offer
 
 RIGHT = {"grad.e3": "-10", "grad.e2": "-10", "grad.e1": "-20", "update.v": "0,2", "new.v": "1/5"}
-SIGN_ERROR = {
-    "grad.e3": "10",
-    "grad.e2": "10",
-    "grad.e1": "20",
-    "update.v": "-0.2",
-    "new.v": "-0.2",
-}
 EXERCISE = "single-weight"
 
 

@@ -16,6 +16,7 @@ from grader.services import accounts
 from grader.services.errors import Forbidden, ServiceError
 from grader.web.auth import user
 from grader.web.errors import json_error
+from grader.web.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +57,6 @@ def require_instructor():
 def taught_course(slug: str) -> Course:
     """The course the URL names, if the caller teaches it (404 otherwise, logged)."""
     return accounts.course_taught(db.session, user(), slug)
-
-
-def N_(text: str) -> str:
-    """Marks a message for the catalogue where it is translated later (an error's English
-    title also names its JSON error code)."""
-    return text
 
 
 def error_page(status: int, title: str, message: str):
