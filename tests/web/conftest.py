@@ -15,7 +15,17 @@ from sqlalchemy import select
 from grader.db import CourseExercise, Exercise
 from grader.extensions import db
 from grader.services import accounts
-from tests.service.conftest import embedded_app  # noqa: F401  (the service's fixture, shared)
+from tests.service.conftest import (  # noqa: F401  (the service's fixtures: both stacks)
+    celery_worker,
+    embedded_app,
+    postgres_app,
+    postgres_url,
+    queue_name,
+    redis_url,
+    servers,
+    stack,
+    worker_id,
+)
 
 PASSWORD = "correct horse battery"
 GRADED_TIMEOUT = 30.0

@@ -12,17 +12,6 @@ from sqlalchemy import delete, func, select
 from grader.db import Course, CourseExercise, Exercise, ResultBlank, Submission
 from grader.extensions import db
 from grader.services import analytics, gradebook
-from tests.service.conftest import (  # noqa: F401  (the service's fixtures: both stacks)
-    celery_worker,
-    embedded_app,
-    postgres_app,
-    postgres_url,
-    queue_name,
-    redis_url,
-    servers,
-    stack,
-    worker_id,
-)
 from tests.service.factories import Api, make_user
 
 RIGHT = {"grad.e3": "-10", "grad.e2": "-10", "grad.e1": "-20", "update.v": "0.2", "new.v": "0.2"}
@@ -31,7 +20,7 @@ LOCAL_E1 = {**RIGHT, "grad.e1": "-10", "update.v": "0.1", "new.v": "0.1"}
 
 
 @pytest.fixture
-def teacher(stack) -> Api:  # noqa: F811
+def teacher(stack) -> Api:
     """An instructor (bearer token) of a fresh course, on the stack under test."""
     return make_user(stack, "instructor")
 

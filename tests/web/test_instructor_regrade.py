@@ -5,53 +5,22 @@ from __future__ import annotations
 
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from grader import exercises as core
 from grader.db import Exercise, ExerciseVersion, Result, ResultHistory, Submission
 from grader.extensions import db
 from grader.services import accounts
-from grader.services.exercises import version_row
-from tests.service.conftest import (  # noqa: F401  (the service's fixtures: both stacks)
-    celery_worker,
-    embedded_app,
-    postgres_app,
-    postgres_url,
-    queue_name,
-    redis_url,
-    servers,
-    stack,
-    worker_id,
-)
+from tests.service.batching import store_version
 from tests.service.factories import Api, make_user
 from tests.web.conftest import CSRF_FIELD
 
-SOURCE = Path(__file__).resolve().parents[2] / "exercises" / "single-weight.yaml"
 ANSWERS = {"grad.e3": "-10", "grad.e2": "-10", "grad.e1": "-20", "update.v": "0.2", "new.v": "0.2"}
 
 
-def store_version(app, slug: str, learning_rate: str) -> None:
-    """Store single-weight under ``slug`` with this learning rate as the exercise's current
-    version, as ``grader exercises sync`` does for a changed file."""
-    text = SOURCE.read_text().replace("id: single-weight", f"id: {slug}")
-    text = text.replace("learning_rate: 0.01", f"learning_rate: {learning_rate}")
-    loaded = core.load_text(text.encode(), f"{slug}.yaml")
-    with app.app_context():
-        session = db.session
-        row = session.scalar(select(Exercise).filter_by(slug=slug))
-        if row is None:
-            row = Exercise(slug=slug, title=loaded.spec.title, current_hash=loaded.content_hash)
-            session.add(row)
-        row.current_hash = loaded.content_hash
-        session.add(version_row(row, loaded, text))
-        session.commit()
-
-
 @pytest.fixture
-def teacher(stack) -> Api:  # noqa: F811
+def teacher(stack) -> Api:
     return make_user(stack, "instructor")
 
 
