@@ -54,17 +54,10 @@ def test_regrade_after_the_exercise_changes_then_again_and_the_import_again(
     path = tmp_path / "exam.jsonl"
     path.write_bytes(jsonl(lines(COUNT, slug, 300, "cli")))
 
-    imported = grader_command(
-        postgres_app,
-        monkeypatch,
-        "batch",
-        "import",
-        str(path),
-        "--course",
-        course,
-        "--wait",
-        "--json",
-    )
+    def batch(*args: str):
+        return grader_command(postgres_app, monkeypatch, "batch", *args)
+
+    imported = batch("import", str(path), "--course", course, "--wait", "--json")
     assert imported.exit_code == 0, imported.output
     state = json.loads(imported.stdout)
     assert set(state) == SUMMARY
@@ -72,18 +65,7 @@ def test_regrade_after_the_exercise_changes_then_again_and_the_import_again(
     assert f"{COUNT:,} of {COUNT:,} graded" in imported.stderr
 
     new_hash = store_version(postgres_app, slug, "0.1")
-    regraded = grader_command(
-        postgres_app,
-        monkeypatch,
-        "batch",
-        "regrade",
-        "--course",
-        course,
-        "--exercise",
-        slug,
-        "--wait",
-        "--json",
-    )
+    regraded = batch("regrade", "--course", course, "--exercise", slug, "--wait", "--json")
     assert regraded.exit_code == 0, regraded.output
     state = json.loads(regraded.stdout)
     assert (state["status"], state["graded"], state["failed"]) == ("done", COUNT, 0)
@@ -114,17 +96,7 @@ def test_regrade_after_the_exercise_changes_then_again_and_the_import_again(
     )
     assert passed == 0  # 0.2 was right for a learning rate of 0.01, not of 0.1
 
-    again = grader_command(
-        postgres_app,
-        monkeypatch,
-        "batch",
-        "regrade",
-        "--course",
-        course,
-        "--exercise",
-        slug,
-        "--json",
-    )
+    again = batch("regrade", "--course", course, "--exercise", slug, "--json")
     assert again.exit_code == 0, again.output
     second = wait_done(teacher, json.loads(again.stdout)["id"])
     assert (second["graded"], second["unchanged"]) == (COUNT, COUNT)
@@ -134,17 +106,7 @@ def test_regrade_after_the_exercise_changes_then_again_and_the_import_again(
         == 0
     )
 
-    reimported = grader_command(
-        postgres_app,
-        monkeypatch,
-        "batch",
-        "import",
-        str(path),
-        "--course",
-        course,
-        "--wait",
-        "--json",
-    )
+    reimported = batch("import", str(path), "--course", course, "--wait", "--json")
     assert json.loads(reimported.stdout)["graded"] == COUNT
     assert written(postgres_app, course) == after
 
