@@ -92,6 +92,60 @@ def test_matrix_forms_read_as_2d(text, expected):
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("- 10", -10.0),
+        ("\u2212 10", -10.0),
+        ("+ 10", 10.0),
+        ("-\t0,5", -0.5),
+        ("- 1 / 5", -0.2),
+        ("- 1 2", [-1.0, 2.0]),
+        ("1 - 2", [1.0, -2.0]),
+        ("1 2; 3 - 4", [[1.0, 2.0], [3.0, -4.0]]),
+        ("[- 1, 2]", [-1.0, 2.0]),
+        ("[1, \u2212 2]", [1.0, -2.0]),
+        ("[[+ 1, 2], [3, - 4]]", [[1.0, 2.0], [3.0, -4.0]]),
+    ],
+)
+def test_a_lone_sign_joins_the_number_after_it(text, expected):
+    """A sign followed by a space is the sign of the next number, in every form."""
+    np.testing.assert_array_equal(parse_answer(text), expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[4; -2]", [[4.0], [-2.0]]),
+        ("[1 2; 3 4]", [[1.0, 2.0], [3.0, 4.0]]),
+        (" [ 1 2 ; 3 4 ; ] ", [[1.0, 2.0], [3.0, 4.0]]),
+        ("[-0,1 0,8; 0,9 -0,2]", [[-0.1, 0.8], [0.9, -0.2]]),
+        ("[- 0,1 0,8; 0,9 \u2212 0,2]", [[-0.1, 0.8], [0.9, -0.2]]),
+        ("[1/2 -1; 3 4]", [[0.5, -1.0], [3.0, 4.0]]),
+    ],
+)
+def test_the_row_form_in_brackets_reads_as_without_them(text, expected):
+    """Single brackets around the row form change nothing: same values, same shape."""
+    result = parse_answer(text)
+    np.testing.assert_array_equal(result, expected)
+    assert result.shape == parse_answer(text.strip()[1:-1]).shape
+
+
+def test_one_row_of_the_row_form_in_brackets_is_a_vector():
+    """``[1 2 3;]`` and ``[5;]`` read as vectors, like ``[1, 2, 3]`` and ``[5]``, never as a number."""
+    assert parse_answer("[1 2 3;]").tolist() == [1.0, 2.0, 3.0]
+    assert parse_answer("[5;]").tolist() == [5.0]
+
+
+@pytest.mark.parametrize("text", ["[1,2; 3,4]", "[1,2;3,4]", "[0,5; 1,5]"])
+def test_a_bracketed_column_of_decimal_commas_is_refused_as_ambiguous(text):
+    """``[1,2; 3,4]`` may mean a 2×2 matrix or a column of decimal commas: it is not guessed."""
+    with pytest.raises(
+        Unreadable, match=r"write a matrix as \[\[1, 2\], \[3, 4\]\] or \[1 2; 3 4\]"
+    ):
+        parse_answer(text)
+
+
+@pytest.mark.parametrize(
     ("text", "message"),
     [
         ("", "empty answer"),
@@ -118,7 +172,9 @@ def test_matrix_forms_read_as_2d(text, expected):
         ("(1)", "not a calculation"),
         ("1/-5", "put the sign in front"),
         ("--3", "as a number"),
-        ("- 3", "as a number"),
+        ("- - 3", "could not read '-' as a number"),
+        ("1 2 -", "could not read '-' as a number"),
+        ("- abc", "could not read '-abc' as a number"),
         ("\uff11\uff12", "as a number"),
         ("\u0661", "as a number"),
         ("1,", "to list numbers write [1, 2]"),
@@ -146,6 +202,11 @@ def test_matrix_forms_read_as_2d(text, expected):
         ("[1 2 3]", "inside brackets separate numbers with commas"),
         ("[0,5 1,5]", "inside brackets separate numbers with commas"),
         ("[1, 2; 3, 4]", "not with ';'"),
+        ("[1 2; 3, 4]", "not with ';'"),
+        ("[1 2, 3]", "could not read '1 2': inside brackets separate numbers with commas"),
+        ("[1 - 2]", "could not read '1 - 2': inside brackets separate numbers with commas"),
+        ("[1 2; 3]", "row 2 has 1 number but row 1 has 2"),
+        ("[;]", "row 1 is empty"),
         ("[0.5, abc]", "could not read 'abc'"),
     ],
 )

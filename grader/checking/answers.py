@@ -14,6 +14,7 @@ MAX_CACHED_LENGTH = 256
 
 _MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-"})
 _SLASH = re.compile(r"\s*/\s*")
+_SEPARATOR_COMMA = re.compile(r"(?<![0-9]),|,(?![0-9])")
 _POINT = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _POINT_OR_COMMA = r"(?:[0-9]+(?:\.[0-9]*|,[0-9]+)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _ELEMENT = re.compile(rf"([+-]?{_POINT})(?:/({_POINT}))?")
@@ -86,16 +87,7 @@ def parse_cached(text: str, cache: dict) -> np.ndarray | Unreadable:
 
 def _parse_rows(text: str) -> np.ndarray:
     """Read the row form: numbers separated by spaces, rows by ``;`` (decimal comma allowed)."""
-    rows = text.split(";")
-    if len(rows) > 1 and not rows[-1].strip():
-        rows.pop()
-    tokens = [row.split() for row in rows]
-    _check_count(sum(len(row) for row in tokens))
-    for number, row in enumerate(tokens, start=1):
-        if not row:
-            raise Unreadable(f"row {number} is empty: write rows like 1 2; 3 4")
-    _check_rectangular(tokens)
-    values = [[_parse_element(token, _ELEMENT_COMMA) for token in row] for row in tokens]
+    values = _row_values(_row_tokens(text))
     if len(values) > 1:
         return _to_array(values)
     if len(values[0]) > 1:
@@ -103,10 +95,69 @@ def _parse_rows(text: str) -> np.ndarray:
     return _to_array(values[0][0])
 
 
+def _row_tokens(text: str) -> list[list[str]]:
+    """Split the row form into its rows of number tokens; a last ``;`` ends a row."""
+    rows = text.split(";")
+    if len(rows) > 1 and not rows[-1].strip():
+        rows.pop()
+    tokens = [_join_signs(row.split()) for row in rows]
+    _check_count(sum(len(row) for row in tokens))
+    for number, row in enumerate(tokens, start=1):
+        if not row:
+            raise Unreadable(f"row {number} is empty: write rows like 1 2; 3 4")
+    _check_rectangular(tokens)
+    return tokens
+
+
+def _join_signs(tokens: list[str]) -> list[str]:
+    """Join a lone sign to the number after it, so ``- 1 2`` reads as ``-1 2``."""
+    if "-" not in tokens and "+" not in tokens:
+        return tokens
+    joined: list[str] = []
+    position = 0
+    while position < len(tokens):
+        token = tokens[position]
+        following = tokens[position + 1] if position + 1 < len(tokens) else "+"
+        if token in ("-", "+") and following[0] not in "+-":
+            joined.append(token + following)
+            position += 2
+        else:
+            joined.append(token)
+            position += 1
+    return joined
+
+
+def _row_values(tokens: list[list[str]]) -> list[list[float]]:
+    """Read every token of the row form (decimal comma allowed)."""
+    return [[_parse_element(token, _ELEMENT_COMMA) for token in row] for row in tokens]
+
+
+def _parse_bracketed_rows(text: str) -> np.ndarray:
+    """Read the row form inside one pair of brackets: ``[1 2; 3 4]``, ``[4; -2]``, never 0-d.
+
+    A comma there is a decimal comma, so ``[1,2; 3,4]``, which could also be meant as a
+    2×2 matrix, is refused: its rows hold a single number each and nothing shows which.
+    """
+    tokens = _row_tokens(text[1:-1])
+    if "," in text and all(len(row) == 1 for row in tokens):
+        raise Unreadable(
+            f"could not read {_shown(text)}: write a matrix as [[1, 2], [3, 4]] "
+            "or [1 2; 3 4], and a column with decimal points, like [0.5; 1.5]"
+        )
+    values = _row_values(tokens)
+    return _to_array(values if len(values) > 1 else values[0])
+
+
 def _parse_brackets(text: str) -> np.ndarray:
-    """Read ``[1, 2]`` or ``[[1, 2], [3, 4]]`` (a comma separates elements, no decimal comma)."""
+    """Read ``[1, 2]``, ``[[1, 2], [3, 4]]`` or the row form in brackets, ``[1 2; 3 4]``.
+
+    A comma separates elements unless the brackets hold the row form: a ``;`` and only
+    commas between two digits, which are decimal commas (``[-0,1 0,8; 0,9 -0,2]``).
+    """
     inner = text[1:-1] if text[-1] == "]" else None
     if inner is not None and "[" not in inner and "]" not in inner:
+        if ";" in inner and not _SEPARATOR_COMMA.search(inner):
+            return _parse_bracketed_rows(text)
         row = _split_bracket_row(inner)
         _check_count(len(row))
         return _to_array([_parse_bracket_element(element) for element in row])
@@ -131,12 +182,19 @@ def _parse_bracket_element(element: str) -> float:
     if not element:
         raise Unreadable("a number is missing between two commas: write a vector like [1, 2]")
     if ";" in element:
-        raise Unreadable("inside brackets write a matrix as [[1, 2], [3, 4]], not with ';'")
-    if len(element.split()) > 1:
         raise Unreadable(
-            f"could not read {_shown(element)}: inside brackets separate numbers with commas, "
-            "like [1, 2]"
+            "inside brackets write a matrix as [[1, 2], [3, 4]], not with ';' between commas, "
+            "or leave out the commas: [1 2; 3 4]"
         )
+    parts = element.split()
+    if len(parts) > 1:
+        parts = _join_signs(parts)
+        if len(parts) > 1:
+            raise Unreadable(
+                f"could not read {_shown(element)}: inside brackets separate numbers with "
+                "commas, like [1, 2]"
+            )
+        element = parts[0]
     return _parse_element(element, _ELEMENT)
 
 
