@@ -190,6 +190,90 @@ def test_same_student_gets_the_same_variant_as_the_seeded_draw():
     assert json.loads(out.getvalue())["variant"] == expected_variant
 
 
+def grade_with_exercises(tmp_path, files: dict[str, str], *subs):
+    """Run ``grader grade`` over ``files`` (name: text) and ``subs``; (result, output ids)."""
+    folder = tmp_path / "exercises"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    source, out = tmp_path / "subs.jsonl", tmp_path / "results.jsonl"
+    source.write_text(lines(*subs))
+    args = ["grade", "--exercises", str(folder), "--input", str(source), "--output", str(out)]
+    result = CliRunner().invoke(main, args)
+    return result, [json.loads(line)["id"] for line in out.read_text().splitlines()]
+
+
+def shipped(name: str) -> str:
+    return (ROOT / "exercises" / f"{name}.yaml").read_text()
+
+
+UNKNOWN_NAME = shipped("single-weight").replace("id: single-weight", "id: broken-one")
+UNKNOWN_NAME = UNKNOWN_NAME.replace("e3: e2 - y", "e3: e9 - y")
+
+
+def test_a_bad_exercise_file_is_reported_and_the_other_exercises_are_graded(tmp_path):
+    """The bad file is reported as file:line: reason, its lines as bad lines; the rest is graded."""
+    result, graded = grade_with_exercises(
+        tmp_path,
+        {"broken.yaml": UNKNOWN_NAME, "single-weight.yaml": shipped("single-weight")},
+        {"id": "a", "student": "s1", "exercise": "single-weight", "answers": BOOK_ANSWERS},
+        {"id": "b", "student": "s1", "exercise": "broken-one", "answers": BOOK_ANSWERS},
+        {"id": "c", "student": "s2", "exercise": "single-weight", "answers": BOOK_ANSWERS},
+    )
+    bad = tmp_path / "exercises" / "broken.yaml"
+    line = UNKNOWN_NAME.splitlines().index("  e3: e9 - y") + 1
+    problem = f"{bad}:{line}: unknown name 'e9' in 'e3: e9 - y'"
+    assert result.exit_code == 1
+    errors = result.stderr.splitlines()
+    assert errors[0] == problem
+    assert (
+        f"{tmp_path / 'subs.jsonl'}:2: exercise 'broken-one' could not be loaded: see {problem}"
+        in errors
+    )
+    assert errors[-1] == "graded 2 submissions, skipped 1 bad lines, 1 exercise file not loaded"
+    assert graded == ["a", "c"]
+
+
+def test_an_unreadable_exercise_file_claims_the_id_of_its_file_name(tmp_path):
+    """A file that is not even YAML is known by its file name: its submissions are reported."""
+    result, graded = grade_with_exercises(
+        tmp_path,
+        {"broken-two.yaml": "id: [broken-two\n", "single-weight.yaml": shipped("single-weight")},
+        {"id": "a", "student": "s1", "exercise": "broken-two", "answers": {}},
+        {"id": "b", "student": "s1", "exercise": "single-weight", "answers": BOOK_ANSWERS},
+    )
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'subs.jsonl'}:1: exercise 'broken-two' could not be loaded: see " in (
+        result.stderr
+    )
+    assert graded == ["b"]
+
+
+def test_an_exercise_id_claimed_by_two_files_is_not_graded_against_either(tmp_path):
+    """Two files with one id: which was meant is unknown, so its submissions are reported."""
+    result, graded = grade_with_exercises(
+        tmp_path,
+        {"a.yaml": shipped("single-weight"), "b.yaml": shipped("single-weight")},
+        {"id": "a", "student": "s1", "exercise": "single-weight", "answers": BOOK_ANSWERS},
+    )
+    assert result.exit_code == 1
+    assert "exercise id 'single-weight' is also used by" in result.stderr
+    assert "subs.jsonl:1: exercise 'single-weight' could not be loaded" in result.stderr
+    assert graded == []
+
+
+def test_only_good_exercise_files_grade_with_exit_status_0(tmp_path):
+    """Without a bad file or line, the run succeeds and says so."""
+    result, graded = grade_with_exercises(
+        tmp_path,
+        {"single-weight.yaml": shipped("single-weight")},
+        {"id": "a", "student": "s1", "exercise": "single-weight", "answers": BOOK_ANSWERS},
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines() == ["graded 1 submissions, skipped 0 bad lines"]
+    assert graded == ["a"]
+
+
 def test_exercises_check_passes_on_the_shipped_exercises():
     """Every shipped exercise validates and matches finite differences."""
     result = CliRunner().invoke(main, ["exercises", "check", str(ROOT / "exercises")])

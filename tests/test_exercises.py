@@ -297,6 +297,32 @@ def test_one_bad_file_refuses_the_whole_folder(tmp_path):
     assert caught.value.line == 12
 
 
+def test_load_dir_given_a_problems_list_loads_every_good_file_and_lists_the_bad(tmp_path):
+    """Each bad file is listed with file, line and the id it claims; the good files load whole."""
+    (tmp_path / "a.yaml").write_text(BASE.replace("id: bad", "id: good"))
+    (tmp_path / "b.yaml").write_text(broken("e3: e2 - y", "e3: e9 - y"))
+    (tmp_path / "c.yaml").write_text("id: [c\n")
+    problems = []
+    loaded = load_dir(tmp_path, problems)
+    assert list(loaded) == ["good"]
+    assert [(p.path, p.line, p.exercise_id) for p in problems] == [
+        (str(tmp_path / "b.yaml"), 12, "bad"),
+        (str(tmp_path / "c.yaml"), problems[1].line, "c"),
+    ]
+
+
+def test_load_dir_given_a_problems_list_drops_an_id_a_bad_file_claims_too(tmp_path):
+    """A good file whose id a bad file or a second file also claims is left out, not guessed."""
+    (tmp_path / "a.yaml").write_text(BASE)
+    (tmp_path / "b.yaml").write_text(broken("e3: e2 - y", "e3: e9 - y"))
+    (tmp_path / "c.yaml").write_text(BASE.replace("id: bad", "id: twice"))
+    (tmp_path / "d.yaml").write_text(BASE.replace("id: bad", "id: twice"))
+    problems = []
+    assert load_dir(tmp_path, problems) == {}
+    assert [p.exercise_id for p in problems] == ["bad", "twice"]
+    assert problems[1].reason == f"exercise id 'twice' is also used by {tmp_path / 'c.yaml'}"
+
+
 def test_duplicate_ids_across_files_are_refused_at_the_id_line(tmp_path):
     """The second file with an id already used is refused, pointing at its id line."""
     first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"

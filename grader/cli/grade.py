@@ -28,8 +28,14 @@ class LineError(ValueError):
 class Submissions:
     """Turns input lines into (exercise, variant, answers) and remembers drawn variants."""
 
-    def __init__(self, exercises: dict[str, Exercise], secret: str):
+    def __init__(
+        self,
+        exercises: dict[str, Exercise],
+        secret: str,
+        unloadable: dict[str, ExerciseError] | None = None,
+    ):
         self.exercises, self.secret = exercises, secret
+        self.unloadable = unloadable or {}
         self.variants: OrderedDict = OrderedDict()
 
     def read(self, line: bytes) -> dict:
@@ -47,6 +53,9 @@ class Submissions:
                 raise LineError(f"'{key}' must be a non-empty string")
         exercise = self.exercises.get(sub["exercise"])
         if exercise is None:
+            problem = self.unloadable.get(sub["exercise"])
+            if problem is not None:
+                raise LineError(f"exercise '{sub['exercise']}' could not be loaded: see {problem}")
             raise LineError(f"unknown exercise '{sub['exercise']}'")
         answers = sub.get("answers", {})
         if type(answers) is not dict:
@@ -107,9 +116,13 @@ def run(
     secret: str,
     name: str,
     progress=None,
+    unloadable: dict[str, ExerciseError] | None = None,
 ) -> tuple[int, int]:
-    """Grade every line of ``source`` into ``sink``; report bad lines on stderr. (graded, skipped)."""
-    reader = Submissions(exercises, secret)
+    """Grade every line of ``source`` into ``sink``; report bad lines on stderr. (graded, skipped).
+
+    Lines of an exercise in ``unloadable`` (by id, the file that failed to load) are bad lines.
+    """
+    reader = Submissions(exercises, secret, unloadable)
     graded = skipped = 0
     items: list[dict] = []
     unreported = 0
@@ -156,21 +169,26 @@ def run(
 @secret_option
 def grade_command(exercises_dir: str, input_path: str, output_path: str, secret: str) -> None:
     """Grade submissions offline: JSONL in, JSONL out."""
-    try:
-        exercises = load_dir(exercises_dir)
-    except ExerciseError as exc:
-        raise click.ClickException(str(exc)) from None
+    problems: list[ExerciseError] = []
+    exercises = load_dir(exercises_dir, problems)
+    unloadable: dict[str, ExerciseError] = {}
+    for problem in problems:
+        click.echo(str(problem), err=True)
+        unloadable.setdefault(problem.exercise_id, problem)
     source = sys.stdin.buffer if input_path == "-" else open(input_path, "rb")  # noqa: SIM115
     sink = sys.stdout.buffer if output_path == "-" else open(output_path, "wb")  # noqa: SIM115
     try:
         with _progress(source, input_path) as advance:
-            graded, skipped = run(exercises, source, sink, secret, input_path, advance)
+            graded, skipped = run(exercises, source, sink, secret, input_path, advance, unloadable)
     finally:
         for stream in (source, sink):
             if stream not in (sys.stdin.buffer, sys.stdout.buffer):
                 stream.close()
-    click.echo(f"graded {graded} submissions, skipped {skipped} bad lines", err=True)
-    if skipped:
+    summary = f"graded {graded} submissions, skipped {skipped} bad lines"
+    if problems:
+        summary += f", {len(problems)} exercise file{'s' * (len(problems) > 1)} not loaded"
+    click.echo(summary, err=True)
+    if skipped or problems:
         sys.exit(1)
 
 

@@ -15,11 +15,15 @@ from grader.exercises.yamlsource import SourceError, load_with_lines
 
 
 class ExerciseError(ValueError):
-    """A file that is not a valid exercise."""
+    """A file that is not a valid exercise; ``exercise_id`` is the id it claims.
 
-    def __init__(self, path: str, line: int, reason: str):
+    That is its ``id:`` when the file is read that far, else the file name without suffix.
+    """
+
+    def __init__(self, path: str, line: int, reason: str, exercise_id: str | None = None):
         super().__init__(f"{path}:{line}: {reason}")
         self.path, self.line, self.reason = path, line, reason
+        self.exercise_id = exercise_id or Path(path).stem
 
 
 def load_file(path: str | Path) -> Exercise:
@@ -28,19 +32,37 @@ def load_file(path: str | Path) -> Exercise:
     return load_text(path.read_bytes(), str(path))
 
 
-def load_dir(directory: str | Path) -> dict[str, Exercise]:
-    """Every ``*.yaml`` file of a folder, by exercise id; the first bad file raises."""
+def load_dir(
+    directory: str | Path, problems: list[ExerciseError] | None = None
+) -> dict[str, Exercise]:
+    """Every ``*.yaml`` file of a folder, by exercise id; the first bad file raises.
+
+    Given a ``problems`` list, each bad file is added to it instead and the others still load,
+    except any whose id a bad file claims too: which of the two was meant is not known.
+    """
     exercises: dict[str, Exercise] = {}
+    bad: list[ExerciseError] = []
     for path in sorted(Path(directory).glob("*.y*ml")):
-        exercise = load_file(path)
-        if exercise.id in exercises:
-            _, lines = load_with_lines(path.read_text("utf-8"))
-            raise ExerciseError(
-                str(path),
-                lines.get(("id",), 1),
-                f"exercise id '{exercise.id}' is also used by {exercises[exercise.id].source}",
-            )
+        try:
+            exercise = load_file(path)
+            if exercise.id in exercises:
+                _, lines = load_with_lines(path.read_text("utf-8"))
+                raise ExerciseError(
+                    str(path),
+                    lines.get(("id",), 1),
+                    f"exercise id '{exercise.id}' is also used by {exercises[exercise.id].source}",
+                    exercise.id,
+                )
+        except ExerciseError as exc:
+            if problems is None:
+                raise
+            bad.append(exc)
+            continue
         exercises[exercise.id] = exercise
+    for problem in bad:
+        exercises.pop(problem.exercise_id, None)
+    if problems is not None:
+        problems.extend(bad)
     return exercises
 
 
@@ -53,10 +75,13 @@ def load_text(raw: bytes, source: str = "<exercise>") -> Exercise:
     except SourceError as exc:
         raise ExerciseError(source, exc.line, exc.reason) from None
 
+    claimed = data.get("id") if isinstance(data, dict) else None
+    claimed = claimed if isinstance(claimed, str) else None
+
     def fail(path: tuple, reason: str) -> ExerciseError:
         while path and path not in lines:
             path = path[:-1]
-        return ExerciseError(source, lines.get(path, 1), reason)
+        return ExerciseError(source, lines.get(path, 1), reason, claimed)
 
     if not isinstance(data, dict):
         raise fail((), "an exercise file is a mapping of keys (id, title, graph, ask, ...)")
