@@ -22,6 +22,11 @@ BROKER_OPTIONS = {
 }
 
 
+# The embedded default's in-process broker. kombu warns "No hostname was supplied" for a URL
+# without one (plain "memory://"), the first line a newcomer would read in `grader demo`'s log.
+EMBEDDED_BROKER = "memory://localhost/"
+
+
 def batch_queue(queue: str) -> str:
     """The queue batch jobs' tasks go to, beside the live submissions' ``queue``."""
     return f"{queue}.batch"
@@ -30,7 +35,7 @@ def batch_queue(queue: str) -> str:
 def celery_config(app: Flask) -> dict:
     """Celery's settings: the database holds results, so Celery stores none. Batch jobs have
     a queue of their own, so a student's submission is never stuck behind a batch."""
-    broker = app.config["BROKER_URL"] or "memory://"
+    broker = app.config["BROKER_URL"] or EMBEDDED_BROKER
     embedded = broker.startswith("memory://")
     options = dict(BROKER_OPTIONS)
     if embedded:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -12,8 +13,11 @@ import pytest
 import requests
 from click.testing import CliRunner
 
+from grader.background import start_embedded_worker
+from grader.celery_app import EMBEDDED_BROKER
 from grader.cli import main
 from grader.cli.service import sync_command
+from grader.db import migrate
 from grader.web import create_app
 from tests.service import infra
 
@@ -124,6 +128,35 @@ def test_demo_serves_a_working_site_from_an_empty_folder(tmp_path):
             time.sleep(0.05)
         assert body["blanks"]["grad.e3"]["verdict"] == "correct"
         assert (tmp_path / "instance" / "grader.db").exists()
+        # A quiet start: no warning a newcomer would read as a fault (kombu's "No hostname was
+        # supplied" opened this log).
+        warnings = [line for line in log.read_text().splitlines() if "WARNING" in line]
+        assert not warnings, warnings
     finally:
         process.terminate()
         process.wait(20)
+
+
+def test_the_embedded_worker_connects_without_a_kombu_warning(env, caplog):
+    """The in-memory broker's URL names a host, so kombu has no "No hostname was supplied"
+    warning to log when the embedded worker connects."""
+    caplog.set_level(logging.INFO)
+    app = create_app()
+    assert app.config["EMBEDDED"]
+    assert app.extensions["celery"].conf.broker_url == EMBEDDED_BROKER
+    migrate.upgrade(app.config["DATABASE_URL"])
+    worker = start_embedded_worker(app)
+    try:
+        connection = app.extensions["celery"].connection_for_write()
+        with connection:
+            assert connection.as_uri().startswith("memory://")
+    finally:
+        worker.stop()
+        app.extensions["grader.db"].engine.dispose()
+    assert any("Connected to memory://" in record.getMessage() for record in caplog.records)
+    kombu = [
+        record.getMessage()
+        for record in caplog.records
+        if record.name.startswith("kombu") and record.levelno >= logging.WARNING
+    ]
+    assert not kombu, kombu
