@@ -8,11 +8,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     GRADER_INSTANCE_DIR=/var/lib/grader
 
 WORKDIR /src
+# The locked runtime dependencies first (a layer that changes only with the lock), then the
+# package itself without resolving its dependencies again.
+COPY requirements/runtime.lock ./requirements/runtime.lock
+RUN pip install -r requirements/runtime.lock
 COPY pyproject.toml setup.py README.md ./
 COPY grader ./grader
 COPY exercises ./exercises
 COPY migrations ./migrations
-RUN pip install . \
+RUN pip install --no-deps . \
+    && pip check \
     && useradd --system --create-home --home-dir /home/grader grader \
     && mkdir -p /var/lib/grader \
     && chown grader:grader /var/lib/grader \

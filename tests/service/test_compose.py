@@ -94,8 +94,10 @@ def test_environment_uses_the_documented_variables(compose, readme):
 
 
 def test_dockerfile_installs_the_package_and_serves_with_grader_web(repo_root):
+    """The locked runtime dependencies, then the package (tests/service/test_locks.py)."""
     dockerfile = (repo_root / "Dockerfile").read_text()
-    assert "pip install ." in dockerfile
+    assert "pip install -r requirements/runtime.lock" in dockerfile
+    assert "pip install --no-deps ." in dockerfile
     assert 'CMD ["grader", "web"' in dockerfile
     for path in ("grader", "exercises", "migrations", "setup.py", "pyproject.toml"):
         assert f"COPY {path}" in dockerfile or f" {path} " in dockerfile, path
