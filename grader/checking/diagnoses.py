@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from itertools import combinations
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from grader.engine import OPS, vjp_edge
-from grader.engine.ops import align
+from grader.engine import vjp_edge
+from grader.engine.ops import mistaken_tables
 
 if TYPE_CHECKING:
     from grader.checking.grade import Work
@@ -34,41 +33,9 @@ FEEDBACK = {
 }
 
 
-def _pow_rule(keep_coefficient: bool):
-    def rule(g, out, a, b):
-        a, b = align(a, b)
-        with np.errstate(all="ignore"):
-            return (g * a ** (b - 1) if not keep_coefficient else g * b * a**b), np.zeros_like(out)
-
-    return rule
-
-
-def _square_rule(keep_coefficient: bool):
-    return lambda g, out, a: (g * a if not keep_coefficient else g * 2.0 * out,)
-
-
-# Backward rules with one classic mistake each; a diagnosis recomputes the gradient with them.
-MISTAKE_RULES = {
-    "power_rule": [
-        {
-            "pow": replace(OPS["pow"], backward=_pow_rule(False)),
-            "square": replace(OPS["square"], backward=_square_rule(False)),
-        },
-        {
-            "pow": replace(OPS["pow"], backward=_pow_rule(True)),
-            "square": replace(OPS["square"], backward=_square_rule(True)),
-        },
-    ],
-    "sum_instead_of_mean": [{"mean": replace(OPS["mean"], backward=OPS["sum"].backward)}],
-    "mean_instead_of_sum": [{"sum": replace(OPS["sum"], backward=OPS["mean"].backward)}],
-}
-
-
-FULL_MISTAKE_RULES = [
-    (code, frozenset(rules), {**OPS, **rules})
-    for code, rule_sets in MISTAKE_RULES.items()
-    for rules in rule_sets
-]
+# Each mistaken backward rule of the op table, as a full op table; built once, so that a
+# grading pass can memoise its backward pass by the table's identity.
+FULL_MISTAKE_RULES = mistaken_tables()
 
 
 def candidates(work: Work, blank: Blank) -> Iterator[tuple[str, np.ndarray]]:

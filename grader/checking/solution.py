@@ -6,11 +6,12 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from grader.checking.narration import RULES, Hop, num, render
+from grader.checking.narration import render
 from grader.engine import OPS, Edge
 from grader.engine.expr import Ref
 from grader.engine.format import plain
-from grader.engine.ops import unbroadcast
+from grader.engine.numeric import unbroadcast
+from grader.engine.prose import Hop, num
 from grader.exercises import Exercise, Variant
 
 INTRO = "Work back from the loss, one edge at a time."
@@ -186,10 +187,10 @@ class Narrator:
             # A constant carries no variant axis.
             values = [a[0] if a.ndim else np.asarray(a) for a in args]
             labels = [render(edge.steps, ref) for ref in step.args]
-            hop = Hop(j, edge.name, step.args, labels, values, out[0], local)
-            rule = RULES[step.op]
-            said = rule.say(hop)
-            word = f"the {rule.node} node {said.phrase}" if rule.node else said.phrase
+            constants = tuple(ref.kind == "const" for ref in step.args)
+            hop = Hop(j, edge.name, constants, labels, values, out[0], local)
+            said = op.say(hop)
+            word = f"the {op.node} node {said.phrase}" if op.node else said.phrase
             factor = float(local) if local is not None and local.ndim == 0 else None
             g = unbroadcast(contribution, args[j].shape)
             if contribution.shape != args[j].shape:

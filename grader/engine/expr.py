@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import ast
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from grader.engine.ops import FUNCTIONS, OPS
+from grader.engine.ops import OPS, Op, functions
 
 MAX_EXPRESSION_LENGTH = 400
 MAX_DEPTH = 24
 MAX_CONSTANT_EXPONENT = 16
 
-BINARY = {
-    ast.Add: "add",
-    ast.Sub: "sub",
-    ast.Mult: "mul",
-    ast.Div: "div",
-    ast.Pow: "pow",
-    ast.MatMult: "matmul",
+# Python's binary operators as written; an op takes one as its ``syntax``.
+OPERATORS = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.Pow: "**",
+    ast.MatMult: "@",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+    ast.BitAnd: "&",
 }
 
 
@@ -54,8 +63,9 @@ def names_in(steps: list[Step]) -> list[str]:
     return list(seen)
 
 
-def compile_expression(source: str) -> list[Step]:
-    """Compile ``source`` (Python syntax) into steps; raise ExpressionError when it is not allowed."""
+def compile_expression(source: str, ops: Mapping[str, Op] = OPS) -> list[Step]:
+    """Compile ``source`` (Python syntax) into steps of ``ops``; raise ExpressionError when it is
+    not allowed."""
     if not isinstance(source, str):
         raise ExpressionError(f"expected an expression, got {type(source).__name__}")
     if len(source) > MAX_EXPRESSION_LENGTH:
@@ -67,15 +77,18 @@ def compile_expression(source: str) -> list[Step]:
     except (SyntaxError, MemoryError, RecursionError) as exc:
         raise ExpressionError(f"not a valid expression: {getattr(exc, 'msg', exc)}") from None
     steps: list[Step] = []
-    ref = _Compiler(steps).visit(tree.body, 0)
+    ref = _Compiler(steps, ops).visit(tree.body, 0)
     if ref.kind != "step":
         steps.append(Step("id", (ref,)))
     return steps
 
 
 class _Compiler:
-    def __init__(self, steps: list[Step]):
-        self.steps = steps
+    def __init__(self, steps: list[Step], ops: Mapping[str, Op]):
+        self.steps, self.ops = steps, ops
+        self.functions = functions(ops)
+        syntax = {op.syntax: op.name for op in ops.values() if op.arity == 2 and op.syntax}
+        self.binary = {node: syntax[text] for node, text in OPERATORS.items() if text in syntax}
 
     def emit(self, op: str, args: list[Ref]) -> Ref:
         self.steps.append(Step(op, tuple(args)))
@@ -91,7 +104,7 @@ class _Compiler:
                 raise ExpressionError("a number in the expression is too large")
             return Ref("const", value=float(node.value))
         if isinstance(node, ast.Name):
-            if node.id in FUNCTIONS:
+            if node.id in self.functions:
                 raise ExpressionError(f"'{node.id}' is a function: call it as {node.id}(...)")
             return Ref("name", name=node.id)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
@@ -101,8 +114,8 @@ class _Compiler:
             if inner.kind == "const":
                 return Ref("const", value=-inner.value)
             return self.emit("neg", [inner])
-        if isinstance(node, ast.BinOp) and type(node.op) in BINARY:
-            op = BINARY[type(node.op)]
+        if isinstance(node, ast.BinOp) and type(node.op) in self.binary:
+            op = self.binary[type(node.op)]
             left = self.visit(node.left, depth + 1)
             right = self.visit(node.right, depth + 1)
             if op == "pow":
@@ -113,12 +126,12 @@ class _Compiler:
         raise ExpressionError(f"'{ast.unparse(node)}' is not allowed here")
 
     def call(self, node: ast.Call, depth: int) -> Ref:
-        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+        if not isinstance(node.func, ast.Name) or node.func.id not in self.functions:
             name = ast.unparse(node.func)
             raise ExpressionError(f"unknown function '{name}'")
         if node.keywords:
             raise ExpressionError(f"{node.func.id}() takes no keyword arguments")
-        op = OPS[node.func.id]
+        op = self.ops[node.func.id]
         if len(node.args) != op.arity:
             raise ExpressionError(
                 f"{node.func.id}() takes {op.arity} argument(s), got {len(node.args)}"

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from grader.engine.expr import Step, compile_expression, names_in
-from grader.engine.ops import FUNCTIONS, OPS, Op, unbroadcast
+from grader.engine.numeric import unbroadcast
+from grader.engine.ops import FUNCTIONS, OPS, Op
 
 
 class GraphError(ValueError):

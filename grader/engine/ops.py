@@ -1,217 +1,331 @@
-"""The op table: each op's forward rule and local gradient side by side.
+"""The op table: each op's forward rule and local gradient side by side, with how it is written,
+how it reads in a worked solution, and the mistaken local gradients students use instead.
 
-Every value carries the variant on axis 0: a scalar is an array of shape ``(V,)``, a vector
-``(V, n)``, a matrix ``(V, n, m)``. A backward rule takes the upstream gradient ``g`` (shaped like
-the output), the output ``out`` and the inputs, and returns one gradient per input, shaped like
-the output; :func:`unbroadcast` then sums it back to the input's shape.
+Adding an op is adding its record here. The numpy too long for a lambda lives in
+:mod:`grader.engine.numeric`, the narrations too long for a lambda in :mod:`grader.engine.prose`.
+Diagnoses try the mistakes in the order of this table, a code where its first op stands: so
+``power_rule`` (pow), then ``sum_instead_of_mean`` (mean, listed before sum), then
+``mean_instead_of_sum``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 
 import numpy as np
+
+from grader.engine.numeric import (
+    align,
+    binary,
+    matmul,
+    matmul_backward,
+    max_backward,
+    mean_backward,
+    pow_backward,
+    pow_backward_without_coefficient,
+    pow_backward_without_lowering,
+    reduce_max,
+    reduce_mean,
+    reduce_sum,
+    safe_log,
+    sigmoid,
+    softmax,
+    softmax_backward,
+    sum_backward,
+    transpose,
+)
+from grader.engine.prose import (
+    Local,
+    Say,
+    atom,
+    say_div,
+    say_matmul,
+    say_max,
+    say_mean,
+    say_pow,
+    say_relu,
+    say_sigmoid,
+    say_softmax,
+    say_sub,
+    times,
+    unary,
+)
+
+Backward = Callable[..., tuple[np.ndarray, ...]]
 
 
 @dataclass(frozen=True)
 class Op:
-    """One operation: arity, forward rule, local gradient rule, and how it reads in words."""
+    """One operation.
+
+    ``node`` names its node in prose ("multiply"; empty for ``id``, which is no node) and ``say``
+    tells what it does to the gradient. An operator has its ``syntax`` in an expression ("*"),
+    its ``symbol`` in prose ("·") and its ``precedence`` there; a ``function`` is called by name.
+    ``mistakes`` maps a diagnosis code to the mistaken backward rules it stands for.
+    """
 
     name: str
     arity: int
     forward: Callable[..., np.ndarray]
-    backward: Callable[..., tuple[np.ndarray, ...]]
+    backward: Backward
+    node: str
+    say: Say
     elementwise: bool = True
+    function: bool = False
+    syntax: str = ""
     symbol: str = ""
-
-
-def align(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Insert singleton axes after the variant axis so numpy broadcasts per variant."""
-    if a.ndim == b.ndim:
-        return a, b
-    if a.ndim < b.ndim:
-        return a.reshape(a.shape[:1] + (1,) * (b.ndim - a.ndim) + a.shape[1:]), b
-    return a, b.reshape(b.shape[:1] + (1,) * (a.ndim - b.ndim) + b.shape[1:])
-
-
-def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum ``grad`` over the axes that broadcasting added to an input of ``shape``."""
-    if grad.shape == shape:
-        return grad
-    extra = grad.ndim - len(shape)
-    if extra > 0:
-        grad = grad.sum(axis=tuple(range(1, 1 + extra)))
-    keep = tuple(i for i in range(1, len(shape)) if shape[i] == 1 and grad.shape[i] != 1)
-    if keep:
-        grad = grad.sum(axis=keep, keepdims=True)
-    return np.broadcast_to(grad, shape) if grad.shape != shape else grad
-
-
-def _binary(fn):
-    def forward(a, b):
-        a, b = align(a, b)
-        return fn(a, b)
-
-    return forward
-
-
-def _safe_log(a):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log(a)
-
-
-def _pow_backward(g, out, a, b):
-    a, b = align(a, b)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        da = g * b * a ** (b - 1)
-        db = g * np.where(
-            a > 0, out * _safe_log(np.where(a > 0, a, 1.0)), np.where(a == 0, 0.0, np.nan)
-        )
-    return da, db
-
-
-def _sigmoid(a):
-    return 0.5 * (1.0 + np.tanh(0.5 * a))
-
-
-def _softmax(a):
-    if a.ndim < 2:  # a per-variant scalar: a softmax over one element
-        return np.ones_like(a)
-    z = np.exp(a - a.max(axis=-1, keepdims=True))
-    return z / z.sum(axis=-1, keepdims=True)
-
-
-def _softmax_backward(g, out, a):
-    if a.ndim < 2:
-        return (np.zeros_like(g),)
-    return (out * (g - (g * out).sum(axis=-1, keepdims=True)),)
-
-
-def _per_variant_axes(a):
-    return tuple(range(1, a.ndim))
-
-
-def _sum(a):
-    return a.sum(axis=_per_variant_axes(a)) if a.ndim > 1 else a
-
-
-def _mean(a):
-    return a.mean(axis=_per_variant_axes(a)) if a.ndim > 1 else a
-
-
-def _expand(g, a):
-    """Broadcast a per-variant scalar gradient back over ``a``'s elements."""
-    return np.broadcast_to(g.reshape(g.shape + (1,) * (a.ndim - 1)), a.shape)
-
-
-def _max(a):
-    return a.max(axis=_per_variant_axes(a)) if a.ndim > 1 else a
-
-
-def _max_backward(g, out, a):
-    if a.ndim == 1:
-        return (g,)
-    hit = a == _expand(out, a)
-    share = hit / hit.sum(axis=_per_variant_axes(a), keepdims=True)
-    return (share * _expand(g, a),)
-
-
-def _transpose(a):
-    return np.swapaxes(a, 1, 2) if a.ndim == 3 else a
-
-
-MATMUL_SUBSCRIPTS = {
-    (2, 2): ("vij,vjk->vik", "vik,vjk->vij", "vij,vik->vjk"),
-    (2, 1): ("vij,vj->vi", "vi,vj->vij", "vij,vi->vj"),
-    (1, 2): ("vj,vjk->vk", "vk,vjk->vj", "vj,vk->vjk"),
-    (1, 1): ("vj,vj->v", "v,vj->vj", "vj,v->vj"),
-}
-
-
-def _matmul_subscripts(a, b):
-    try:
-        return MATMUL_SUBSCRIPTS[(a.ndim - 1, b.ndim - 1)]
-    except KeyError:
-        raise ValueError("matmul takes vectors and matrices") from None
-
-
-def _matmul(a, b):
-    return np.einsum(_matmul_subscripts(a, b)[0], a, b)
-
-
-def _matmul_backward(g, out, a, b):
-    _, da, db = _matmul_subscripts(a, b)
-    return np.einsum(da, g, b), np.einsum(db, a, g)
+    precedence: int = 9
+    mistakes: Mapping[str, tuple[Backward, ...]] = field(default_factory=dict, compare=False)
 
 
 OPS: dict[str, Op] = {
     op.name: op
     for op in [
-        Op("add", 2, _binary(np.add), lambda g, out, a, b: (g, g), symbol="+"),
-        Op("sub", 2, _binary(np.subtract), lambda g, out, a, b: (g, -g), symbol="-"),
+        Op(
+            "add",
+            2,
+            binary(np.add),
+            lambda g, out, a, b: (g, g),
+            node="add",
+            say=lambda h: Local("passes it on"),
+            syntax="+",
+            symbol="+",
+            precedence=1,
+        ),
+        Op(
+            "sub",
+            2,
+            binary(np.subtract),
+            lambda g, out, a, b: (g, -g),
+            node="subtract",
+            say=say_sub,
+            syntax="-",
+            symbol="−",
+            precedence=1,
+        ),
         Op(
             "mul",
             2,
-            _binary(np.multiply),
+            binary(np.multiply),
             lambda g, out, a, b: (g * align(b, g)[0], g * align(a, g)[0]),
-            symbol="*",
+            node="multiply",
+            say=lambda h: times(h.said(1 - h.j)),
+            syntax="*",
+            symbol="·",
+            precedence=2,
         ),
         Op(
             "div",
             2,
-            _binary(np.divide),
+            binary(np.divide),
             lambda g, out, a, b: (g / align(b, g)[0], -g * out / align(b, g)[0]),
+            node="divide",
+            say=say_div,
+            syntax="/",
             symbol="/",
+            precedence=2,
         ),
-        Op("pow", 2, _binary(np.power), _pow_backward, symbol="**"),
-        Op("matmul", 2, _matmul, _matmul_backward, elementwise=False, symbol="@"),
-        Op("id", 1, lambda a: a, lambda g, out, a: (g,)),
-        Op("neg", 1, np.negative, lambda g, out, a: (-g,), symbol="-"),
-        Op("exp", 1, np.exp, lambda g, out, a: (g * out,)),
-        Op("log", 1, _safe_log, lambda g, out, a: (g / a,)),
-        Op("sqrt", 1, np.sqrt, lambda g, out, a: (g * 0.5 / out,)),
-        Op("abs", 1, np.abs, lambda g, out, a: (g * np.sign(a),)),
-        Op("square", 1, np.square, lambda g, out, a: (g * 2.0 * a,)),
-        Op("tanh", 1, np.tanh, lambda g, out, a: (g * (1.0 - out * out),)),
-        Op("sigmoid", 1, _sigmoid, lambda g, out, a: (g * out * (1.0 - out),)),
-        Op("relu", 1, lambda a: np.maximum(a, 0.0), lambda g, out, a: (g * (a > 0),)),
+        Op(
+            "pow",
+            2,
+            binary(np.power),
+            pow_backward,
+            node="power",
+            say=say_pow,
+            syntax="**",
+            symbol="^",
+            precedence=4,
+            mistakes={
+                "power_rule": (pow_backward_without_coefficient, pow_backward_without_lowering)
+            },
+        ),
+        Op(
+            "matmul",
+            2,
+            matmul,
+            matmul_backward,
+            node="matmul",
+            say=say_matmul,
+            elementwise=False,
+            function=True,
+            syntax="@",
+            symbol="@",
+            precedence=2,
+        ),
+        Op(
+            "id",
+            1,
+            lambda a: a,
+            lambda g, out, a: (g,),
+            node="",
+            say=lambda h: Local(f"{h.edge} is {h.labels[0]} itself"),
+        ),
+        Op(
+            "neg",
+            1,
+            np.negative,
+            lambda g, out, a: (-g,),
+            node="negate",
+            say=lambda h: Local("flips its sign", "−1"),
+            syntax="-",
+            symbol="−",
+            precedence=3,
+        ),
+        Op(
+            "exp",
+            1,
+            np.exp,
+            lambda g, out, a: (g * out,),
+            node="exp",
+            say=unary("exp({})"),
+            function=True,
+        ),
+        Op(
+            "log",
+            1,
+            safe_log,
+            lambda g, out, a: (g / a,),
+            node="log",
+            say=lambda h: Local(f"divides by {h.said(0)}", h.formula(f"1 / {atom(h.labels[0])}")),
+            function=True,
+        ),
+        Op(
+            "sqrt",
+            1,
+            np.sqrt,
+            lambda g, out, a: (g * 0.5 / out,),
+            node="sqrt",
+            say=unary("1 / (2 · √{})"),
+            function=True,
+        ),
+        Op(
+            "abs",
+            1,
+            np.abs,
+            lambda g, out, a: (g * np.sign(a),),
+            node="abs",
+            say=unary("sign({})"),
+            function=True,
+        ),
+        Op(
+            "square",
+            1,
+            np.square,
+            lambda g, out, a: (g * 2.0 * a,),
+            node="square",
+            say=unary("2 · {}"),
+            function=True,
+            mistakes={
+                "power_rule": (lambda g, out, a: (g * a,), lambda g, out, a: (g * 2.0 * out,))
+            },
+        ),
+        Op(
+            "tanh",
+            1,
+            np.tanh,
+            lambda g, out, a: (g * (1.0 - out * out),),
+            node="tanh",
+            say=unary("1 − tanh({})²"),
+            function=True,
+        ),
+        Op(
+            "sigmoid",
+            1,
+            sigmoid,
+            lambda g, out, a: (g * out * (1.0 - out),),
+            node="sigmoid",
+            say=say_sigmoid,
+            function=True,
+        ),
+        Op(
+            "relu",
+            1,
+            lambda a: np.maximum(a, 0.0),
+            lambda g, out, a: (g * (a > 0),),
+            node="relu",
+            say=say_relu,
+            function=True,
+        ),
         Op(
             "softmax",
             1,
-            _softmax,
-            _softmax_backward,
+            softmax,
+            softmax_backward,
+            node="softmax",
+            say=say_softmax,
             elementwise=False,
+            function=True,
         ),
-        Op("sum", 1, _sum, lambda g, out, a: (_expand(g, a),), elementwise=False),
         Op(
             "mean",
             1,
-            _mean,
-            lambda g, out, a: (_expand(g, a) / max(1, a[0].size),),
+            reduce_mean,
+            mean_backward,
+            node="mean",
+            say=say_mean,
             elementwise=False,
+            function=True,
+            mistakes={"sum_instead_of_mean": (sum_backward,)},
         ),
-        Op("max", 1, _max, _max_backward, elementwise=False),
-        Op("transpose", 1, _transpose, lambda g, out, a: (_transpose(g),), elementwise=False),
+        Op(
+            "sum",
+            1,
+            reduce_sum,
+            sum_backward,
+            node="sum",
+            say=lambda h: Local("copies the gradient to every element"),
+            elementwise=False,
+            function=True,
+            mistakes={"mean_instead_of_sum": (mean_backward,)},
+        ),
+        Op(
+            "max",
+            1,
+            reduce_max,
+            max_backward,
+            node="max",
+            say=say_max,
+            elementwise=False,
+            function=True,
+        ),
+        Op(
+            "transpose",
+            1,
+            transpose,
+            lambda g, out, a: (transpose(g),),
+            node="transpose",
+            say=lambda h: Local("transposes it back"),
+            elementwise=False,
+            function=True,
+        ),
     ]
 }
 
-# The ops a spec may call by name (the others are written as operators).
-FUNCTIONS = frozenset(
-    [
-        "exp",
-        "log",
-        "sqrt",
-        "abs",
-        "square",
-        "tanh",
-        "sigmoid",
-        "relu",
-        "softmax",
-        "sum",
-        "mean",
-        "max",
-        "transpose",
-        "matmul",
+
+def functions(ops: Mapping[str, Op]) -> frozenset[str]:
+    """The ops of ``ops`` an expression calls by name; the others are written as operators."""
+    return frozenset(name for name, op in ops.items() if op.function)
+
+
+FUNCTIONS = functions(OPS)
+
+
+def mistaken_tables(
+    ops: Mapping[str, Op] = OPS,
+) -> list[tuple[str, frozenset[str], dict[str, Op]]]:
+    """Each mistake as (code, the ops it changes, the full op table with its backward rules
+    swapped in), in the order of ``ops``. The ops sharing a code change together, once per
+    alternative: the first ``power_rule`` table swaps the first rule of both pow and square."""
+    changes: dict[str, list[dict[str, Op]]] = {}
+    for op in ops.values():
+        for code, backwards in op.mistakes.items():
+            tables = changes.setdefault(code, [])
+            tables.extend({} for _ in range(len(backwards) - len(tables)))
+            for changed, backward in zip(tables, backwards, strict=False):
+                changed[op.name] = replace(op, backward=backward)
+    return [
+        (code, frozenset(changed), {**ops, **changed})
+        for code, tables in changes.items()
+        for changed in tables
     ]
-)
