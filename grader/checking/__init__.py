@@ -1,7 +1,8 @@
 """Checking submitted answers against the reference engine."""
 
 from grader.checking.answers import Unreadable, parse_answer
-from grader.checking.grade import VERDICTS, grade, grade_many
+from grader.checking.grade import grade, grade_many
+from grader.checking.judge import VERDICTS
 from grader.checking.results import Graded
 
 ENGINE_VERSION = "1"

@@ -9,14 +9,20 @@ import numpy as np
 
 from grader.checking.answers import Unreadable, parse_cached
 from grader.checking.diagnoses import candidates
+from grader.checking.judge import (
+    ABSENT,
+    BAD,
+    CORRECT,
+    FOLLOW_THROUGH,
+    OK,
+    TRANSPOSED,
+    WRONG_SHAPE,
+    Judge,
+)
 from grader.checking.results import Graded
 from grader.checking.tolerance import Tolerance
 from grader.engine import Tape, backward, forward, vjp_edge
 from grader.exercises import Blank, Exercise, Variant
-
-VERDICTS = ("correct", "follow_through", "incorrect", "unreadable", "missing")
-CORRECT, FOLLOW_THROUGH, INCORRECT, UNREADABLE, MISSING = range(5)
-OK, ABSENT, BAD, WRONG_SHAPE = range(4)
 
 
 @dataclass
@@ -24,14 +30,19 @@ class Answers:
     """One blank's answers for every row: parsed values, and why a row has none."""
 
     values: np.ndarray  # (N, *shape), NaN where not readable
-    status: np.ndarray  # OK, ABSENT, BAD or WRONG_SHAPE per row
+    status: np.ndarray  # OK, ABSENT, BAD, WRONG_SHAPE or TRANSPOSED per row
     raw: list  # the text typed, per row
     problems: dict[int, str] = field(
         default_factory=dict
     )  # row -> message, for BAD and WRONG_SHAPE
     arrays: dict[int, np.ndarray] = field(
         default_factory=dict
-    )  # row -> parsed value of WRONG_SHAPE
+    )  # row -> parsed value of WRONG_SHAPE and TRANSPOSED, as typed
+
+    @property
+    def usable(self) -> np.ndarray:
+        """Rows whose value can be graded: read, in the blank's shape or as its transpose."""
+        return (self.status == OK) | (self.status == TRANSPOSED)
 
 
 def read_answers(texts: Sequence, shape: tuple[int, ...], cache: dict) -> Answers:
@@ -85,6 +96,8 @@ def _read_one(text, shape: tuple[int, ...], nan: np.ndarray, cache: dict) -> tup
         return OK, parsed, None
     if parsed.size == nan.size and np.squeeze(parsed).shape == np.squeeze(nan).shape:
         return OK, parsed.reshape(shape), None
+    if parsed.ndim == 2 and parsed.T.shape == shape:
+        return TRANSPOSED, parsed.T, parsed
     return WRONG_SHAPE, nan, parsed
 
 
@@ -92,8 +105,11 @@ class Work:
     """Everything the verdicts need for N rows: reference values, the student's answers, and
     the gradients carried from the student's own answers through the correct local gradients."""
 
-    def __init__(self, exercise: Exercise, tape: Tape, answers: dict[str, Answers]):
+    def __init__(
+        self, exercise: Exercise, tape: Tape, answers: dict[str, Answers], tolerance: Tolerance
+    ):
         self.exercise, self.tape, self.answers = exercise, tape, answers
+        self.tolerance = tolerance
         graph = exercise.graph
         self.reference = backward(graph, tape)
         self.carried: dict[str, np.ndarray] = {graph.loss: self.reference[graph.loss]}
@@ -118,6 +134,23 @@ class Work:
             if name in self.carried:
                 self.effective[name] = self._students(f"grad.{name}", self.carried[name])
 
+    def agrees_downstream(self, name: str, values: dict[str, np.ndarray]) -> np.ndarray:
+        """Per row: every gradient the student gave between the loss and ``name`` is the one
+        in ``values`` (or left out), so nothing they wrote says they did otherwise."""
+        graph = self.exercise.graph
+        agrees = np.ones(self.tape.variants, dtype=bool)
+        later, todo = set(), list(graph.uses[name])
+        while todo:
+            use = todo.pop()
+            if use not in later:
+                later.add(use)
+                todo.extend(graph.uses[use])
+        for other in later:
+            answers = self.answers.get(f"grad.{other}")
+            if answers is not None and other in values:
+                agrees &= ~answers.usable | self.tolerance.close(answers.values, values[other])
+        return agrees
+
     def mistaken_backward(self, rules) -> dict[str, np.ndarray]:
         """The reference backward pass with one mistaken rule set (memoised)."""
         key = id(rules)  # one of the long-lived tables of diagnoses.FULL_MISTAKE_RULES
@@ -129,7 +162,7 @@ class Work:
         answers = self.answers.get(blank_id)
         if answers is None:
             return fallback
-        ok = (answers.status == OK).reshape((-1,) + (1,) * (fallback.ndim - 1))
+        ok = answers.usable.reshape((-1,) + (1,) * (fallback.ndim - 1))
         return np.where(ok, answers.values, fallback)
 
     def student_update(self, param: str) -> np.ndarray:
@@ -146,17 +179,20 @@ class Work:
             return -lr * self.reference[blank.target]
         return self.tape.values[blank.target] - lr * self.reference[blank.target]
 
-    def carried_value(self, blank: Blank) -> tuple[np.ndarray, np.ndarray]:
-        """The value carried from the student's own answers, and the step whose zero makes it trivial."""
+    def carried_value(self, blank: Blank) -> np.ndarray:
+        """The value carried into ``blank`` from the student's own earlier answers."""
         lr = self.exercise.spec.learning_rate
         if blank.kind == "grad":
-            value = self.carried[blank.target]
-            return value, value
+            return self.carried[blank.target]
         if blank.kind == "update":
-            value = -lr * self.effective[blank.target]
-            return value, value
-        step = self.student_update(blank.target)
-        return self.tape.values[blank.target] + step, step
+            return -lr * self.effective[blank.target]
+        return self.tape.values[blank.target] + self.student_update(blank.target)
+
+    def trivial_value(self, blank: Blank) -> np.ndarray:
+        """What a student writes who does no work: zero, or the parameter left as it was."""
+        if blank.kind == "new":
+            return self.tape.values[blank.target]
+        return np.zeros_like(self.reference[blank.target])
 
 
 def evaluate_rows(exercise: Exercise, variants: Sequence[Variant]) -> Tape:
@@ -184,42 +220,30 @@ def grade_many(
     variants: Sequence[Variant],
     answers: Sequence[Mapping[str, str]],
     cache: dict | None = None,
+    lang: str = "en",
 ) -> Graded:
-    """Grade N submissions of one exercise in one vectorised pass."""
+    """Grade N submissions of one exercise in one vectorised pass; feedback in ``lang``."""
     if len(variants) != len(answers):
         raise ValueError("one variant per submission")
     if not answers:
-        return Graded(exercise, [], [], {}, {}, {}, {}, {}, np.zeros(0))
+        return Graded(exercise, [], [], {}, {}, {}, {}, {}, np.zeros(0), lang)
     cache = {} if cache is None else cache
     columns = {
         blank.id: read_answers([a.get(blank.id) for a in answers], blank.shape, cache)
         for blank in exercise.blanks
     }
-    work = Work(exercise, evaluate_rows(exercise, variants), columns)
     tolerance = Tolerance(**exercise.spec.tolerance.model_dump())
+    work = Work(exercise, evaluate_rows(exercise, variants), columns, tolerance)
     credit = exercise.spec.follow_through_credit
-    verdicts, diagnoses, points, expected = {}, {}, {}, {}
+    judge = Judge(work, tolerance, credit, candidates)
+    judge.run()
+    verdicts, diagnoses, points, expected = judge.verdicts, judge.diagnoses, {}, {}
     for blank in exercise.blanks:
-        column = columns[blank.id]
-        want = work.expected(blank)
-        ok = column.status == OK
-        verdict = np.full(len(answers), INCORRECT, dtype=np.int8)
-        correct = ok & tolerance.close(column.values, want)
-        verdict[correct] = CORRECT
-        if exercise.spec.follow_through is not False:
-            carried, step = work.carried_value(blank)
-            through = (
-                ok & ~correct & tolerance.close(column.values, carried) & ~tolerance.zero(step)
-            )
-            verdict[through] = FOLLOW_THROUGH
-        verdict[column.status == ABSENT] = MISSING
-        verdict[column.status == BAD] = UNREADABLE
-        verdicts[blank.id] = verdict
-        diagnoses[blank.id] = diagnose(work, blank, column, verdict, want, tolerance)
+        verdict = verdicts[blank.id]
         points[blank.id] = blank.points * np.where(
             verdict == CORRECT, 1.0, np.where(verdict == FOLLOW_THROUGH, credit, 0.0)
         )
-        expected[blank.id] = want
+        expected[blank.id] = work.expected(blank)
     score = sum(points.values())
     return Graded(
         exercise,
@@ -231,32 +255,12 @@ def grade_many(
         points,
         expected,
         score,
+        lang,
     )
 
 
-def diagnose(
-    work: Work, blank: Blank, column: Answers, verdict, want, tolerance: Tolerance
-) -> list:
-    """The first mistake that explains each incorrect row, or None."""
-    found: list = [None] * len(verdict)
-    todo = (verdict == INCORRECT) & (column.status == OK)
-    if todo.any():
-        for code, value in candidates(work, blank):
-            value = np.broadcast_to(value, want.shape)
-            hit = todo & tolerance.close(column.values, value) & ~tolerance.close(value, want)
-            for i in np.flatnonzero(hit):
-                found[i] = code
-            todo &= ~hit
-            if not todo.any():
-                break
-    for i, array in column.arrays.items():
-        transposed = (
-            array.T.shape == want[i].shape and tolerance.close(array.T[None], want[i][None])[0]
-        )
-        found[i] = "transposed" if transposed else "wrong_shape"
-    return found
-
-
-def grade(exercise: Exercise, variant: Variant, answers: Mapping[str, str]) -> dict:
-    """Grade one submission; the result as a JSON-ready dict."""
-    return grade_many(exercise, [variant], [answers]).row(0)
+def grade(
+    exercise: Exercise, variant: Variant, answers: Mapping[str, str], lang: str = "en"
+) -> dict:
+    """Grade one submission; the result as a JSON-ready dict, feedback in ``lang``."""
+    return grade_many(exercise, [variant], [answers], lang=lang).row(0)

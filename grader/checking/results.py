@@ -7,19 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import orjson
 
-from grader.checking.diagnoses import FEEDBACK
+from grader.checking.feedback import sentence
 from grader.engine.format import plain, plain_number
 
-FEEDBACK_BY_VERDICT = {
-    "correct": "Correct.",
-    "follow_through": "Right given your own earlier answers: the mistake is counted where it was made.",
-    "missing": "No answer given.",
-}
-FEEDBACK_INCORRECT = {
-    "grad": "Not right: the gradient on {target} is the sum, over its uses, of the upstream gradient times the local gradient.",
-    "update": "Not right: the step is -learning_rate * the gradient of {target}.",
-    "new": "Not right: the new value is the old value of {target} plus the step.",
-}
 BLANK_FIELDS = ("verdict", "expected", "got", "points", "diagnosis", "feedback")
 VERDICT_NAMES = ("correct", "follow_through", "incorrect", "unreadable", "missing")
 
@@ -37,6 +27,7 @@ class Graded:
     points: dict
     expected: dict
     score: np.ndarray
+    lang: str = "en"
 
     @property
     def max_score(self) -> float:
@@ -186,21 +177,11 @@ class Graded:
                 got[j] = plain(column.arrays[i])
             key = (verdict, diagnoses[j])
             if key not in messages:
-                messages[key] = _feedback(blank, *key)
+                messages[key] = sentence(self.exercise, blank, *key, lang=self.lang)
             feedback.append(messages[key])
         expected = _numbers(self.expected[blank.id][part], numbers)
         points = _numbers(self.points[blank.id][part], numbers)
         return verdicts, expected, got, points, diagnoses, feedback
-
-
-def _feedback(blank, verdict: str, diagnosis: str | None) -> str:
-    if diagnosis is not None:
-        text = FEEDBACK[diagnosis]
-    elif verdict == "incorrect":
-        text = FEEDBACK_INCORRECT[blank.kind]
-    else:
-        text = FEEDBACK_BY_VERDICT[verdict]
-    return text.format(target=blank.target, shape=list(blank.shape) if blank.shape else "a number")
 
 
 def _numbers(values: np.ndarray, numbers: dict) -> list:

@@ -30,8 +30,14 @@ class Tolerance:
             ok = np.abs(got - want) <= self.allowed(want)
         return ok.reshape(ok.shape[0], -1).all(axis=1) if ok.ndim > 1 else ok
 
-    def zero(self, value: np.ndarray) -> np.ndarray:
-        """Per row: every element is zero within ``atol`` (or not finite)."""
+    def trivial(self, carried: np.ndarray, want: np.ndarray, nothing: np.ndarray) -> np.ndarray:
+        """Per row: some element of ``carried`` is as good as ``nothing`` (what a student who
+        does no work writes: zero, or the old value) where ``want`` is not. Element by element:
+        the carried value either accepts ``nothing`` within tolerance, or differs from it by
+        less than the tolerance of the true change ``want - nothing``."""
         with np.errstate(invalid="ignore"):
-            small = ~(np.abs(value) > max(self.atol, 1e-12))
-        return small.reshape(small.shape[0], -1).all(axis=1) if small.ndim > 1 else small
+            moved = np.abs(carried - nothing)
+            still = (moved <= self.allowed(carried)) | (moved <= self.allowed(want - nothing))
+            still |= ~np.isfinite(moved)
+            still &= np.abs(want - nothing) > self.allowed(want)
+        return still.reshape(still.shape[0], -1).any(axis=1) if still.ndim > 1 else still

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
 from grader.checking import grade_many
+from grader.checking.feedback import LANGUAGES
 from grader.cli.options import exercises_option, secret_option
 from grader.exercises import Exercise, ExerciseError, VariantError, load_dir
 
@@ -81,8 +82,9 @@ class Submissions:
         return variant
 
 
-def grade_chunk(items: list[dict]) -> list[bytes]:
-    """Grade a chunk of read lines, one vectorised pass per exercise, in input order."""
+def grade_chunk(items: list[dict], lang: str = "en") -> list[bytes]:
+    """Grade a chunk of read lines, one vectorised pass per exercise, in input order, with
+    feedback in ``lang``."""
     out: list[bytes] = [b""] * len(items)
     by_exercise: dict[str, list[int]] = {}
     for i, item in enumerate(items):
@@ -95,6 +97,7 @@ def grade_chunk(items: list[dict]) -> list[bytes]:
             [items[i]["variant"] for i in rows],
             [items[i]["answers"] for i in rows],
             cache,
+            lang=lang,
         )
         heads = [
             {
@@ -117,6 +120,7 @@ def run(
     name: str,
     progress=None,
     unloadable: dict[str, ExerciseError] | None = None,
+    lang: str = "en",
 ) -> tuple[int, int]:
     """Grade every line of ``source`` into ``sink``; report bad lines on stderr. (graded, skipped).
 
@@ -136,14 +140,14 @@ def run(
             skipped += 1
             click.echo(f"{name}:{number}: {exc}", err=True)
         if len(items) >= CHUNK_LINES:
-            sink.writelines(grade_chunk(items))
+            sink.writelines(grade_chunk(items, lang))
             graded += len(items)
             items = []
             if progress is not None:
                 progress(unreported)
                 unreported = 0
     if items:
-        sink.writelines(grade_chunk(items))
+        sink.writelines(grade_chunk(items, lang))
         graded += len(items)
     return graded, skipped
 
@@ -167,7 +171,16 @@ def run(
     help="Results, one JSON object a line.",
 )
 @secret_option
-def grade_command(exercises_dir: str, input_path: str, output_path: str, secret: str) -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    show_default=True,
+    help="Language of the feedback sentences.",
+)
+def grade_command(
+    exercises_dir: str, input_path: str, output_path: str, secret: str, lang: str
+) -> None:
     """Grade submissions offline: JSONL in, JSONL out."""
     problems: list[ExerciseError] = []
     exercises = load_dir(exercises_dir, problems)
@@ -179,7 +192,9 @@ def grade_command(exercises_dir: str, input_path: str, output_path: str, secret:
     sink = sys.stdout.buffer if output_path == "-" else open(output_path, "wb")  # noqa: SIM115
     try:
         with _progress(source, input_path) as advance:
-            graded, skipped = run(exercises, source, sink, secret, input_path, advance, unloadable)
+            graded, skipped = run(
+                exercises, source, sink, secret, input_path, advance, unloadable, lang
+            )
     finally:
         for stream in (source, sink):
             if stream not in (sys.stdin.buffer, sys.stdout.buffer):

@@ -3,9 +3,9 @@ how it reads in a worked solution, and the mistaken local gradients students use
 
 Adding an op is adding its record here. The numpy too long for a lambda lives in
 :mod:`grader.engine.numeric`, the narrations too long for a lambda in :mod:`grader.engine.prose`.
-Diagnoses try the mistakes in the order of this table, a code where its first op stands: so
-``power_rule`` (pow), then ``sum_instead_of_mean`` (mean, listed before sum), then
-``mean_instead_of_sum``.
+When two mistakes fit a student's answer equally, the diagnosis names both in the order of this
+table, a code where its first op stands: ``wrong_factor`` and ``dropped_factor`` (mul), then
+``power_rule`` (pow), ``sum_instead_of_mean`` (mean, listed before sum), ``mean_instead_of_sum``.
 """
 
 from __future__ import annotations
@@ -114,6 +114,10 @@ OPS: dict[str, Op] = {
             syntax="*",
             symbol="·",
             precedence=2,
+            mistakes={
+                "wrong_factor": (lambda g, out, a, b: (g * align(a, g)[0], g * align(b, g)[0]),),
+                "dropped_factor": (lambda g, out, a, b: (g, g),),
+            },
         ),
         Op(
             "div",

@@ -12,7 +12,7 @@ import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from grader.checking import diagnoses, results
+from grader.checking import feedback
 from grader.web.i18n import TRANSLATIONS_DIR
 from tests.book_answers import SIGN_ERROR
 from tests.web.conftest import log_in, new_student
@@ -81,9 +81,11 @@ def test_every_feedback_sentence_of_the_grading_core_has_a_russian_translation()
     """A diagnosis added to the core without a translation fails here (see the README there)."""
     translated = russian()
     sentences = [
-        *diagnoses.FEEDBACK.values(),
-        *results.FEEDBACK_BY_VERDICT.values(),
-        *results.FEEDBACK_INCORRECT.values(),
+        *feedback.FEEDBACK.values(),
+        *feedback.FALLBACK.values(),
+        *feedback.WORDS.values(),
+        *feedback.NODES.values(),
+        *feedback.GRADIENT_RULES.values(),
     ]
     missing = [sentence for sentence in sentences if not translated.get(sentence)]
     assert not missing, f"translate in {CATALOGUE}/messages.po: {missing}"

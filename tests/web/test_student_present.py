@@ -100,7 +100,7 @@ def test_attempt_marks_the_worst_verdict_of_each_edge_and_parameter(exercises_di
     result = grade(exercise, variant, answers)
     row = {"id": 7, "attempt": 2, "status": "graded", "answers": answers, **result}
     with app.test_request_context("/"):
-        view = present.attempt(row, exercise.blanks, exercise.graph.loss)
+        view = present.attempt(row, exercise)
         shown = view.to_dict()
     assert view.marks == {"e3": "correct", "e2": "correct", "e1": "correct", "v": "unreadable"}
     assert view.counts == {"correct": 3, "unreadable": 1, "missing": 1}

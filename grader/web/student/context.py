@@ -35,7 +35,7 @@ class StudentExercise:
         """A submission of this exercise as the page shows it, with the expected values only
         once they are revealed."""
         row = standing.disclosed(submission, self.standing.revealed)
-        return present.attempt(row, self.spec.blanks, self.spec.graph.loss)
+        return present.attempt(row, self.spec)
 
     def forward_values(self) -> dict:
         """The value of every name in the graph, for the student's variant."""

@@ -10,10 +10,9 @@ from typing import Any
 
 from flask_babel import gettext, lazy_gettext, ngettext
 
-from grader.checking.diagnoses import FEEDBACK
-from grader.checking.results import FEEDBACK_BY_VERDICT, FEEDBACK_INCORRECT
+from grader.checking.feedback import sentence
 from grader.engine.format import show
-from grader.exercises import Blank
+from grader.exercises import Blank, Exercise
 from grader.web.i18n import current_language
 
 KINDS = ("grad", "update", "new")
@@ -130,9 +129,9 @@ def grouped_fields(
     return groups
 
 
-def feedback(entry: dict, blank: Blank | None) -> str:
+def feedback(entry: dict, blank: Blank | None, exercise: Exercise) -> str:
     """The feedback sentence of a graded blank in the reader's language (the grading core's
-    own sentence, translated; the parser's message as it is for an unreadable answer)."""
+    sentence for its verdict and diagnosis; the parser's message for an unreadable answer)."""
     verdict, diagnosis = entry.get("verdict"), entry.get("diagnosis")
     if blank is None or verdict == "unreadable":
         if verdict == "unreadable" and blank is not None and current_language() != "en":
@@ -140,16 +139,10 @@ def feedback(entry: dict, blank: Blank | None) -> str:
                 "Could not read this answer: write %(hint)s.", hint=shape_hint(blank.shape)
             )
         return entry.get("feedback") or ""
-    if diagnosis is not None and diagnosis in FEEDBACK:
-        template = FEEDBACK[diagnosis]
-    elif diagnosis is None and verdict == "incorrect":
-        template = FEEDBACK_INCORRECT[blank.kind]
-    elif diagnosis is None and verdict in FEEDBACK_BY_VERDICT:
-        template = FEEDBACK_BY_VERDICT[verdict]
-    else:
+    try:
+        return sentence(exercise, blank, verdict, diagnosis, lang=current_language())
+    except KeyError:  # a diagnosis this version of the grader no longer names
         return entry.get("feedback") or ""
-    shape = list(blank.shape) if blank.shape else gettext("a number")
-    return gettext(template).format(target=blank.target, shape=shape)
 
 
 @dataclass
@@ -202,9 +195,10 @@ class Attempt:
         return out
 
 
-def attempt(submission: dict, blanks: list[Blank], loss: str) -> Attempt:
+def attempt(submission: dict, exercise: Exercise) -> Attempt:
     """A submission (``submissions.as_json``, already without hidden expected values) for the page."""
-    by_id = {blank.id: blank for blank in blanks}
+    by_id = {blank.id: blank for blank in exercise.blanks}
+    loss = exercise.graph.loss
     view = Attempt(
         id=submission["id"],
         number=submission["attempt"],
@@ -229,7 +223,7 @@ def attempt(submission: dict, blanks: list[Blank], loss: str) -> Attempt:
                 symbol=VERDICT_SYMBOLS.get(verdict, ""),
                 points=entry["points"],
                 max_points=blank.points if blank else entry["points"],
-                feedback="" if verdict == "correct" else feedback(entry, blank),
+                feedback="" if verdict == "correct" else feedback(entry, blank, exercise),
                 got=None if entry.get("got") is None else _text(entry["got"]),
                 expected=_text(entry["expected"]) if "expected" in entry else None,
             )

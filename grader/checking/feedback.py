@@ -1,0 +1,215 @@
+"""Feedback sentences: what a verdict or a diagnosis tells the student about their own blank,
+named by the node it concerns, in English or Russian (the project's message catalogue)."""
+
+from __future__ import annotations
+
+import gettext
+import math
+from functools import cache
+from pathlib import Path
+
+from grader.checking.narration import atom, render
+from grader.engine import Edge
+from grader.engine.expr import Ref
+from grader.exercises import Blank, Exercise
+
+LANGUAGES = ("en", "ru")
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+
+FEEDBACK = {
+    "correct": "Correct.",
+    "follow_through": "Right given your own earlier answers: the mistake is counted where it was made.",
+    "missing": "No answer given.",
+    "consistent_with_earlier": "Consistent with your own earlier answers, so the mistake is further up; this exercise gives no credit for that.",
+    "sign_error": "The sign is wrong: check the sign of each local gradient on the way back to {target}.",
+    "missing_local_gradient": "You passed the gradient on {use} on unchanged: {target} feeds {node} {use} = {expression}, so multiply by its local gradient.",
+    "missing_upstream_gradient": "You gave only the local gradient of {use} = {expression}: multiply it by the gradient arriving on {use}.",
+    "sum_instead_of_mean": "The loss is a mean: divide by the number of examples (you summed instead of averaging).",
+    "mean_instead_of_sum": "The loss is a sum: do not divide by the number of examples (you averaged instead of summing).",
+    "missed_fanout": "{target} is used by {uses}: add up the gradients that come back along each of them.",
+    "power_rule": "Check the power rule: d(aⁿ)/da = n · aⁿ⁻¹ (for a square, 2 · a).",
+    "wrong_factor": "In a product the local gradient of one factor is the other factor, ∂(a·b)/∂a = b: you multiplied by the wrong one.",
+    "dropped_factor": "In a product the local gradient of one factor is the other factor, ∂(a·b)/∂a = b: you left that factor out.",
+    "update_sign": "Your step goes along the gradient, uphill: the step is −learning rate × gradient.",
+    "missing_learning_rate": "Multiply the gradient by the learning rate: the step is −learning rate × gradient.",
+    "missing_old_value": "The new value is the old value plus the step, not the step alone.",
+    "transposed": "Your matrix is the transpose of the answer: {target} has the shape {shape}.",
+    "wrong_shape": "The answer has the wrong shape: {target} has the shape {shape}.",
+    "rounding": "Rounded too early: give the answer {precision}.",
+    "either": "Either of two mistakes gives this value. {first} Or: {second}",
+}
+FALLBACK = {
+    "feeds_one_op": "{target} feeds {node} {use} = {expression}: the gradient on {target} is {rule}, with g the gradient on {use}.",
+    "feeds_expression": "{target} feeds {use} = {expression}: take the local gradient of each operation on the way back from {use} to {target} ({ops}), multiply them, and multiply by the gradient on {use}.",
+    "several_uses": "{sentences} Add up what comes back along each use.",
+    "update": "The step is −learning rate × gradient: −{lr} × the gradient of {target}.",
+    "new": "The new value is the old value plus the step: {target} + the step for {target}.",
+}
+WORDS = {
+    "a_number": "a number",
+    "sigfigs": "to {n} significant figures",
+    "percent": "to within {percent} (about {n} significant figures), or as an exact fraction",
+    "exact": "exactly, or as an exact fraction",
+    "give": "Give each answer {precision}.",
+}
+NODES = {
+    "add": "the add node",
+    "sub": "the subtract node",
+    "mul": "the multiply node",
+    "div": "the divide node",
+    "pow": "the power node",
+    "matmul": "the matrix product node",
+    "neg": "the negate node",
+    "exp": "the exp node",
+    "log": "the log node",
+    "sqrt": "the square-root node",
+    "abs": "the absolute-value node",
+    "square": "the square node",
+    "tanh": "the tanh node",
+    "sigmoid": "the sigmoid node",
+    "relu": "the ReLU node",
+    "softmax": "the softmax node",
+    "sum": "the sum node",
+    "mean": "the mean node",
+    "max": "the max node",
+    "transpose": "the transpose node",
+    "id": "the identity node",
+}
+
+
+@cache
+def translator(lang: str):
+    """The catalogue's ``gettext`` for ``lang`` (English is the messages themselves)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language '{lang}': choose one of {', '.join(LANGUAGES)}")
+    if lang == "en":
+        return lambda text: text
+    return gettext.translation("messages", TRANSLATIONS_DIR, languages=[lang]).gettext
+
+
+def sentence(
+    exercise: Exercise, blank: Blank, verdict: str, diagnosis: str | None, lang: str = "en"
+) -> str:
+    """The feedback of one graded blank, in ``lang``."""
+    _ = translator(lang)
+    if diagnosis is not None:
+        codes = diagnosis.split("|")
+        said = [_diagnosis(exercise, blank, code, _) for code in codes]
+        if len(said) == 1:
+            return said[0]
+        return _(FEEDBACK["either"]).format(first=said[0], second=" ".join(said[1:]))
+    if verdict == "incorrect":
+        return fallback(exercise, blank, _)
+    return _(FEEDBACK[verdict])
+
+
+def _diagnosis(exercise: Exercise, blank: Blank, code: str, _) -> str:
+    uses = _uses(exercise, blank.target)
+    fields = {
+        "target": blank.target,
+        "shape": list(blank.shape) if blank.shape else _(WORDS["a_number"]),
+        "uses": ", ".join(uses),
+        "precision": precision(exercise, _),
+    }
+    if len(uses) == 1 and blank.kind == "grad":
+        edge = exercise.graph.edge(uses[0])
+        fields.update(use=edge.name, expression=expression(edge), node=_node(edge, _))
+    elif code in ("missing_local_gradient", "missing_upstream_gradient"):
+        return fallback(exercise, blank, _)
+    return _(FEEDBACK[code]).format(**fields)
+
+
+def fallback(exercise: Exercise, blank: Blank, _) -> str:
+    """What to do for this blank, named by the node its value feeds: never the answer."""
+    if blank.kind == "update":
+        lr = f"{exercise.spec.learning_rate:g}"
+        return _(FALLBACK["update"]).format(lr=lr, target=blank.target)
+    if blank.kind == "new":
+        return _(FALLBACK["new"]).format(target=blank.target)
+    uses = _uses(exercise, blank.target)
+    if not uses:
+        return _(FEEDBACK["correct"]) if blank.target == exercise.graph.loss else ""
+    said = [_through(exercise, exercise.graph.edge(use), blank.target, _) for use in uses]
+    if len(said) == 1:
+        return said[0]
+    return _(FALLBACK["several_uses"]).format(sentences=" ".join(said))
+
+
+def _through(exercise: Exercise, edge: Edge, target: str, _) -> str:
+    fields = {"target": target, "use": edge.name, "expression": expression(edge)}
+    if len(edge.steps) == 1:
+        step = edge.steps[0]
+        labels = [render(edge.steps, ref) for ref in step.args]
+        j = next(j for j, ref in enumerate(step.args) if ref.kind == "name" and ref.name == target)
+        rule = gradient_rule(step.op, j, labels, _)
+        return _(FALLBACK["feeds_one_op"]).format(node=_node(edge, _), rule=rule, **fields)
+    named = [_(NODES[step.op]) for step in reversed(edge.steps) if step.op != "id"]
+    named = list(dict.fromkeys(named))
+    return _(FALLBACK["feeds_expression"]).format(ops=", ".join(named), **fields)
+
+
+def _node(edge: Edge, _) -> str:
+    return _(NODES[edge.steps[-1].op])
+
+
+def expression(edge: Edge) -> str:
+    """An edge's expression as the worked solution writes it: ``x · e1``."""
+    return render(edge.steps, Ref("step", step=len(edge.steps) - 1))
+
+
+def _uses(exercise: Exercise, name: str) -> list[str]:
+    graph = exercise.graph
+    reached = graph.reaches_loss()
+    return [use for use in graph.uses.get(name, []) if use in reached]
+
+
+def precision(exercise: Exercise, _=None) -> str:
+    """How precise an answer must be, from the exercise's tolerance, in words."""
+    _ = _ or translator("en")
+    tolerance = exercise.spec.tolerance
+    if tolerance.sigfigs is not None:
+        return _(WORDS["sigfigs"]).format(n=tolerance.sigfigs)
+    percent = f"{100 * tolerance.rtol:g}%"
+    if tolerance.rtol <= 0:
+        return _(WORDS["exact"])
+    figures = max(1, round(-math.log10(tolerance.rtol)) + 1)
+    return _(WORDS["percent"]).format(percent=percent, n=figures)
+
+
+# The gradient an op sends back to its argument (``op.j`` where the arguments differ): g is the
+# gradient arriving on the op's output, {a} and {b} its arguments.
+GRADIENT_RULES = {
+    "add": "g",
+    "sub.0": "g",
+    "sub.1": "−g",
+    "mul.0": "g · {b}",
+    "mul.1": "{a} · g",
+    "div.0": "g / {b}",
+    "div.1": "−g · {a} / {b}²",
+    "pow.0": "g · {b} · {a}^({b} − 1)",
+    "pow.1": "g · {a}^{b} · ln {a}",
+    "matmul.0": "g @ {b}ᵀ",
+    "matmul.1": "{a}ᵀ @ g",
+    "id": "g",
+    "neg": "−g",
+    "exp": "g · exp({a})",
+    "log": "g / {a}",
+    "sqrt": "g / (2 · √{a})",
+    "abs": "g · sign({a})",
+    "square": "g · 2 · {a}",
+    "tanh": "g · (1 − tanh({a})²)",
+    "sigmoid": "g · σ({a}) · (1 − σ({a}))",
+    "relu": "g · [{a} > 0]",
+    "softmax": "s ⊙ (g − Σ g ⊙ s), with s = softmax({a})",
+    "sum": "g, on every element of {a}",
+    "mean": "g / N, on every one of the N elements of {a}",
+    "max": "g on the largest element of {a}, 0 on the others",
+    "transpose": "gᵀ",
+}
+
+
+def gradient_rule(op: str, j: int, labels: list[str], _) -> str:
+    """The gradient ``op`` sends back to its argument ``j``: ``g · x``."""
+    a, b = ([atom(label) for label in labels] + [""])[:2]
+    template = GRADIENT_RULES.get(f"{op}.{j}", GRADIENT_RULES.get(op, "g"))
+    return _(template).format(a=a, b=b)

@@ -1,0 +1,151 @@
+"""Verdicts and diagnoses blank by blank, in the order the student's mistakes flow.
+
+Gradients are judged from the loss back, then the update steps, then the new values, so that
+every blank knows what the student's own earlier answers carried into it:
+
+- ``sound``: per row, whether a trivial value carried in (a zero, a parameter left unchanged)
+  comes from a recognised mistake where the chain went wrong. A carried value earns
+  follow-through only where it is not trivial, or where it is sound: a wrong operand that
+  makes a gradient zero carries; a zero typed for no reason does not.
+- ``flipped``: per row, whether the student writes this value transposed. A transposed matrix
+  is a mistake where it is first written, and follows through where it is carried on.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader.checking.tolerance import Tolerance
+from grader.exercises import Blank
+
+VERDICTS = ("correct", "follow_through", "incorrect", "unreadable", "missing")
+CORRECT, FOLLOW_THROUGH, INCORRECT, UNREADABLE, MISSING = range(5)
+OK, ABSENT, BAD, WRONG_SHAPE, TRANSPOSED = range(5)  # how a blank's answer was read
+CONSISTENT = "consistent_with_earlier"
+UNEXPLAINED = ("wrong_shape",)
+
+
+class Judge:
+    """Judges every blank of N rows of one exercise (see the module's docstring)."""
+
+    def __init__(self, work, tolerance: Tolerance, credit: float, candidates):
+        self.work, self.tolerance, self.credit = work, tolerance, credit
+        self.candidates = candidates
+        self.rows = len(next(iter(work.tape.values.values())))
+        self.sound: dict[str, np.ndarray] = {}
+        self.flipped: dict[str, np.ndarray] = {}
+        self.verdicts: dict[str, np.ndarray] = {}
+        self.diagnoses: dict[str, list] = {}
+
+    def run(self) -> None:
+        """Judge the asked blanks in flow order; names nobody asks about pass their chain on."""
+        work = self.work
+        graph, exercise = work.exercise.graph, work.exercise
+        yes = np.ones(self.rows, dtype=bool)
+        no = np.zeros(self.rows, dtype=bool)
+        names = [edge.name for edge in reversed(graph.edges)] + list(graph.inputs)
+        for name in names:
+            if name not in work.reference:
+                continue
+            uses = [use for use in graph.uses[name] if use in work.reference]
+            sound = np.logical_and.reduce([self.sound[use] for use in uses] or [yes])
+            same_shape = [
+                use for use in uses if work.reference[use].shape == work.reference[name].shape
+            ]
+            flipped = np.logical_or.reduce([self.flipped[use] for use in same_shape] or [no])
+            self._pass(exercise.blank(f"grad.{name}"), name, sound, flipped)
+        for param in exercise.spec.params:
+            if param in work.reference:
+                self._pass(
+                    exercise.blank(f"update.{param}"),
+                    f"update.{param}",
+                    self.sound[param],
+                    self.flipped[param],
+                )
+                if exercise.blank(f"new.{param}") is not None:
+                    self._pass(
+                        exercise.blank(f"new.{param}"),
+                        f"new.{param}",
+                        self.sound[f"update.{param}"],
+                        self.flipped[f"update.{param}"],
+                    )
+
+    def _pass(self, blank: Blank | None, key: str, sound, flipped) -> None:
+        """Judge ``blank`` (if asked) and record what its value carries on under ``key``."""
+        if blank is None:
+            self.sound[key], self.flipped[key] = sound, flipped
+            return
+        column = self.work.answers[blank.id]
+        usable = column.usable
+        correct, consistent, diagnosed = self._judge(blank, column, sound, flipped)
+        self.sound[key] = np.where(
+            correct | ~usable, sound | correct, np.where(consistent, sound, diagnosed)
+        )
+        self.flipped[key] = np.where(usable, column.status == TRANSPOSED, flipped)
+
+    def _judge(self, blank: Blank, column, sound, flipped):
+        """Verdict and diagnosis of each row; (correct, consistent, diagnosed) per row."""
+        work, tolerance = self.work, self.tolerance
+        want = work.expected(blank)
+        carried = work.carried_value(blank)
+        usable = column.usable
+        as_asked = column.status == OK
+        correct = as_asked & tolerance.close(column.values, want)
+        consistent = usable & ~correct & tolerance.close(column.values, carried)
+        laid_out = as_asked | flipped
+        earned = ~tolerance.trivial(carried, want, work.trivial_value(blank)) | sound
+        through = consistent & laid_out & earned
+        verdict = np.full(self.rows, INCORRECT, dtype=np.int8)
+        verdict[correct] = CORRECT
+        if self.credit > 0:
+            verdict[through] = FOLLOW_THROUGH
+        verdict[column.status == ABSENT] = MISSING
+        verdict[column.status == BAD] = UNREADABLE
+        found: list = [None] * self.rows
+        if self.credit == 0:
+            for i in np.flatnonzero(through):
+                found[i] = CONSISTENT
+        todo = as_asked & ~correct & ~consistent
+        self._name_mistakes(found, todo, blank, column, want, carried)
+        for i in column.arrays:
+            if column.status[i] == TRANSPOSED and not through[i]:
+                near = (
+                    tolerance.close(column.values[i : i + 1], want[i : i + 1])[0] or consistent[i]
+                )
+                found[i] = "transposed" if near else "wrong_shape"
+            elif column.status[i] == WRONG_SHAPE:
+                found[i] = "wrong_shape"
+        self.verdicts[blank.id] = verdict
+        self.diagnoses[blank.id] = found
+        diagnosed = np.array([code is not None and code not in UNEXPLAINED for code in found])
+        return correct, consistent, diagnosed
+
+    def _name_mistakes(self, found: list, todo, blank, column, want, carried) -> None:
+        """The mistakes that explain each row in ``todo``: the first tier of candidates with a
+        match names every mistake of that tier that matches (two causes that fit equally are
+        both said). A mistake is never named where it gives the carried value or the right one."""
+        if not todo.any():
+            return
+        tolerance = self.tolerance
+        tier_hits: np.ndarray | None = None
+        current = None
+        for tier, code, value in self.candidates(self.work, blank):
+            if tier != current:
+                if tier_hits is not None:
+                    todo &= ~tier_hits
+                    if not todo.any():
+                        return
+                current, tier_hits = tier, np.zeros_like(todo)
+            value = np.broadcast_to(value, want.shape)
+            hit = (
+                todo
+                & tolerance.close(column.values, value)
+                & ~tolerance.close(value, want)
+                & ~tolerance.close(value, carried)
+            )
+            for i in np.flatnonzero(hit):
+                if found[i] is None:
+                    found[i] = code
+                elif code not in found[i].split("|"):
+                    found[i] = f"{found[i]}|{code}"
+            tier_hits |= hit
