@@ -17,6 +17,7 @@ The tiers, most specific first:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from itertools import combinations
 from typing import TYPE_CHECKING
 
@@ -65,12 +66,21 @@ def round_figures(value: np.ndarray, figures: int) -> np.ndarray:
 
 
 def _rounding_candidates(work: Work, blank: Blank) -> Iterator[Candidate]:
+    """The right and the carried value rounded; lazily, as a callable of (rows, answers)."""
     for target in (work.expected(blank), work.carried_value(blank)):
         for figures in ROUNDING_FIGURES:
-            rounded = round_figures(target, figures)
-            with np.errstate(invalid="ignore"):
-                near = np.abs(rounded - target) <= ROUNDING_REACH * np.abs(target)
-            yield ROUNDING, "rounding", np.where(near, rounded, np.nan)
+            yield ROUNDING, "rounding", partial(_rounded, target, figures)
+
+
+def _rounded(target: np.ndarray, figures: int, rows: np.ndarray, got: np.ndarray) -> np.ndarray:
+    """``target`` rounded, in the rows whose answer is within reach of it (NaN elsewhere)."""
+    target = target[rows]
+    with np.errstate(invalid="ignore"):
+        reach = ROUNDING_REACH * np.abs(target)
+        if not (np.abs(got - target) <= reach).any():
+            return np.full_like(target, np.nan)
+        rounded = round_figures(target, figures)
+        return np.where(np.abs(rounded - target) <= reach, rounded, np.nan)
 
 
 def _grad_candidates(work: Work, name: str) -> Iterator[Candidate]:

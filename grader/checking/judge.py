@@ -22,7 +22,6 @@ VERDICTS = ("correct", "follow_through", "incorrect", "unreadable", "missing")
 CORRECT, FOLLOW_THROUGH, INCORRECT, UNREADABLE, MISSING = range(5)
 OK, ABSENT, BAD, WRONG_SHAPE, TRANSPOSED = range(5)  # how a blank's answer was read
 CONSISTENT = "consistent_with_earlier"
-UNEXPLAINED = ("wrong_shape",)
 
 
 class Judge:
@@ -101,51 +100,56 @@ class Judge:
             verdict[through] = FOLLOW_THROUGH
         verdict[column.status == ABSENT] = MISSING
         verdict[column.status == BAD] = UNREADABLE
-        found: list = [None] * self.rows
+        found = np.full(self.rows, None, dtype=object)
         if self.credit == 0:
-            for i in np.flatnonzero(through):
-                found[i] = CONSISTENT
+            found[through] = CONSISTENT
         todo = as_asked & ~correct & ~consistent
-        self._name_mistakes(found, todo, blank, column, want, carried)
+        named = self._name_mistakes(found, np.flatnonzero(todo), blank, column, want, carried)
         for i in column.arrays:
             if column.status[i] == TRANSPOSED and not through[i]:
                 near = (
                     tolerance.close(column.values[i : i + 1], want[i : i + 1])[0] or consistent[i]
                 )
                 found[i] = "transposed" if near else "wrong_shape"
+                named[i] = near
             elif column.status[i] == WRONG_SHAPE:
                 found[i] = "wrong_shape"
         self.verdicts[blank.id] = verdict
-        self.diagnoses[blank.id] = found
-        diagnosed = np.array([code is not None and code not in UNEXPLAINED for code in found])
-        return correct, consistent, diagnosed
+        self.diagnoses[blank.id] = found.tolist()
+        return correct, consistent, named
 
-    def _name_mistakes(self, found: list, todo, blank, column, want, carried) -> None:
-        """The mistakes that explain each row in ``todo``: the first tier of candidates with a
+    def _name_mistakes(self, found: np.ndarray, rows: np.ndarray, blank, column, want, carried):
+        """The mistakes that explain each of ``rows``: the first tier of candidates with a
         match names every mistake of that tier that matches (two causes that fit equally are
-        both said). A mistake is never named where it gives the carried value or the right one."""
-        if not todo.any():
-            return
+        both said). A mistake is never named where it gives the carried value or the right one.
+        Returns, per row of the blank, whether a mistake was named."""
+        named = np.zeros(self.rows, dtype=bool)
+        if not len(rows):
+            return named
         tolerance = self.tolerance
-        tier_hits: np.ndarray | None = None
+        got, want, carried = column.values[rows], want[rows], carried[rows]
+        todo = np.ones(len(rows), dtype=bool)
+        tier_hits = np.zeros(len(rows), dtype=bool)
         current = None
         for tier, code, value in self.candidates(self.work, blank):
             if tier != current:
-                if tier_hits is not None:
-                    todo &= ~tier_hits
-                    if not todo.any():
-                        return
+                todo &= ~tier_hits
+                if not todo.any():
+                    break
                 current, tier_hits = tier, np.zeros_like(todo)
-            value = np.broadcast_to(value, want.shape)
-            hit = (
-                todo
-                & tolerance.close(column.values, value)
-                & ~tolerance.close(value, want)
-                & ~tolerance.close(value, carried)
-            )
-            for i in np.flatnonzero(hit):
-                if found[i] is None:
-                    found[i] = code
-                elif code not in found[i].split("|"):
+            if callable(value):
+                value = value(rows, got)
+            else:
+                value = np.broadcast_to(value, column.values.shape)[rows]
+            hit = todo & tolerance.close(got, value)
+            if not hit.any():
+                continue
+            hit &= ~tolerance.close(value, want) & ~tolerance.close(value, carried)
+            first = hit & ~tier_hits
+            found[rows[first]] = code
+            for i in rows[hit & tier_hits]:  # a second mistake that fits as well
+                if code not in found[i].split("|"):
                     found[i] = f"{found[i]}|{code}"
             tier_hits |= hit
+        named[rows[tier_hits | ~todo]] = True
+        return named
