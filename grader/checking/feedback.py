@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 
 from grader.checking.narration import atom, render
-from grader.engine import Edge
+from grader.engine import OPS, Edge
 from grader.engine.expr import Ref
 from grader.exercises import Blank, Exercise
 
@@ -41,6 +41,7 @@ FEEDBACK = {
 FALLBACK = {
     "feeds_one_op": "{target} feeds {node} {use} = {expression}: the gradient on {target} is {rule}, with g the gradient on {use}.",
     "feeds_expression": "{target} feeds {use} = {expression}: take the local gradient of each operation on the way back from {use} to {target} ({ops}), multiply them, and multiply by the gradient on {use}.",
+    "same": "{use} is {target} itself: the gradient on {target} is the gradient on {use}.",
     "several_uses": "{sentences} Add up what comes back along each use.",
     "update": "The step is −learning rate × gradient: −{lr} × the gradient of {target}.",
     "new": "The new value is the old value plus the step: {target} + the step for {target}.",
@@ -51,29 +52,6 @@ WORDS = {
     "percent": "to within {percent} (about {n} significant figures), or as an exact fraction",
     "exact": "exactly, or as an exact fraction",
     "give": "Give each answer {precision}.",
-}
-NODES = {
-    "add": "the add node",
-    "sub": "the subtract node",
-    "mul": "the multiply node",
-    "div": "the divide node",
-    "pow": "the power node",
-    "matmul": "the matrix product node",
-    "neg": "the negate node",
-    "exp": "the exp node",
-    "log": "the log node",
-    "sqrt": "the square-root node",
-    "abs": "the absolute-value node",
-    "square": "the square node",
-    "tanh": "the tanh node",
-    "sigmoid": "the sigmoid node",
-    "relu": "the ReLU node",
-    "softmax": "the softmax node",
-    "sum": "the sum node",
-    "mean": "the mean node",
-    "max": "the max node",
-    "transpose": "the transpose node",
-    "id": "the identity node",
 }
 
 
@@ -111,7 +89,11 @@ def _diagnosis(exercise: Exercise, blank: Blank, code: str, _) -> str:
         "uses": ", ".join(uses),
         "precision": precision(exercise, _),
     }
-    if len(uses) == 1 and blank.kind == "grad":
+    if (
+        len(uses) == 1
+        and blank.kind == "grad"
+        and OPS[exercise.graph.edge(uses[0]).steps[-1].op].node
+    ):
         edge = exercise.graph.edge(uses[0])
         fields.update(use=edge.name, expression=expression(edge), node=_node(edge, _))
     elif code in ("missing_local_gradient", "missing_upstream_gradient"):
@@ -137,19 +119,21 @@ def fallback(exercise: Exercise, blank: Blank, _) -> str:
 
 def _through(exercise: Exercise, edge: Edge, target: str, _) -> str:
     fields = {"target": target, "use": edge.name, "expression": expression(edge)}
+    if len(edge.steps) == 1 and not OPS[edge.steps[0].op].node:
+        return _(FALLBACK["same"]).format(**fields)
     if len(edge.steps) == 1:
         step = edge.steps[0]
         labels = [render(edge.steps, ref) for ref in step.args]
         j = next(j for j, ref in enumerate(step.args) if ref.kind == "name" and ref.name == target)
         rule = gradient_rule(step.op, j, labels, _)
         return _(FALLBACK["feeds_one_op"]).format(node=_node(edge, _), rule=rule, **fields)
-    named = [_(NODES[step.op]) for step in reversed(edge.steps) if step.op != "id"]
+    named = [_(node_phrase(step.op)) for step in reversed(edge.steps) if OPS[step.op].node]
     named = list(dict.fromkeys(named))
     return _(FALLBACK["feeds_expression"]).format(ops=", ".join(named), **fields)
 
 
 def _node(edge: Edge, _) -> str:
-    return _(NODES[edge.steps[-1].op])
+    return _(node_phrase(edge.steps[-1].op))
 
 
 def expression(edge: Edge) -> str:
@@ -176,40 +160,13 @@ def precision(exercise: Exercise, _=None) -> str:
     return _(WORDS["percent"]).format(percent=percent, n=figures)
 
 
-# The gradient an op sends back to its argument (``op.j`` where the arguments differ): g is the
-# gradient arriving on the op's output, {a} and {b} its arguments.
-GRADIENT_RULES = {
-    "add": "g",
-    "sub.0": "g",
-    "sub.1": "−g",
-    "mul.0": "g · {b}",
-    "mul.1": "{a} · g",
-    "div.0": "g / {b}",
-    "div.1": "−g · {a} / {b}²",
-    "pow.0": "g · {b} · {a}^({b} − 1)",
-    "pow.1": "g · {a}^{b} · ln {a}",
-    "matmul.0": "g @ {b}ᵀ",
-    "matmul.1": "{a}ᵀ @ g",
-    "id": "g",
-    "neg": "−g",
-    "exp": "g · exp({a})",
-    "log": "g / {a}",
-    "sqrt": "g / (2 · √{a})",
-    "abs": "g · sign({a})",
-    "square": "g · 2 · {a}",
-    "tanh": "g · (1 − tanh({a})²)",
-    "sigmoid": "g · σ({a}) · (1 − σ({a}))",
-    "relu": "g · [{a} > 0]",
-    "softmax": "s ⊙ (g − Σ g ⊙ s), with s = softmax({a})",
-    "sum": "g, on every element of {a}",
-    "mean": "g / N, on every one of the N elements of {a}",
-    "max": "g on the largest element of {a}, 0 on the others",
-    "transpose": "gᵀ",
-}
-
-
 def gradient_rule(op: str, j: int, labels: list[str], _) -> str:
-    """The gradient ``op`` sends back to its argument ``j``: ``g · x``."""
+    """The gradient ``op`` sends back to its argument ``j``, from its record: ``g · x``."""
     a, b = ([atom(label) for label in labels] + [""])[:2]
-    template = GRADIENT_RULES.get(f"{op}.{j}", GRADIENT_RULES.get(op, "g"))
-    return _(template).format(a=a, b=b)
+    words = OPS[op].gradient
+    return _(words[min(j, len(words) - 1)]).format(a=a, b=b)
+
+
+def node_phrase(op: str) -> str:
+    """How a sentence names an op's node: ``the multiply node``."""
+    return f"the {OPS[op].node} node"

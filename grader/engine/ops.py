@@ -62,6 +62,8 @@ class Op:
     ``node`` names its node in prose ("multiply"; empty for ``id``, which is no node) and ``say``
     tells what it does to the gradient. An operator has its ``syntax`` in an expression ("*"),
     its ``symbol`` in prose ("·") and its ``precedence`` there; a ``function`` is called by name.
+    ``gradient`` says what it sends back to each argument (one entry when they all get the
+    same): ``g`` is the gradient arriving on its output, ``{a}`` and ``{b}`` its arguments.
     ``mistakes`` maps a diagnosis code to the mistaken backward rules it stands for.
     """
 
@@ -76,6 +78,7 @@ class Op:
     syntax: str = ""
     symbol: str = ""
     precedence: int = 9
+    gradient: tuple[str, ...] = ()
     mistakes: Mapping[str, tuple[Backward, ...]] = field(default_factory=dict, compare=False)
 
 
@@ -88,6 +91,7 @@ OPS: dict[str, Op] = {
             binary(np.add),
             lambda g, out, a, b: (g, g),
             node="add",
+            gradient=("g", "g"),
             say=lambda h: Local("passes it on"),
             syntax="+",
             symbol="+",
@@ -99,6 +103,7 @@ OPS: dict[str, Op] = {
             binary(np.subtract),
             lambda g, out, a, b: (g, -g),
             node="subtract",
+            gradient=("g", "−g"),
             say=say_sub,
             syntax="-",
             symbol="−",
@@ -110,6 +115,7 @@ OPS: dict[str, Op] = {
             binary(np.multiply),
             lambda g, out, a, b: (g * align(b, g)[0], g * align(a, g)[0]),
             node="multiply",
+            gradient=("g · {b}", "{a} · g"),
             say=lambda h: times(h.said(1 - h.j)),
             syntax="*",
             symbol="·",
@@ -125,6 +131,7 @@ OPS: dict[str, Op] = {
             binary(np.divide),
             lambda g, out, a, b: (g / align(b, g)[0], -g * out / align(b, g)[0]),
             node="divide",
+            gradient=("g / {b}", "−g · {a} / {b}²"),
             say=say_div,
             syntax="/",
             symbol="/",
@@ -136,6 +143,7 @@ OPS: dict[str, Op] = {
             binary(np.power),
             pow_backward,
             node="power",
+            gradient=("g · {b} · {a}^({b} − 1)", "g · {a}^{b} · ln {a}"),
             say=say_pow,
             syntax="**",
             symbol="^",
@@ -150,6 +158,7 @@ OPS: dict[str, Op] = {
             matmul,
             matmul_backward,
             node="matmul",
+            gradient=("g @ {b}ᵀ", "{a}ᵀ @ g"),
             say=say_matmul,
             elementwise=False,
             function=True,
@@ -163,6 +172,7 @@ OPS: dict[str, Op] = {
             lambda a: a,
             lambda g, out, a: (g,),
             node="",
+            gradient=("g",),
             say=lambda h: Local(f"{h.edge} is {h.labels[0]} itself"),
         ),
         Op(
@@ -171,6 +181,7 @@ OPS: dict[str, Op] = {
             np.negative,
             lambda g, out, a: (-g,),
             node="negate",
+            gradient=("−g",),
             say=lambda h: Local("flips its sign", "−1"),
             syntax="-",
             symbol="−",
@@ -182,6 +193,7 @@ OPS: dict[str, Op] = {
             np.exp,
             lambda g, out, a: (g * out,),
             node="exp",
+            gradient=("g · exp({a})",),
             say=unary("exp({})"),
             function=True,
         ),
@@ -191,6 +203,7 @@ OPS: dict[str, Op] = {
             safe_log,
             lambda g, out, a: (g / a,),
             node="log",
+            gradient=("g / {a}",),
             say=lambda h: Local(f"divides by {h.said(0)}", h.formula(f"1 / {atom(h.labels[0])}")),
             function=True,
         ),
@@ -200,6 +213,7 @@ OPS: dict[str, Op] = {
             np.sqrt,
             lambda g, out, a: (g * 0.5 / out,),
             node="sqrt",
+            gradient=("g / (2 · √{a})",),
             say=unary("1 / (2 · √{})"),
             function=True,
         ),
@@ -209,6 +223,7 @@ OPS: dict[str, Op] = {
             np.abs,
             lambda g, out, a: (g * np.sign(a),),
             node="abs",
+            gradient=("g · sign({a})",),
             say=unary("sign({})"),
             function=True,
         ),
@@ -218,6 +233,7 @@ OPS: dict[str, Op] = {
             np.square,
             lambda g, out, a: (g * 2.0 * a,),
             node="square",
+            gradient=("g · 2 · {a}",),
             say=unary("2 · {}"),
             function=True,
             mistakes={
@@ -230,6 +246,7 @@ OPS: dict[str, Op] = {
             np.tanh,
             lambda g, out, a: (g * (1.0 - out * out),),
             node="tanh",
+            gradient=("g · (1 − tanh({a})²)",),
             say=unary("1 − tanh({})²"),
             function=True,
         ),
@@ -239,6 +256,7 @@ OPS: dict[str, Op] = {
             sigmoid,
             lambda g, out, a: (g * out * (1.0 - out),),
             node="sigmoid",
+            gradient=("g · σ({a}) · (1 − σ({a}))",),
             say=say_sigmoid,
             function=True,
         ),
@@ -248,6 +266,7 @@ OPS: dict[str, Op] = {
             lambda a: np.maximum(a, 0.0),
             lambda g, out, a: (g * (a > 0),),
             node="relu",
+            gradient=("g · [{a} > 0]",),
             say=say_relu,
             function=True,
         ),
@@ -257,6 +276,7 @@ OPS: dict[str, Op] = {
             softmax,
             softmax_backward,
             node="softmax",
+            gradient=("s ⊙ (g − Σ g ⊙ s), with s = softmax({a})",),
             say=say_softmax,
             elementwise=False,
             function=True,
@@ -267,6 +287,7 @@ OPS: dict[str, Op] = {
             reduce_mean,
             mean_backward,
             node="mean",
+            gradient=("g / N, on every one of the N elements of {a}",),
             say=say_mean,
             elementwise=False,
             function=True,
@@ -278,6 +299,7 @@ OPS: dict[str, Op] = {
             reduce_sum,
             sum_backward,
             node="sum",
+            gradient=("g, on every element of {a}",),
             say=lambda h: Local("copies the gradient to every element"),
             elementwise=False,
             function=True,
@@ -289,6 +311,7 @@ OPS: dict[str, Op] = {
             reduce_max,
             max_backward,
             node="max",
+            gradient=("g on the largest element of {a}, 0 on the others",),
             say=say_max,
             elementwise=False,
             function=True,
@@ -299,6 +322,7 @@ OPS: dict[str, Op] = {
             transpose,
             lambda g, out, a: (transpose(g),),
             node="transpose",
+            gradient=("gᵀ",),
             say=lambda h: Local("transposes it back"),
             elementwise=False,
             function=True,

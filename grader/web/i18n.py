@@ -44,10 +44,26 @@ def init_app(app: Flask) -> None:
 
 def extract_core_messages(fileobj, keywords, comment_tags, options):
     """Babel extractor: every string of the module-level dicts of a grading-core module (its
-    feedback sentences), so that the web pages can show them translated."""
+    feedback sentences), and of the op records' words (``Op(node=..., gradient=(...))``: a node
+    is named as ``the NODE node``), so that the web pages and ``grader grade --lang`` show them
+    translated."""
     tree = ast.parse(fileobj.read())
     for node in tree.body:
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict):
             for value in node.value.values:
                 if isinstance(value, ast.Constant) and isinstance(value.value, str):
                     yield value.lineno, "gettext", value.value, []
+    for call in ast.walk(tree):
+        if not (isinstance(call, ast.Call) and getattr(call.func, "id", None) == "Op"):
+            continue
+        for keyword in call.keywords:
+            if (
+                keyword.arg == "node"
+                and isinstance(keyword.value, ast.Constant)
+                and keyword.value.value
+            ):
+                yield keyword.value.lineno, "gettext", f"the {keyword.value.value} node", []
+            elif keyword.arg == "gradient" and isinstance(keyword.value, ast.Tuple):
+                for word in keyword.value.elts:
+                    if isinstance(word, ast.Constant) and isinstance(word.value, str):
+                        yield word.lineno, "gettext", word.value, []

@@ -13,6 +13,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from grader.checking import feedback
+from grader.engine import OPS
 from grader.web.i18n import TRANSLATIONS_DIR
 from tests.book_answers import SIGN_ERROR
 from tests.web.conftest import log_in, new_student
@@ -84,8 +85,8 @@ def test_every_feedback_sentence_of_the_grading_core_has_a_russian_translation()
         *feedback.FEEDBACK.values(),
         *feedback.FALLBACK.values(),
         *feedback.WORDS.values(),
-        *feedback.NODES.values(),
-        *feedback.GRADIENT_RULES.values(),
+        *(feedback.node_phrase(name) for name, op in OPS.items() if op.node),
+        *(words for op in OPS.values() for words in op.gradient),
     ]
     missing = [sentence for sentence in sentences if not translated.get(sentence)]
     assert not missing, f"translate in {CATALOGUE}/messages.po: {missing}"
