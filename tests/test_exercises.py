@@ -251,6 +251,31 @@ def test_fixed_exercise_texts_quote_their_numbers(shipped):
             id="zero-gradient",
         ),
         pytest.param(
+            ("v: 0", "v: 2.4"),
+            17,
+            "new.v: the old value of 'v' is within the tolerance of the new value",
+            id="old-value-correct",
+        ),
+        pytest.param(
+            ("learning_rate: 0.01", "learning_rate: 0.995"),
+            16,
+            "update.v: the gradient of 'v' with its sign flipped is within the tolerance of the step",
+            id="learning-rate-left-out-correct",
+        ),
+        pytest.param(
+            ("x: 2", "x: 0", "ask:", "allow_zero: [e1]\nask:"),
+            17,
+            "update.v: zero is within the tolerance of the step (list 'v' under allow_zero",
+            id="zero-step",
+        ),
+        pytest.param(
+            ("v: 0", "v: {choice: [2.4, 2.41]}"),
+            17,
+            "new.v: the old value of 'v' is within the tolerance of the new value for some "
+            "students even after 64 redraws",
+            id="draws-stay-degenerate",
+        ),
+        pytest.param(
             ("loss: e3 ** 2", "loss: log(e3 + 5)"),
             13,
             "the value of 'loss' is not finite",
@@ -285,6 +310,23 @@ def test_zero_gradient_loads_when_allowed(tmp_path):
     exercise = load_file(path)
     _, grads = exercise.evaluate([exercise.draw_variant("s", "a")])
     assert grads["e1"][0] == 0
+
+
+def test_leaving_out_a_learning_rate_of_1_or_an_old_value_of_0_is_no_mistake(tmp_path):
+    """With lr 1 and v 0, the gradient's negative is the step and the step is the new value."""
+    path = tmp_path / "x.yaml"
+    path.write_text(broken("learning_rate: 0.01", "learning_rate: 1"))
+    assert [blank.id for blank in load_file(path).blanks][-2:] == ["update.v", "new.v"]
+
+
+def test_an_old_value_close_in_one_element_only_is_not_a_correct_new_value(tmp_path):
+    """A vector's old value would be graded correct only if every element were close: it loads."""
+    path = tmp_path / "x.yaml"
+    path.write_text(broken("v: 0", "v: [0, 2.4]", "loss: e3 ** 2", "loss: sum(e3 ** 2)"))
+    exercise = load_file(path)
+    tape, grads = exercise.evaluate([exercise.draw_variant("s", "a")])
+    new = tape.values["v"][0] - 0.01 * grads["v"][0]
+    np.testing.assert_allclose(new, [0.2, 2.408])
 
 
 def test_one_bad_file_refuses_the_whole_folder(tmp_path):

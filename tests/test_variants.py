@@ -6,8 +6,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from grader.checking import grade_many
+from grader.checking.tolerance import Tolerance
 from grader.engine.format import plain, show
 from grader.exercises import Variant, VariantError, load_dir, load_text
+from grader.exercises.degeneracy import degeneracy
 from grader.exercises.spec import Choice, RandInt, Uniform
 
 EXERCISES = Path(__file__).resolve().parents[1] / "exercises"
@@ -30,6 +33,27 @@ graph:
   loss: e2 ** 2
 ask:
   update: [v]
+"""
+
+ZERO_ALLOWED = b"""\
+id: zero-allowed
+title: A relu whose gradients may be zero
+given:
+  x: {randint: [-2, 2], shape: [3]}
+  y: {randint: [-2, 2]}
+params:
+  w: {randint: [-1, 1], shape: [3]}
+  b: {uniform: [-1, 1], decimals: 1}
+graph:
+  e1: relu(w * x)
+  e2: sum(e1) + b
+  e3: e2 - y
+  loss: e3 ** 2
+allow_zero: [e1, w]
+ask:
+  grad: [e3, e2, e1, w]
+  update: [w, b]
+  new: [w, b]
 """
 
 
@@ -120,6 +144,76 @@ def test_no_variant_is_degenerate(shipped, exercise_id):
         assert np.isfinite(grad).all(), blank.id
         zero = ~grad.any(axis=1)
         assert not zero.any(), f"{blank.id} is zero for {np.flatnonzero(zero).tolist()}"
+
+
+def obvious_wrong_values(exercise, variant, tolerance) -> dict[str, tuple[np.ndarray, list]]:
+    """Each blank's right value and its obvious wrong values, worked out one by one."""
+    tape, grads = exercise.evaluate([variant])
+    lr, out = exercise.spec.learning_rate, {}
+    for blank in exercise.blanks:
+        grad, old = grads[blank.target][0], tape.values[blank.target][0]
+        if blank.target in exercise.spec.allow_zero and (
+            blank.kind == "grad" or tolerance.close(0 * grad[None], grad)[0]
+        ):
+            continue
+        if blank.kind == "grad":
+            out[blank.id] = grad, [0 * grad, -grad]
+        elif blank.kind == "update":
+            out[blank.id] = -lr * grad, [0 * grad, lr * grad, grad, -grad]
+        else:
+            step_alone = [-lr * grad] if old.any() else []
+            out[blank.id] = old - lr * grad, [old, 0 * old, *step_alone, old + lr * grad]
+    return out
+
+
+@pytest.mark.parametrize("exercise_id", RANDOM_IDS)
+def test_no_obvious_wrong_value_is_within_the_tolerance_in_any_variant(shipped, exercise_id):
+    """Over 200 students no blank's zero, sign flip, old value or missing factor would be correct."""
+    exercise = shipped[exercise_id]
+    tolerance = Tolerance(**exercise.spec.tolerance.model_dump())
+    for student in STUDENTS:
+        variant = exercise.draw_variant(SECRET, student)
+        for blank_id, (right, wrong) in obvious_wrong_values(exercise, variant, tolerance).items():
+            inside = tolerance.close(np.stack(wrong), right)
+            assert not inside.any(), (student, blank_id, [wrong[i] for i in np.flatnonzero(inside)])
+
+
+@pytest.mark.parametrize("exercise_id", [*RANDOM_IDS, "zero-allowed"])
+def test_a_draw_is_degenerate_exactly_when_an_obvious_wrong_value_is_within_tolerance(
+    shipped, exercise_id
+):
+    """Over 400 raw draws, degeneracy agrees with the wrong values worked out one by one."""
+    exercise = shipped.get(exercise_id) or load_text(ZERO_ALLOWED)
+    tolerance = Tolerance(**exercise.spec.tolerance.model_dump())
+    flagged = 0
+    for seed in range(400):
+        variant = exercise._make_variant(np.random.default_rng(seed))
+        expected = [
+            blank_id
+            for blank_id, (right, wrong) in obvious_wrong_values(
+                exercise, variant, tolerance
+            ).items()
+            if tolerance.close(np.stack(wrong), right).any()
+        ]
+        found = degeneracy(exercise, variant)
+        assert (found[0] if found else None) == (expected[0] if expected else None), seed
+        flagged += bool(expected)
+    assert flagged < 100
+
+
+@pytest.mark.parametrize("exercise_id", RANDOM_IDS)
+def test_copying_the_old_value_is_never_graded_correct(shipped, exercise_id):
+    """A student who types each param's old value as its new value is never marked correct."""
+    exercise = shipped[exercise_id]
+    variants = [exercise.draw_variant(SECRET, student) for student in STUDENTS]
+    news = [blank for blank in exercise.blanks if blank.kind == "new"]
+    answers = [
+        {blank.id: json.dumps(plain(variant.params[blank.target])) for blank in news}
+        for variant in variants
+    ]
+    graded = grade_many(exercise, variants, answers).to_dicts()
+    verdicts = {(r["blanks"][b.id]["verdict"], b.id) for r in graded for b in news}
+    assert {verdict for verdict, _ in verdicts} == {"incorrect"}, verdicts
 
 
 def assert_honours(draw, values: np.ndarray) -> None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from grader.engine import Graph, Tape, backward, forward
+from grader.exercises.degeneracy import WrongValues, degenerate
 from grader.exercises.spec import BLANK_KINDS, ExerciseSpec, parse_value
+from grader.exercises.tolerance import Tolerance
 from grader.exercises.variants import Variant, draw_value, seed_for
 
 MAX_REDRAWS = 64
@@ -42,10 +45,23 @@ class Exercise:
     content_hash: str
     source: str = ""
     _fixed: Variant | None = field(default=None, repr=False)
+    _wrong_values: WrongValues | None = field(default=None, repr=False, compare=False)
 
     @property
     def id(self) -> str:
         return self.spec.id
+
+    @cached_property
+    def tolerance(self) -> Tolerance:
+        """The tolerance rule with this exercise's ``tolerance`` settings."""
+        return Tolerance(**self.spec.tolerance.model_dump())
+
+    @property
+    def wrong_values(self) -> WrongValues:
+        """The obvious wrong values of the blanks, checked by :func:`degeneracy`."""
+        if self._wrong_values is None or self._wrong_values.blanks is not self.blanks:
+            self._wrong_values = WrongValues(self)
+        return self._wrong_values
 
     @property
     def randomised(self) -> bool:
@@ -106,32 +122,6 @@ class Exercise:
         """Forward values and reference gradients for several variants at once."""
         tape = forward(self.graph, self.inputs(variants))
         return tape, backward(self.graph, tape)
-
-
-def degeneracy(exercise: Exercise, variant: Variant) -> tuple[str, str] | None:
-    """Why ``variant`` is degenerate, as (the name or blank at fault, reason); None if it is not."""
-    tape, grads = exercise.evaluate([variant])
-    for name, value in tape.values.items():
-        if not np.isfinite(value).all():
-            return name, f"the value of '{name}' is not finite for these numbers"
-    allowed = set(exercise.spec.allow_zero)
-    for blank in exercise.blanks:
-        if blank.kind == "new":
-            continue
-        grad = grads[blank.target]
-        if not np.isfinite(grad).all():
-            return blank.id, f"the gradient of '{blank.target}' is not finite for these numbers"
-        if blank.target not in allowed and not np.any(grad):
-            return blank.id, (
-                f"the gradient of '{blank.target}' (blank {blank.id}) is zero for these numbers"
-                " (list it under allow_zero if that is intended)"
-            )
-    return None
-
-
-def degenerate(exercise: Exercise, variant: Variant) -> bool:
-    """True when a value is not finite or an asked gradient is identically zero."""
-    return degeneracy(exercise, variant) is not None
 
 
 def blank_points(spec: ExerciseSpec, blank_id: str, kind: str) -> float:

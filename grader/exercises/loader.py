@@ -9,7 +9,8 @@ import numpy as np
 from pydantic import ValidationError
 
 from grader.engine import GraphError, build_graph, forward
-from grader.exercises.exercise import MAX_REDRAWS, Exercise, degeneracy, make_blanks
+from grader.exercises.degeneracy import degeneracy
+from grader.exercises.exercise import MAX_REDRAWS, Exercise, make_blanks
 from grader.exercises.spec import ExerciseSpec, parse_value
 from grader.exercises.yamlsource import SourceError, load_with_lines
 
