@@ -73,10 +73,15 @@ def test_single_weight_is_worked_as_the_book_does():
 
 
 def test_markdown_is_the_intro_and_a_numbered_list():
-    """The Markdown is the intro line, a blank line, then one numbered line per step."""
+    """The Markdown is the intro line with the precision asked, a blank line, then one
+    numbered line per step."""
     solution = worked(load_text((EXERCISES / "single-weight.yaml").read_bytes()))
     lines = solution.markdown.strip().split("\n")
-    assert lines[0] == INTRO and lines[1] == ""
+    assert lines[0] == (
+        f"{INTRO} Give each answer to within 1% (about 3 significant figures),"
+        " or as an exact fraction."
+    )
+    assert lines[1] == ""
     assert lines[2:] == [f"{i}. {step.text}" for i, step in enumerate(solution.steps, 1)]
 
 

@@ -5,7 +5,7 @@ from grader.checking.grade import grade, grade_many
 from grader.checking.judge import VERDICTS
 from grader.checking.results import Graded
 
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 
 __all__ = [
     "ENGINE_VERSION",

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from grader.checking.feedback import WORDS, precision
 from grader.checking.narration import render
 from grader.engine import OPS, Edge
 from grader.engine.expr import Ref
@@ -121,7 +122,8 @@ class Narrator:
                         self.read(edge, name)
         self.updates()
         lines = [f"{i}. {step.text}" for i, step in enumerate(self.steps, 1)]
-        return Solution(self.steps, "\n".join([INTRO, "", *lines]) + "\n")
+        asked = WORDS["give"].format(precision=precision(self.exercise))
+        return Solution(self.steps, "\n".join([f"{INTRO} {asked}", "", *lines]) + "\n")
 
     def add(self, kind: str | None, target: str, value, text: str) -> None:
         blank = f"{kind}.{target}" if kind and f"{kind}.{target}" in self.asked else None

@@ -30,10 +30,13 @@ KIND_LABELS = {"grad": "gradient", "update": "update step", "new": "new value"}
 
 
 def diagnosis_label(code: str | None) -> str:
-    """``missing_local_gradient`` -> ``missing local gradient``."""
+    """``missing_local_gradient`` -> ``missing local gradient``; two mistakes that fit equally
+    (``power_rule|mean_instead_of_sum``) -> ``power rule or mean instead of sum``."""
     if code is None:
         return "no diagnosis"
-    return code.replace("_", " ").replace("fanout", "fan-out")
+    return " or ".join(
+        part.replace("_", " ").replace("fanout", "fan-out") for part in code.split("|")
+    )
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from grader import exercises as core
+from grader.checking import feedback
 from grader.db import Course, CourseExercise, Exercise, ExerciseVersion, utcnow
 from grader.extensions import db
 from grader.services import accounts, exercises, standing, submissions, variants
 from grader.web.auth import user
+from grader.web.i18n import current_language
 from grader.web.student import present
 
 
@@ -36,6 +38,10 @@ class StudentExercise:
         once they are revealed."""
         row = standing.disclosed(submission, self.standing.revealed)
         return present.attempt(row, self.spec)
+
+    def precision(self) -> str:
+        """How precise each answer must be, in the reader's language."""
+        return feedback.precision(self.spec, feedback.translator(current_language()))
 
     def forward_values(self) -> dict:
         """The value of every name in the graph, for the student's variant."""
