@@ -326,3 +326,18 @@ def test_grad_of_the_loss_itself_can_be_asked():
     ex = make("id: a\ntitle: t\nparams: {v: 1}\ngraph:\n  loss: v ** 2\nask:\n  grad: [loss, v]\n")
     result = grade(ex, ex.draw_variant("", "a"), {"grad.loss": "1", "grad.v": "2"})
     assert result["score"] == 2
+
+
+def test_many_rows_with_a_wrong_vector_feeding_a_mean_are_graded():
+    """A vector blank whose only use reduces it (mean) is diagnosed row by row in a batch of
+    several students, as for one."""
+    ex = load_dir("exercises")["batch-mean"]
+    variant = ex.draw_variant("s", "a")
+    rows = [{"grad.e4": "[1, 1, 1]"}, {"grad.e4": "[2, 0, 1]"}, {"grad.e4": "[1/3, 1/3, 1/3]"}]
+    results = grade_many(ex, [variant] * 3, rows).to_dicts()
+    assert [r["blanks"]["grad.e4"]["diagnosis"] for r in results] == [
+        "sum_instead_of_mean",
+        None,
+        None,
+    ]
+    assert results == [grade(ex, variant, row) for row in rows]

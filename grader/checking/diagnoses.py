@@ -135,8 +135,10 @@ def _upstream_candidates(work, name, uses, upstream, contributions):
         passed = upstream[use]
         if passed.shape == shape:
             yield "missing_local_gradient", passed
-        elif np.broadcast_shapes(passed.shape, shape) == passed.shape:
-            yield "missing_local_gradient", unbroadcast(passed, shape)
+        elif passed.ndim > len(shape):  # ``name`` was broadcast: its elements' parts add up
+            summed = unbroadcast(passed, shape)
+            if summed.shape == shape:
+                yield "missing_local_gradient", summed
         yield (
             "missing_upstream_gradient",
             vjp_edge(work.exercise.graph.edge(use), work.tape, np.ones_like(passed))[name],
