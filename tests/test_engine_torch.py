@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
+from grader.checking import grade
 from grader.engine import OPS, backward, build_graph, forward
+from grader.exercises import load_dir
 from tests.engine_graphs import RandomGraph, random_graph
 
 GRAPHS = 1000
+EXERCISES = Path(__file__).resolve().parent.parent / "exercises"
 RTOL = 1e-7
 
 TORCH_FUNCTIONS = {
@@ -129,3 +133,31 @@ def test_random_graphs_cover_every_op_on_scalars_vectors_and_matrices():
     assert broadcasts - seen - flipped == set()
     constants = {(op, kinds) for op, kinds in seen if "const" in kinds}
     assert {op for op, _ in constants} >= {"add", "sub", "mul", "div", "pow"}
+
+
+@pytest.mark.parametrize("exercise_id", sorted(load_dir(EXERCISES)))
+def test_every_blank_of_every_shipped_exercise_matches_torch(exercise_id):
+    """The expected value of every blank (gradients, steps, new values) of each shipped exercise
+    agrees with PyTorch autograd, for several students' variants."""
+    exercise = load_dir(EXERCISES)[exercise_id]
+    lr = exercise.spec.learning_rate
+    for student in ("ada", "alan", "grace", "edsger"):
+        variant = exercise.draw_variant("torch-check", student)
+        result = grade(exercise, variant, {})
+        values = {
+            name: torch.tensor(value, dtype=torch.float64, requires_grad=True)
+            for name, value in variant.values().items()
+        }
+        scope = {"__builtins__": {}, **TORCH_FUNCTIONS}
+        for name, source in exercise.spec.graph.items():
+            values[name] = eval(str(source), scope, dict(values))
+            values[name].retain_grad()
+        values[exercise.graph.loss].backward()
+        for blank in exercise.blanks:
+            grad = values[blank.target].grad.numpy()
+            old = variant.values().get(blank.target)
+            want = {"grad": grad, "update": -lr * grad}.get(blank.kind)
+            if want is None:
+                want = old - lr * grad
+            got = np.asarray(result["blanks"][blank.id]["expected"], dtype=np.float64)
+            assert_close(got, want, f"{exercise_id} {student} {blank.id}")
