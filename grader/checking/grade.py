@@ -39,10 +39,10 @@ class Answers:
         default_factory=dict
     )  # row -> parsed value of WRONG_SHAPE and TRANSPOSED, as typed
 
-    @property
-    def usable(self) -> np.ndarray:
-        """Rows whose value can be graded: read, in the blank's shape or as its transpose."""
-        return (self.status == OK) | (self.status == TRANSPOSED)
+    usable: np.ndarray = field(init=False)  # read, in the blank's shape or as its transpose
+
+    def __post_init__(self):
+        self.usable = (self.status == OK) | (self.status == TRANSPOSED)
 
 
 def read_answers(texts: Sequence, shape: tuple[int, ...], cache: dict) -> Answers:
@@ -233,10 +233,11 @@ def grade_many(
         for blank in exercise.blanks
     }
     tolerance = Tolerance(**exercise.spec.tolerance.model_dump())
-    work = Work(exercise, evaluate_rows(exercise, variants), columns, tolerance)
+    with np.errstate(all="ignore"):  # NaN and inf stand for "no value" in what follows
+        work = Work(exercise, evaluate_rows(exercise, variants), columns, tolerance)
+        judge = Judge(work, tolerance, exercise.spec.follow_through_credit, candidates)
+        judge.run()
     credit = exercise.spec.follow_through_credit
-    judge = Judge(work, tolerance, credit, candidates)
-    judge.run()
     verdicts, diagnoses, points, expected = judge.verdicts, judge.diagnoses, {}, {}
     for blank in exercise.blanks:
         verdict = verdicts[blank.id]

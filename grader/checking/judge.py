@@ -92,8 +92,9 @@ class Judge:
         correct = as_asked & tolerance.close(column.values, want)
         consistent = usable & ~correct & tolerance.close(column.values, carried)
         laid_out = as_asked | flipped
-        earned = ~tolerance.trivial(carried, want, work.trivial_value(blank)) | sound
-        through = consistent & laid_out & earned
+        through = consistent & laid_out
+        if through.any():
+            through &= ~tolerance.trivial(carried, want, work.trivial_value(blank)) | sound
         verdict = np.full(self.rows, INCORRECT, dtype=np.int8)
         verdict[correct] = CORRECT
         if self.credit > 0:

@@ -25,8 +25,11 @@ class Tolerance:
         return self.atol + 0.5 * 10.0 ** (exponent - self.sigfigs + 1)
 
     def close(self, got: np.ndarray, want: np.ndarray) -> np.ndarray:
-        """Per row (axis 0): every element of ``got`` is within tolerance of ``want``."""
-        with np.errstate(invalid="ignore"):
+        """Per row (axis 0): every element of ``got`` is within tolerance of ``want`` (NaN is
+        close to nothing; callers grading many values silence numpy's warnings once)."""
+        if self.sigfigs is None:
+            ok = np.abs(got - want) <= self.atol + self.rtol * np.abs(want)
+        else:
             ok = np.abs(got - want) <= self.allowed(want)
         return ok.reshape(ok.shape[0], -1).all(axis=1) if ok.ndim > 1 else ok
 
