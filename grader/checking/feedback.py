@@ -11,11 +11,14 @@ from pathlib import Path
 from grader.checking.narration import atom, render
 from grader.engine import OPS, Edge
 from grader.engine.expr import Ref
+from grader.engine.ops import mistakes_told
 from grader.exercises import Blank, Exercise
 
 LANGUAGES = ("en", "ru")
+MISTAKES_TOLD = mistakes_told()  # the op table's own mistakes (wrong_factor, power_rule, ...)
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 
+# Verdicts and the mistakes that are no op's own; each op's mistakes are told in its record.
 FEEDBACK = {
     "correct": "Correct.",
     "follow_through": "Right given your own earlier answers: the mistake is counted where it was made.",
@@ -24,12 +27,7 @@ FEEDBACK = {
     "sign_error": "The sign is wrong: check the sign of each local gradient on the way back to {target}.",
     "missing_local_gradient": "You passed the gradient on {use} on unchanged: {target} feeds {node} {use} = {expression}, so multiply by its local gradient.",
     "missing_upstream_gradient": "You gave only the local gradient of {use} = {expression}: multiply it by the gradient arriving on {use}.",
-    "sum_instead_of_mean": "The loss is a mean: divide by the number of examples (you summed instead of averaging).",
-    "mean_instead_of_sum": "The loss is a sum: do not divide by the number of examples (you averaged instead of summing).",
     "missed_fanout": "{target} is used by {uses}: add up the gradients that come back along each of them.",
-    "power_rule": "Check the power rule: d(aⁿ)/da = n · aⁿ⁻¹ (for a square, 2 · a).",
-    "wrong_factor": "In a product the local gradient of one factor is the other factor, ∂(a·b)/∂a = b: you multiplied by the wrong one.",
-    "dropped_factor": "In a product the local gradient of one factor is the other factor, ∂(a·b)/∂a = b: you left that factor out.",
     "update_sign": "Your step goes along the gradient, uphill: the step is −learning rate × gradient.",
     "missing_learning_rate": "Multiply the gradient by the learning rate: the step is −learning rate × gradient.",
     "missing_old_value": "The new value is the old value plus the step, not the step alone.",
@@ -98,7 +96,7 @@ def _diagnosis(exercise: Exercise, blank: Blank, code: str, _) -> str:
         fields.update(use=edge.name, expression=expression(edge), node=_node(edge, _))
     elif code in ("missing_local_gradient", "missing_upstream_gradient"):
         return fallback(exercise, blank, _)
-    return _(FEEDBACK[code]).format(**fields)
+    return _(FEEDBACK.get(code) or MISTAKES_TOLD[code]).format(**fields)
 
 
 def fallback(exercise: Exercise, blank: Blank, _) -> str:

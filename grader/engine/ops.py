@@ -64,7 +64,9 @@ class Op:
     its ``symbol`` in prose ("·") and its ``precedence`` there; a ``function`` is called by name.
     ``gradient`` says what it sends back to each argument (one entry when they all get the
     same): ``g`` is the gradient arriving on its output, ``{a}`` and ``{b}`` its arguments.
-    ``mistakes`` maps a diagnosis code to the mistaken backward rules it stands for.
+    ``mistakes`` maps a diagnosis code to the mistaken backward rules it stands for, ``told``
+    the code to the sentence that tells the student (an op sharing a code with an op before it,
+    as square shares pow's power rule, need not tell it again).
     """
 
     name: str
@@ -80,6 +82,7 @@ class Op:
     precedence: int = 9
     gradient: tuple[str, ...] = ()
     mistakes: Mapping[str, tuple[Backward, ...]] = field(default_factory=dict, compare=False)
+    told: Mapping[str, str] = field(default_factory=dict, compare=False)
 
 
 OPS: dict[str, Op] = {
@@ -124,6 +127,10 @@ OPS: dict[str, Op] = {
                 "wrong_factor": (lambda g, out, a, b: (g * align(a, g)[0], g * align(b, g)[0]),),
                 "dropped_factor": (lambda g, out, a, b: (g, g),),
             },
+            told={
+                "wrong_factor": "In a product the local gradient of one factor is the other factor, ∂(a·b)/∂a = b: you multiplied by the wrong one.",
+                "dropped_factor": "In a product the local gradient of one factor is the other factor, ∂(a·b)/∂a = b: you left that factor out.",
+            },
         ),
         Op(
             "div",
@@ -151,6 +158,7 @@ OPS: dict[str, Op] = {
             mistakes={
                 "power_rule": (pow_backward_without_coefficient, pow_backward_without_lowering)
             },
+            told={"power_rule": "Check the power rule: d(aⁿ)/da = n · aⁿ⁻¹ (for a square, 2 · a)."},
         ),
         Op(
             "matmul",
@@ -292,6 +300,9 @@ OPS: dict[str, Op] = {
             elementwise=False,
             function=True,
             mistakes={"sum_instead_of_mean": (sum_backward,)},
+            told={
+                "sum_instead_of_mean": "The loss is a mean: divide by the number of examples (you summed instead of averaging)."
+            },
         ),
         Op(
             "sum",
@@ -304,6 +315,9 @@ OPS: dict[str, Op] = {
             elementwise=False,
             function=True,
             mistakes={"mean_instead_of_sum": (mean_backward,)},
+            told={
+                "mean_instead_of_sum": "The loss is a sum: do not divide by the number of examples (you averaged instead of summing)."
+            },
         ),
         Op(
             "max",
@@ -357,3 +371,12 @@ def mistaken_tables(
         for code, tables in changes.items()
         for changed in tables
     ]
+
+
+def mistakes_told(ops: Mapping[str, Op] = OPS) -> dict[str, str]:
+    """Each mistake code of the op table and the sentence that tells a student about it."""
+    told: dict[str, str] = {}
+    for op in ops.values():
+        for code, sentence in op.told.items():
+            told.setdefault(code, sentence)
+    return told

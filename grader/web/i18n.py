@@ -44,8 +44,8 @@ def init_app(app: Flask) -> None:
 
 def extract_core_messages(fileobj, keywords, comment_tags, options):
     """Babel extractor: every string of the module-level dicts of a grading-core module (its
-    feedback sentences), and of the op records' words (``Op(node=..., gradient=(...))``: a node
-    is named as ``the NODE node``), so that the web pages and ``grader grade --lang`` show them
+    feedback sentences), and of the op records' words (``Op(node=..., gradient=(...),
+    told={...})``: a node is named as ``the NODE node``), so that the web pages and ``grader grade --lang`` show them
     translated."""
     tree = ast.parse(fileobj.read())
     for node in tree.body:
@@ -63,7 +63,10 @@ def extract_core_messages(fileobj, keywords, comment_tags, options):
                 and keyword.value.value
             ):
                 yield keyword.value.lineno, "gettext", f"the {keyword.value.value} node", []
-            elif keyword.arg == "gradient" and isinstance(keyword.value, ast.Tuple):
-                for word in keyword.value.elts:
+            elif keyword.arg in ("gradient", "told") and isinstance(
+                keyword.value, ast.Tuple | ast.Dict
+            ):
+                words = keyword.value.elts if keyword.arg == "gradient" else keyword.value.values
+                for word in words:
                     if isinstance(word, ast.Constant) and isinstance(word.value, str):
                         yield word.lineno, "gettext", word.value, []

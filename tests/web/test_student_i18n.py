@@ -87,6 +87,7 @@ def test_every_feedback_sentence_of_the_grading_core_has_a_russian_translation()
         *feedback.WORDS.values(),
         *(feedback.node_phrase(name) for name, op in OPS.items() if op.node),
         *(words for op in OPS.values() for words in op.gradient),
+        *(told for op in OPS.values() for told in op.told.values()),
     ]
     missing = [sentence for sentence in sentences if not translated.get(sentence)]
     assert not missing, f"translate in {CATALOGUE}/messages.po: {missing}"
