@@ -5,13 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grader.db.base import Base, utcnow
 from grader.db.result import Result
 
 STATUSES = ("queued", "grading", "graded", "failed")
+# One submission per attempt number of a student at an exercise of a course, among those made
+# on the site and the API (a batch's imported lines are numbered by the batch).
+ATTEMPT_INDEX = "uq_submissions_attempt"
+LIVE = text("batch_id IS NULL")
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
@@ -25,6 +29,16 @@ class Submission(Base):
         Index("ix_submissions_course_id_exercise_id", "course_id", "exercise_id"),
         Index("ix_submissions_status_status_changed_at", "status", "status_changed_at"),
         Index("ix_submissions_batch_id_status", "batch_id", "status"),
+        Index(
+            ATTEMPT_INDEX,
+            "user_id",
+            "course_id",
+            "exercise_id",
+            "attempt",
+            unique=True,
+            postgresql_where=LIVE,
+            sqlite_where=LIVE,
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -36,6 +36,7 @@ from grader.db import (
     User,
     utcnow,
 )
+from grader.db.submission import ATTEMPT_INDEX
 from grader.services import accounts
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
 from grader.services.exercises import chosen_in, not_offered, with_offered
@@ -45,6 +46,7 @@ from grader.services.variants import variant_for
 log = logging.getLogger(__name__)
 
 MAX_IDEMPOTENCY_KEY = 200
+NUMBERING_TRIES = 50
 
 
 def clean_answers(version_blanks: list[dict], answers: Any) -> dict[str, str]:
@@ -86,8 +88,8 @@ class Accepted(NamedTuple):
 def _context_query(any_course: bool) -> Select:
     """What a submission's checks need, in one row per course: the course, the user's role
     there, the exercise offered there (null if none), its settings there and current version,
-    whether the course chose its exercises, the user's attempts so far and variant, and their
-    submission with the same idempotency key.
+    whether the course chose its exercises, the user's attempts so far (how many, and the last
+    one's number) and variant, and their submission with the same idempotency key.
 
     Built once with bind parameters (``user_id``, ``exercise``, ``course`` (a slug, or None
     for every course of the user's), ``key``) so each request only binds values. With
@@ -96,6 +98,16 @@ def _context_query(any_course: bool) -> Select:
     enrolment = and_(Enrolment.course_id == Course.id, Enrolment.user_id == user_id)
     attempts = (
         select(func.count(Submission.id))
+        .where(
+            Submission.user_id == user_id,
+            Submission.course_id == Course.id,
+            Submission.exercise_id == Exercise.id,
+        )
+        .correlate(Course, Exercise)
+        .scalar_subquery()
+    )
+    last_attempt = (
+        select(func.coalesce(func.max(Submission.attempt), 0))
         .where(
             Submission.user_id == user_id,
             Submission.course_id == Course.id,
@@ -135,6 +147,7 @@ def _context_query(any_course: bool) -> Select:
         ExerciseVersion.blanks,
         chosen_in(Course.id).label("chosen"),
         attempts.label("attempts"),
+        last_attempt.label("last_attempt"),
         variant.label("variant_id"),
         earlier.label("earlier_id"),
     )
@@ -166,11 +179,33 @@ def submit(
 
     What the checks need (the course, the exercise offered there, the attempts made, the
     variant, an earlier submission with the same key) comes in one query, and the submission
-    is written by one INSERT.
+    is written by one INSERT. It takes the next attempt number, which a unique index keeps to
+    one submission (``uq_submissions_attempt``): when requests sent at once both take it, the
+    one that commits second counts again, so an attempt limit holds however many race.
     """
     key = idempotency_key
     if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
         raise Invalid(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
+    for _ in range(NUMBERING_TRIES):
+        found = _context(session, user, exercise_slug, course_slug, key)
+        if isinstance(found, Accepted):
+            return found
+        try:
+            return _insert(session, user, exercise_slug, answers, found, key)
+        except IntegrityError as exc:
+            session.rollback()
+            existing = key and _by_key(session, user, key)
+            if existing:
+                return existing
+            if not _attempt_taken(exc):
+                raise
+    raise Conflict(f"too many submissions to '{exercise_slug}' at once: try again")
+
+
+def _context(
+    session: Session, user: User, exercise_slug: Any, course_slug: Any, key: str | None
+) -> Accepted | Any:
+    """The row of ``_CONTEXT`` for this submission, or the earlier one with the same key."""
     if not isinstance(exercise_slug, str) or not isinstance(course_slug, str | None):
         if (earlier := key and _by_key(session, user, key)) is not None:
             return earlier
@@ -188,6 +223,13 @@ def submit(
     row = rows[0]
     if row.earlier_id is not None:
         return _by_key(session, user, key)
+    return row
+
+
+def _insert(
+    session: Session, user: User, exercise_slug: str, answers: Any, row: Any, key: str | None
+) -> Accepted:
+    """Check the submission against the exercise's settings there, then write and commit it."""
     if row.version_id is None or (row.settings_id is None and row.chosen):
         raise not_offered(exercise_slug, row.course_slug)
     cleaned = clean_answers(row.blanks, answers)
@@ -206,28 +248,27 @@ def submit(
         course = session.get(Course, row.course_id)
         version = session.get(ExerciseVersion, row.version_id)
         variant_id = variant_for(session, course, user, version).id
-    try:
-        submission_id = session.execute(
-            _INSERT,
-            {
-                "user_id": user.id,
-                "course_id": row.course_id,
-                "exercise_id": row.exercise_id,
-                "exercise_version_id": row.version_id,
-                "variant_id": variant_id,
-                "attempt": row.attempts + 1,
-                "idempotency_key": key,
-                "answers": cleaned,
-            },
-        ).scalar_one()
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        existing = key and _by_key(session, user, key)
-        if not existing:
-            raise
-        return existing
+    submission_id = session.execute(
+        _INSERT,
+        {
+            "user_id": user.id,
+            "course_id": row.course_id,
+            "exercise_id": row.exercise_id,
+            "exercise_version_id": row.version_id,
+            "variant_id": variant_id,
+            "attempt": row.last_attempt + 1,
+            "idempotency_key": key,
+            "answers": cleaned,
+        },
+    ).scalar_one()
+    session.commit()
     return Accepted(submission_id, "queued", True)
+
+
+def _attempt_taken(exc: IntegrityError) -> bool:
+    """Whether the INSERT lost its attempt number to a submission committed meanwhile."""
+    text = str(exc.orig)
+    return ATTEMPT_INDEX in text or "submissions.attempt" in text
 
 
 def _by_key(session: Session, user: User, key: str) -> Accepted | None:

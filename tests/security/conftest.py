@@ -7,9 +7,11 @@ import time
 from dataclasses import dataclass
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from grader.background import start_embedded_worker
+from grader.cli import main
 from grader.db import (
     ApiToken,
     Batch,
@@ -24,6 +26,7 @@ from grader.db import (
 from grader.extensions import db
 from grader.services.exercises import sync_exercises
 from grader.web import create_app
+from tests.service.conftest import quiet_app, servers  # noqa: F401  (both databases)
 from tests.service.factories import make_user
 from tests.web.conftest import Browser, log_in, new_student
 
@@ -98,6 +101,25 @@ def app(tmp_path_factory, exercises_dir):
     yield built
     worker.stop()
     built.extensions["grader.db"].engine.dispose()
+
+
+@pytest.fixture
+def cli(app, monkeypatch):
+    """``grader ...`` run on these tests' database: the output of a run that succeeded."""
+    for name, value in (
+        ("GRADER_DATABASE_URL", app.config["DATABASE_URL"]),
+        ("GRADER_INSTANCE_DIR", app.config["INSTANCE_DIR"]),
+        ("GRADER_SECRET_KEY", "test-secret"),
+        ("GRADER_EXERCISES_DIR", app.config["EXERCISES_DIR"]),
+    ):
+        monkeypatch.setenv(name, value)
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(main, list(args))
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    return run
 
 
 @pytest.fixture
