@@ -7,6 +7,7 @@ from flask_login import login_required
 
 from grader.extensions import db
 from grader.services import accounts, exercises, standing, submissions, variants
+from grader.services.errors import Forbidden
 from grader.web.auth import user
 
 bp = Blueprint("exercises", __name__)
@@ -34,15 +35,19 @@ def index():
 @bp.get("/exercises/<slug>")
 @login_required
 def show(slug: str):
-    """The exercise as the caller sees it: text, graph, blanks and their own variant's values."""
+    """The exercise as the caller sees it: text, graph, blanks and their own variant's values;
+    403 to a student before it opens, as on the exercise page."""
     session, me = db.session, user()
     course = accounts.course_of(session, me, request.args.get("course"))
     exercise, settings = exercises.find_offered(session, course, slug)
+    where = standing.exercise_standing(session, me, course, exercise, settings)
+    if where.closed == "not_open":
+        raise Forbidden(f"'{slug}' opens at {where.opens_at:%Y-%m-%d %H:%M} UTC")
     version = exercises.current_version(session, exercise)
     variant = variants.variant_for(session, course, me, version)
     session.commit()
     spec = exercises.load_version(version).spec
-    revealed = standing.exercise_standing(session, me, course, exercise, settings).revealed
+    revealed = where.revealed
     return {
         "id": exercise.slug,
         "course": course.slug,
