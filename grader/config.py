@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import time
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 
 import grader
 
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 MAX_SUBMISSION_BYTES = 256 * 1024
+MAX_UPLOAD_BYTES = 256 * 1024 * 1024
 GRADEBOOK_PAGE = 200  # students per page of the gradebook
 DEFAULT_REQUEUE_AFTER = 60.0
 DEFAULT_LOGIN_LIMIT = "10 per minute"
 DEFAULT_LOGIN_LIMIT_PER_ADDRESS = "50 per minute"
 DEFAULT_SUBMIT_LIMIT = "30 per minute"
+DEFAULT_LOGIN_LOCKOUT = "100 per hour"
+DEFAULT_LOGIN_LOCKOUT_PER_ADDRESS = "1000 per hour"
+DEFAULT_SESSION_LIFETIME = "14d"
+DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
+DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+TRUE_WORDS = ("1", "true", "yes", "on")
 REDIS_LIMITS_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
 
 
@@ -58,6 +67,15 @@ def instance_secret(instance_dir: Path) -> str:
     raise RuntimeError(f"{path} is empty: delete it or set GRADER_SECRET_KEY")
 
 
+def parse_duration(text: str) -> timedelta:
+    """A duration written as a number and a unit: ``30d``, ``12h``, ``90m``, ``45s``, ``2w``
+    (a bare number is seconds)."""
+    match = DURATION.match(text)
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(f"'{text}' is not a duration like 30d, 12h, 90m or 45s")
+    return timedelta(seconds=int(match.group(1)) * DURATION_UNITS[match.group(2)])
+
+
 def load_config(environ: Mapping[str, str] | None = None, overrides: Mapping | None = None) -> dict:
     """The app's settings from the environment, then ``overrides``; unset means embedded."""
     settings = read_environment(environ)
@@ -72,6 +90,7 @@ def load_config(environ: Mapping[str, str] | None = None, overrides: Mapping | N
     if settings["RATELIMIT_STORAGE_URI"].startswith("redis"):
         settings.setdefault("RATELIMIT_STORAGE_OPTIONS", REDIS_LIMITS_OPTIONS)
     settings.setdefault("RATELIMIT_KEY_PREFIX", f"{settings['QUEUE']}-limits")
+    settings["PERMANENT_SESSION_LIFETIME"] = settings["SESSION_LIFETIME"]
     return settings
 
 
@@ -90,11 +109,21 @@ def read_environment(environ: Mapping[str, str] | None = None) -> dict:
         "LOGIN_LIMIT": env.get("GRADER_LOGIN_LIMIT") or DEFAULT_LOGIN_LIMIT,
         "LOGIN_LIMIT_PER_ADDRESS": env.get("GRADER_LOGIN_LIMIT_PER_ADDRESS")
         or DEFAULT_LOGIN_LIMIT_PER_ADDRESS,
+        "LOGIN_LOCKOUT": env.get("GRADER_LOGIN_LOCKOUT") or DEFAULT_LOGIN_LOCKOUT,
+        "LOGIN_LOCKOUT_PER_ADDRESS": env.get("GRADER_LOGIN_LOCKOUT_PER_ADDRESS")
+        or DEFAULT_LOGIN_LOCKOUT_PER_ADDRESS,
         "SUBMIT_LIMIT": env.get("GRADER_SUBMIT_LIMIT") or DEFAULT_SUBMIT_LIMIT,
+        "SESSION_LIFETIME": parse_duration(
+            env.get("GRADER_SESSION_LIFETIME") or DEFAULT_SESSION_LIFETIME
+        ),
+        "SESSION_COOKIE_SECURE": (env.get("GRADER_SESSION_COOKIE_SECURE") or "").lower()
+        in TRUE_WORDS,
+        "TRUSTED_PROXIES": int(env.get("GRADER_TRUSTED_PROXIES") or 0),
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
         "MAX_SUBMISSION_BYTES": MAX_SUBMISSION_BYTES,
+        "MAX_UPLOAD_BYTES": MAX_UPLOAD_BYTES,
         "GRADEBOOK_PAGE": GRADEBOOK_PAGE,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

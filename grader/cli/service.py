@@ -1,4 +1,4 @@
-"""The service's commands: db upgrade, web, worker, user add, token, demo, exercises sync.
+"""The service's commands: db upgrade, web, worker, user add, demo, exercises sync.
 
 The service's modules (Flask, SQLAlchemy, Celery) are imported inside the commands, so that
 ``grader grade`` and the other offline commands start without loading them.
@@ -248,19 +248,6 @@ def user_add(
         click.echo(f"{user.email}: {user.role}{where}")
 
 
-@click.command("token")
-@click.argument("email")
-def token(email: str) -> None:
-    """Print a new bearer token for the user (send as 'Authorization: Bearer TOKEN')."""
-    from grader.extensions import db
-    from grader.services import accounts
-
-    with app_context():
-        value = accounts.issue_token(db.session, email)
-        db.session.commit()
-    click.echo(value)
-
-
 @click.command("demo")
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--password", help="the demo accounts' password [default: generated and printed]")
@@ -299,4 +286,4 @@ def demo(port: int, password: str | None) -> None:
     serve("127.0.0.1", port, embedded=embedded)
 
 
-COMMANDS = [db_group, web, worker, user_group, token, demo]
+COMMANDS = [db_group, web, worker, user_group, demo]

@@ -11,7 +11,7 @@ from flask import Flask
 from grader.celery_app import celery_init_app
 from grader.config import instance_secret, load_config
 from grader.extensions import csrf, db, login_manager
-from grader.web import auth, cookies, errors, headers, i18n, ids, limits
+from grader.web import auth, cookies, errors, headers, i18n, ids, limits, proxies, sizes
 from grader.web.api import bp as api_bp
 from grader.web.instructor import bp as instructor_bp
 from grader.web.pages import bp as pages_bp
@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
+    proxies.init_app(app)
     register_extensions(app)
     ids.init_app(app)
     register_blueprints(app)
@@ -37,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     if app.config["DATABASE_URL"].startswith("sqlite"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    sizes.init_app(app)
     db.init_app(app)
     login_manager.init_app(app)
     auth.register(app)

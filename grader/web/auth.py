@@ -1,22 +1,35 @@
-"""Who is calling: a bearer token (scripts) or a Flask-Login cookie session (browsers, with CSRF)."""
+"""Who is calling: a bearer token (scripts) or a Flask-Login cookie session (browsers, with CSRF).
+
+A session cookie names the user and the session version it was issued for, and the time of the
+login: it stops working when the user logs out, changes password or is logged out everywhere
+(each raises the version), and ``GRADER_SESSION_LIFETIME`` after the login at the latest.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 
-from flask import Flask, g, request
-from flask_login import current_user
+from flask import Flask, current_app, g, request, session
+from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 
 from grader.db import User
 from grader.extensions import csrf, db, login_manager
-from grader.services import accounts
+from grader.logtext import quoted
+from grader.services.tokens import TokenState, bearer
 from grader.web.errors import json_error
 
 log = logging.getLogger(__name__)
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LOGIN_ENDPOINT = "api.session.login"
+LOGIN_AT = "login_at"
+TOKEN_MESSAGES = {
+    TokenState.UNKNOWN: "unknown bearer token",
+    TokenState.EXPIRED: "this bearer token has expired: ask for a new one",
+    TokenState.REVOKED: "this bearer token has been revoked",
+}
 
 
 def register(app: Flask) -> None:
@@ -26,9 +39,40 @@ def register(app: Flask) -> None:
     app.before_request(protect_cookie_requests)
 
 
-def load_user(user_id: str) -> User | None:
-    """The user of a cookie session."""
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(session_id: str) -> User | None:
+    """The user of a cookie session, if the session is still theirs: issued for their current
+    session version, within the session lifetime."""
+    user_id, _, version = session_id.partition(".")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    login_at = session.get(LOGIN_AT)
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    if not isinstance(login_at, int | float) or time.time() - login_at > lifetime:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    g.signed_in = True
+    return user
+
+
+def start_session(user: User) -> None:
+    """Log the user in on a new session: nothing of the one before is kept (its CSRF token
+    included), and the login time is written for the lifetime check."""
+    session.clear()
+    login_user(user)
+    session.permanent = True
+    session[LOGIN_AT] = int(time.time())
+    g.signed_in = True
+
+
+def end_session(user: User | None) -> None:
+    """Log out: every session cookie of the user stops working, this one and any copy."""
+    if user is not None and user.is_authenticated:
+        user.end_sessions()
+        db.session.commit()
+    logout_user()
+    session.clear()
 
 
 def bearer_token() -> str | None:
@@ -38,14 +82,17 @@ def bearer_token() -> str | None:
 
 
 def load_bearer_user(_request) -> User | None:
-    """The user of an ``Authorization: Bearer`` token."""
+    """The user of an ``Authorization: Bearer`` token that is known, unexpired, not revoked."""
     token = bearer_token()
     if token is None:
         return None
-    user = accounts.user_for_token(db.session, token)
-    g.bearer = user is not None
+    user, state = bearer(db.session, token)
+    g.bearer = g.signed_in = user is not None
     if user is None:
-        log.warning("refused %s %s: unknown or revoked bearer token", request.method, request.path)
+        g.token_state = state
+        log.warning(
+            "refused %s %s: %s", request.method, quoted(request.path), TOKEN_MESSAGES[state]
+        )
     return user
 
 
@@ -61,7 +108,7 @@ def protect_cookie_requests() -> None:
         try:
             csrf.protect()
         except CSRFError as exc:
-            log.warning("refused %s %s to %s: %s", request.method, request.path, who(), exc)
+            log.warning("refused %s %s to %s: %s", request.method, quoted(request.path), who(), exc)
             raise
 
 
@@ -69,10 +116,13 @@ def who() -> str:
     """The caller, for the log: the user's email, else the client's address."""
     if current_user.is_authenticated:
         return current_user.email
-    return f"anonymous {request.remote_addr}"
+    return f"anonymous {quoted(request.remote_addr)}"
 
 
 def unauthorized():
+    state = g.get("token_state")
+    if state in (TokenState.EXPIRED, TokenState.REVOKED):
+        return json_error(401, state.value, TOKEN_MESSAGES[state])
     return json_error(401, "unauthorized", "log in or send 'Authorization: Bearer <token>'")
 
 

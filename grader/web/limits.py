@@ -1,51 +1,75 @@
 """Rate limits: failed logins per account and per address, submissions per student.
 
+Only failed logins count, and a right password is let in however many wrong ones came before
+it (a student locked out by a classmate's guesses, or a class behind one address locked out by
+one of them, was the worse harm), unless the account or the address is under attack: past
+``LOGIN_LOCKOUT`` (per account) or ``LOGIN_LOCKOUT_PER_ADDRESS`` failures every login there is
+refused until the window passes, so passwords can be guessed no faster than that. Below the
+lockout, failures past ``LOGIN_LIMIT`` (per account) or ``LOGIN_LIMIT_PER_ADDRESS`` are answered
+429 instead of 401. Showing the login form is never limited.
+
 The counters live in Redis (``GRADER_RATELIMIT_STORAGE_URL``, by default the broker), so every
 gunicorn worker and every web machine shares them. When Redis does not answer, each process
 counts in its own memory until Redis is back (Flask-Limiter logs a warning when it falls back
 and when Redis recovers): the limits then hold per process, and no request fails because of
 the limiter.
+
+Views say which limits they are under with ``@marks.login_view`` and ``@marks.submission_view``.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import time
 from functools import wraps
 
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter, RequestLimit
-from flask_limiter.util import get_remote_address
 from flask_login import current_user
+from limits import parse
 
+from grader.logtext import quoted
 from grader.web.api.body import parsed_json
 
 log = logging.getLogger(__name__)
 
 MAX_KEY_LENGTH = 254
-LOGIN_VIEWS = ("api.session.login", "student.account.login")
-SUBMISSION_VIEWS = ("api.submissions.create", "student.attempts.create")
+TOO_MANY_LOGINS = "too many failed logins: wait a minute and try again"
+SOFT_LOGIN_LIMITS = (
+    ("LOGIN_LIMIT", "login-account"),
+    ("LOGIN_LIMIT_PER_ADDRESS", "login-address"),
+)
+
+
+def client_address() -> str:
+    """The client's address (through ``GRADER_TRUSTED_PROXIES`` proxies, see ``proxies``), as
+    a rate-limit key: a forwarded header's text, quoted, so it cannot break a log line."""
+    return quoted(request.remote_addr or "unknown", limit=MAX_KEY_LENGTH)
 
 
 def init_app(app: Flask) -> Limiter:
-    """A limiter of this app's own (its storage is the app's), on the login and submission
-    views; call after the blueprints are registered."""
-    limiter = Limiter(key_func=get_remote_address, on_breach=breached)
+    """A limiter of this app's own (its storage is the app's), on the views marked as login
+    or submission views; call after the blueprints are registered."""
+    limiter = Limiter(key_func=client_address, on_breach=breached)
     limiter.init_app(app)
     app.extensions["grader.limiter"] = limiter
-    login_limits = [
+    lockouts = [
         limiter.shared_limit(
-            lambda: current_app.config["LOGIN_LIMIT"],
-            scope="login-account",
+            lambda: current_app.config["LOGIN_LOCKOUT"],
+            scope="login-lockout-account",
             key_func=login_account,
             deduct_when=login_failed,
-            error_message="too many failed logins: wait a minute and try again",
+            methods=["POST"],
+            error_message=TOO_MANY_LOGINS,
         ),
         limiter.shared_limit(
-            lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
-            scope="login-address",
-            key_func=get_remote_address,
+            lambda: current_app.config["LOGIN_LOCKOUT_PER_ADDRESS"],
+            scope="login-lockout-address",
+            key_func=client_address,
             deduct_when=login_failed,
-            error_message="too many failed logins: wait a minute and try again",
+            methods=["POST"],
+            error_message=TOO_MANY_LOGINS,
         ),
     ]
     submission_limit = limiter.shared_limit(
@@ -54,14 +78,14 @@ def init_app(app: Flask) -> Limiter:
         key_func=student,
         error_message="too many submissions: wait a minute and try again",
     )
-    for endpoint in LOGIN_VIEWS:
-        view = app.view_functions[endpoint]
-        for limit in login_limits:
-            view = limit(view)
+    for endpoint, view in list(app.view_functions.items()):
+        kind = getattr(view, "grader_limits", None)
+        if kind == "login":
+            for lockout in lockouts:
+                view = lockout(view)
+        elif kind == "submission":
+            view = after_login(view, submission_limit(view))
         app.view_functions[endpoint] = view
-    for endpoint in SUBMISSION_VIEWS:
-        view = app.view_functions[endpoint]
-        app.view_functions[endpoint] = after_login(view, submission_limit(view))
     return limiter
 
 
@@ -78,29 +102,63 @@ def after_login(view, limited):
 
 
 def breached(limit: RequestLimit) -> None:
+    """Log a limit reached (its key is made of quoted parts: see the key functions)."""
     log.warning(
-        "rate limit %s reached by %s at %s %s", limit.limit, limit.key, request.method, request.path
+        "rate limit %s reached by %s at %s %s",
+        limit.limit,
+        limit.key,
+        request.method,
+        quoted(request.path),
     )
 
 
-def login_account() -> str:
-    """The account a login names (form or JSON), normalised as accounts are."""
+def login_email() -> str:
+    """The email a login names (form or JSON), normalised as accounts are."""
     email = request.form.get("email")
     if email is None:
         body = parsed_json()
         email = body.get("email") if isinstance(body, dict) else None
-    email = email.strip().lower()[:MAX_KEY_LENGTH] if isinstance(email, str) else ""
-    return f"account:{email}"
+    return email.strip().lower()[:MAX_KEY_LENGTH] if isinstance(email, str) else ""
+
+
+def login_account() -> str:
+    """The account a login names, as a rate-limit key (quoted: the limiter logs its keys)."""
+    return f"account:{quoted(login_email(), limit=None)}"
 
 
 def login_failed(_response) -> bool:
     return bool(g.get("login_failed"))
 
 
-def count_failed_login() -> None:
-    """Log a failed login and count it against the login limits (only failures count)."""
-    log.warning("failed login as %s from %s", login_account()[8:], request.remote_addr)
+def count_failed_login() -> int | None:
+    """Log a failed login and count it (the lockouts count it once the answer is made); the
+    seconds to wait when the account or the address is past its limit of failures, else None."""
+    log.warning("failed login as %s from %s", quoted(login_email()), client_address())
     g.login_failed = True
+    waits = [
+        _hit(setting, scope, key)
+        for (setting, scope), key in zip(
+            SOFT_LOGIN_LIMITS, (login_account(), client_address()), strict=True
+        )
+    ]
+    waits = [wait for wait in waits if wait is not None]
+    return max(waits) if waits else None
+
+
+def _hit(setting: str, scope: str, key: str) -> int | None:
+    """Count one against the limit; the seconds until it has room again when it is spent."""
+    limiter: Limiter = current_app.extensions["grader.limiter"]
+    item = parse(current_app.config[setting])
+    ids = (current_app.config["RATELIMIT_KEY_PREFIX"], key, scope)
+    try:
+        if limiter.limiter.hit(item, *ids):
+            return None
+        reset = limiter.limiter.get_window_stats(item, *ids).reset_time
+    except Exception as exc:  # the storage went away after this request's first check
+        log.warning("rate limit storage unreachable, failed login not counted: %s", exc)
+        return None
+    log.warning("rate limit %s reached by %s", item, key)
+    return max(1, math.ceil(reset - time.time()))
 
 
 def student() -> str:

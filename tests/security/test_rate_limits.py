@@ -1,5 +1,6 @@
-"""Rate limits: failed logins per account and per address, submissions per student; what
-happens when the limits' Redis is down."""
+"""Rate limits: failed logins per account and per address (a right password still gets in,
+unless the account or address is under attack), submissions per student; the client address
+behind trusted proxies; what happens when the limits' Redis is down."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from tests.web.conftest import PASSWORD, new_student
 LIMITS = {
     "LOGIN_LIMIT": "3 per minute",
     "LOGIN_LIMIT_PER_ADDRESS": "5 per minute",
+    "LOGIN_LOCKOUT": "8 per hour",
+    "LOGIN_LOCKOUT_PER_ADDRESS": "12 per hour",
     "SUBMIT_LIMIT": "3 per minute",
 }
 ANSWERS = {"grad.e3": "-10"}
@@ -49,31 +52,59 @@ def app(tmp_path, exercises_dir):
     built.extensions["grader.db"].engine.dispose()
 
 
-def log_in(client, email: str, password: str):
-    token = client.get("/api/v1/session").get_json()["csrf_token"]
+def log_in(client, email: str, password: str, address: str = "127.0.0.1", **headers):
+    environ = {"REMOTE_ADDR": address}
+    token = client.get("/api/v1/session", environ_base=environ).get_json()["csrf_token"]
     return client.post(
         "/api/v1/session",
         json={"email": email, "password": password},
-        headers={"X-CSRFToken": token},
+        headers={"X-CSRFToken": token, **headers},
+        environ_base=environ,
     )
 
 
-def test_failed_logins_per_account_are_limited_even_with_the_right_password_after(app, caplog):
+def form_log_in(client, email: str, password: str):
+    page = client.get("/login")
+    assert page.status_code == 200
+    token = page.get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1]
+    data = {"email": email, "password": password, "csrf_token": token.split('"')[0]}
+    return client.post("/login", data=data)
+
+
+def test_failed_logins_past_the_account_limit_are_429_and_logged(app, caplog):
     email, _ = new_student(app)
     client = app.test_client()
-    assert [log_in(client, email, "wrong").status_code for _ in range(3)] == [401] * 3
     with caplog.at_level(logging.WARNING):
-        blocked = log_in(client, email, PASSWORD)
-    assert blocked.status_code == 429
+        codes = [log_in(client, email, "wrong").status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+    blocked = log_in(client, email, "wrong")
     assert blocked.get_json()["error"] == "too_many_requests"
     assert "failed logins" in blocked.get_json()["message"]
-    assert "Retry-After" in blocked.headers
+    assert int(blocked.headers["Retry-After"]) > 0
     assert any("rate limit" in r.getMessage() for r in caplog.records)
+
+
+def test_the_right_password_gets_in_past_the_account_limit(app):
+    """A classmate's wrong guesses do not lock the student out."""
+    email, _ = new_student(app)
+    for _ in range(4):
+        log_in(app.test_client(), email, "wrong")
+    assert log_in(app.test_client(), email, PASSWORD).status_code == 200
+
+
+def test_an_account_under_attack_refuses_even_the_right_password(app):
+    """Past the lockout (8 failures an hour here), from any address, nothing gets in: passwords
+    cannot be guessed faster than that."""
+    email, _ = new_student(app)
+    for number in range(8):
+        log_in(app.test_client(), email, "wrong", address=f"10.0.0.{number}")
+    reply = log_in(app.test_client(), email, PASSWORD, address="10.0.1.1")
+    assert reply.status_code == 429 and "Retry-After" in reply.headers
 
 
 def test_successful_logins_are_not_counted(app):
     email, _ = new_student(app)
-    for _ in range(6):
+    for _ in range(10):
         assert log_in(app.test_client(), email, PASSWORD).status_code == 200
 
 
@@ -84,15 +115,60 @@ def test_failed_logins_per_address_are_limited_across_accounts(app):
     assert codes == [401] * 5 + [429]
 
 
-def test_the_login_form_shares_the_account_limit(app):
+def test_one_address_past_its_limit_does_not_lock_out_the_others_behind_it(app):
+    """A class behind one address: after one of them fails past the address's limit, the
+    others still see the form and log in with their right passwords."""
+    for email in [new_student(app)[0] for _ in range(6)]:
+        log_in(app.test_client(), email, "wrong")
+    classmate, _ = new_student(app)
+    client = app.test_client()
+    assert client.get("/login").status_code == 200
+    assert client.get("/api/v1/session").status_code == 200
+    assert log_in(client, classmate, PASSWORD).status_code == 200
+    assert form_log_in(app.test_client(), classmate, PASSWORD).status_code == 302
+
+
+def test_an_address_under_attack_is_locked_out(app):
+    """Past the address's lockout (12 failures an hour here) every login from it is refused,
+    and the form is still shown."""
+    for email in [new_student(app)[0] for _ in range(12)]:
+        log_in(app.test_client(), email, "wrong")
+    classmate, _ = new_student(app)
+    assert log_in(app.test_client(), classmate, PASSWORD).status_code == 429
+    assert app.test_client().get("/login").status_code == 200
+    assert log_in(app.test_client(), classmate, PASSWORD, address="10.9.9.9").status_code == 200
+
+
+def test_the_login_form_counts_against_the_same_limit(app):
     email, _ = new_student(app)
     for _ in range(3):
         assert log_in(app.test_client(), email, "wrong").status_code == 401
+    reply = form_log_in(app.test_client(), email, "wrong")
+    assert reply.status_code == 429 and "Retry-After" in reply.headers
+    assert "Too many failed logins" in reply.get_data(as_text=True)
+    assert form_log_in(app.test_client(), email, PASSWORD).status_code == 302
+
+
+def test_forwarded_addresses_are_ignored_without_trusted_proxies(app):
+    """Otherwise a client would pick a new address for each guess."""
     client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    reply = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
-    assert reply.status_code == 429
+    emails = [new_student(app)[0] for _ in range(6)]
+    codes = [
+        log_in(client, email, "wrong", **{"X-Forwarded-For": f"10.1.1.{n}"}).status_code
+        for n, email in enumerate(emails)
+    ]
+    assert codes == [401] * 5 + [429]
+
+
+def test_behind_a_trusted_proxy_each_client_address_counts_on_its_own(tmp_path, exercises_dir):
+    app = limited_app(tmp_path, exercises_dir, TRUSTED_PROXIES=1)
+    emails = [new_student(app)[0] for _ in range(6)]
+    client = app.test_client()
+    same = [log_in(client, e, "wrong", **{"X-Forwarded-For": "10.2.2.2"}) for e in emails]
+    assert [r.status_code for r in same] == [401] * 5 + [429]
+    other = log_in(client, emails[0], "wrong", **{"X-Forwarded-For": "10.3.3.3"})
+    assert other.status_code == 401
+    app.extensions["grader.db"].engine.dispose()
 
 
 def test_submissions_per_student_are_limited(app):

@@ -61,13 +61,13 @@ def test_wrong_password_is_401(browser):
 def test_cookie_session_submits_with_csrf_token_only(browser):
     """Logged in by cookie: a POST without the CSRF token is refused, with it accepted."""
     client, account = browser
-    token = csrf_token(client)
     reply = client.post(
         "/api/v1/session",
         json={"email": account.email.upper(), "password": PASSWORD},
-        headers={"X-CSRFToken": token},
+        headers={"X-CSRFToken": csrf_token(client)},
     )
     assert reply.status_code == 200 and reply.get_json()["user"]["email"] == account.email
+    token = reply.get_json()["csrf_token"]
     body = {"exercise": "single-weight", "answers": {"grad.e3": "-10"}}
     refused = client.post("/api/v1/submissions", json=body)
     assert refused.status_code == 400 and refused.get_json()["error"] == "csrf"

@@ -14,12 +14,12 @@ from grader.services import accounts, batch_export, batches
 from grader.services.errors import Invalid
 from grader.web.api.body import json_object
 from grader.web.auth import user
+from grader.web.marks import max_body
 
 bp = Blueprint("batches", __name__)
 
 JSONL_TYPES = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines", "text/plain")
 CSV_TYPES = ("text/csv",)
-MAX_UPLOAD_BYTES = 256 * 1024 * 1024
 
 
 def _publish_chunk(chunk_id: int) -> None:
@@ -27,13 +27,13 @@ def _publish_chunk(chunk_id: int) -> None:
 
 
 @bp.post("/batches")
+@max_body("MAX_UPLOAD_BYTES")
 @login_required
 def create():
     """``{course, exercise, regrade: true}``, or a JSONL/CSV body or ``file`` upload with
     ``?course=``; answers 202 once the file is stored, with the lines it rejected."""
     me = user()
     accounts.require_staff(me)
-    request.max_content_length = MAX_UPLOAD_BYTES
     if request.mimetype in JSONL_TYPES + CSV_TYPES or request.files:
         course = accounts.course_taught(db.session, me, request.args.get("course", ""))
         upload = request.files.get("file")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 from flask_login import login_required
 
 from grader import tasks
@@ -10,15 +10,17 @@ from grader.extensions import db
 from grader.services import standing, submissions
 from grader.web.api.body import json_object
 from grader.web.auth import user
+from grader.web.marks import max_body, submission_view
 
 bp = Blueprint("submissions", __name__)
 
 
 @bp.post("/submissions")
+@max_body("MAX_SUBMISSION_BYTES")
+@submission_view
 @login_required
 def create():
     """Commit the submission as queued, then publish its id; 202 even if publishing failed."""
-    request.max_content_length = current_app.config["MAX_SUBMISSION_BYTES"]
     body = json_object()
     accepted = submissions.submit(
         db.session,

@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 
 from grader.db import Course
 from grader.extensions import db
+from grader.logtext import quoted
 from grader.services import accounts
 from grader.services.errors import Forbidden, ServiceError
 from grader.web.auth import user
@@ -37,7 +38,7 @@ def refuse_students() -> None:
         log.warning(
             "refused instructor %s %s to %s (role %s)",
             request.method,
-            request.path,
+            quoted(request.path),
             current_user.email,
             current_user.role,
         )

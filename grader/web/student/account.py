@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from grader.extensions import db
 from grader.services import accounts
-from grader.web import limits
+from grader.web import auth, limits
 from grader.web.i18n import LANGUAGE_COOKIE, LANGUAGES
+from grader.web.marks import login_view
 from grader.web.student.guard import safe_next
 
 bp = Blueprint("account", __name__)
@@ -28,6 +29,7 @@ class LoginForm(FlaskForm):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_view
 def login():
     """The login form; a new session on success, then back where the student was going."""
     form = LoginForm()
@@ -37,10 +39,13 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
-            session.clear()
-            login_user(user)
+            auth.start_session(user)
             return redirect(safe_next(request.args.get("next")) or home(user))
-        limits.count_failed_login()
+        wait = limits.count_failed_login()
+        if wait is not None:
+            error = gettext("Too many failed logins: wait a minute and try again.")
+            page = render_template("student/login.html", form=form, error=error)
+            return page, 429, {"Retry-After": str(wait)}
         error = gettext("Wrong email or password.")
     return render_template("student/login.html", form=form, error=error)
 
@@ -55,9 +60,8 @@ def home(user) -> str:
 
 @bp.post("/logout")
 def logout():
-    """Log out and forget the session."""
-    logout_user()
-    session.clear()
+    """Log out: this session and every copy of its cookie stop working."""
+    auth.end_session(current_user)
     return redirect(url_for("student.account.login"))
 
 
@@ -72,7 +76,7 @@ def language(code: str):
             code,
             max_age=LANGUAGE_COOKIE_AGE,
             samesite="Lax",
-            secure=request.is_secure,
+            secure=request.is_secure or current_app.config["SESSION_COOKIE_SECURE"],
             httponly=True,
         )
     return response

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, gettext, ngettext
 
 from grader import tasks
@@ -11,6 +11,7 @@ from grader.extensions import db
 from grader.services import standing, submissions
 from grader.services.errors import Conflict, Forbidden, NotFound
 from grader.web.auth import user
+from grader.web.marks import max_body, submission_view
 from grader.web.student.context import StudentExercise, open_exercise
 from grader.web.student.exercise import solution_html
 from grader.web.student.guard import error_page, login_page_required, wants_json
@@ -19,11 +20,12 @@ bp = Blueprint("attempts", __name__, url_prefix="/courses/<slug>/exercises/<exer
 
 
 @bp.post("/attempts")
+@max_body("MAX_SUBMISSION_BYTES")
+@submission_view
 @login_page_required
 def create(slug: str, exercise_slug: str):
     """Take the form's answers as a new attempt: 202 with its id for the page's script, or back
     to the page without one."""
-    request.max_content_length = current_app.config["MAX_SUBMISSION_BYTES"]
     page = open_exercise(slug, exercise_slug)
     answers = {
         blank.id: request.form[blank.id].strip()
