@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 import orjson
-from sqlalchemy import case, literal, select
+from sqlalchemy import literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -233,7 +233,8 @@ class Loader:
         return known
 
     def _students(self, emails: set[str]) -> dict[str, int]:
-        """User ids by email; unknown students are created and every one is enrolled."""
+        """User ids by email; unknown students are created and every one not yet in the course
+        is enrolled as a student (an import gives no one a role to teach)."""
         session, ordered = self.session, sorted(emails)
         known = select(User.email, User.id).where(bulk.one_of(session, User.email, ordered))
         found = dict(session.execute(known).all())
@@ -249,14 +250,16 @@ class Loader:
                 ],
             )
             found = dict(session.execute(known).all())
-        role = case((User.role.in_(("instructor", "admin")), "instructor"), else_="student")
         session.connection().execute(
             dialect(Enrolment.__table__)
             .from_select(
                 ["course_id", "user_id", "role", "created_at"],
-                select(literal(self.course.id), User.id, role, literal(now, UTCDateTime())).where(
-                    bulk.one_of(session, User.email, ordered)
-                ),
+                select(
+                    literal(self.course.id),
+                    User.id,
+                    literal("student"),
+                    literal(now, UTCDateTime()),
+                ).where(bulk.one_of(session, User.email, ordered)),
             )
             .on_conflict_do_nothing(index_elements=["course_id", "user_id"])
         )

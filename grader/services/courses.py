@@ -20,7 +20,7 @@ from grader.db import (
 )
 from grader.db.course import REVEAL_POLICIES
 from grader.services import accounts
-from grader.services.errors import Conflict, Invalid, NotFound
+from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
 from grader.services.exercises import narrowed
 
 MAX_TITLE = 200
@@ -48,7 +48,10 @@ class CatalogueEntry:
 
 
 def create_course(session: Session, user: User, slug: str, title: str) -> Course:
-    """A new course taught by ``user``; a slug already taken is refused."""
+    """A new course taught by ``user`` (an instructor or admin by global role: teaching a course
+    someone else created is not enough); a slug already taken is refused."""
+    if user.role not in ("instructor", "admin"):
+        raise Forbidden("only instructors may create courses: ask an admin")
     slug, title = slug.strip().lower(), title.strip()
     if len(title) > MAX_TITLE:
         raise Invalid(f"the title is longer than {MAX_TITLE} characters")

@@ -124,7 +124,8 @@ def _enrol_row(
 def enrol_instructor(
     session: Session, course: Course, email: str, name: str = ""
 ) -> NewAccount | None:
-    """Make ``email`` an instructor of the course; a new account comes back with its password."""
+    """Make ``email`` an instructor of this course (of no other: their global role stays as it
+    is, and a new account's is ``student``); a new account comes back with its password."""
     email = email.strip().lower()
     if not accounts.EMAIL.match(email):
         raise Invalid(f"'{email}' is not an email address")
@@ -132,9 +133,7 @@ def enrol_instructor(
     created = None
     if user is None:
         created = NewAccount(email, name.strip(), new_password())
-        user = accounts.add_user(session, email, "instructor", created.password, name=name.strip())
-    elif user.role == "student":
-        user.role = "instructor"
+        user = accounts.add_user(session, email, "student", created.password, name=name.strip())
     accounts.enrol(session, user, course, "instructor")
     session.commit()
     return created
