@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -27,6 +26,7 @@ from grader.services import bulk
 from grader.services.accounts import EMAIL
 from grader.services.errors import Invalid, ServiceError
 from grader.services.exercises import load_version, offered_version
+from grader.services.lines import TextLines, bounded_lines
 from grader.services.submissions import clean_answers
 
 MAX_LINE_BYTES = 1 << 20
@@ -44,10 +44,11 @@ class LineError(ValueError):
 Record = tuple[int, Any]
 
 
-def jsonl_records(stream: Iterable[bytes]) -> Iterator[Record]:
-    """(line number, parsed object or LineError) for every non-blank line."""
-    for number, line in enumerate(stream, start=1):
-        if len(line) > MAX_LINE_BYTES:
+def jsonl_records(stream: IO[bytes] | Iterable[bytes]) -> Iterator[Record]:
+    """(line number, parsed object or LineError) for every non-blank line; a line too long is
+    refused without being read whole."""
+    for number, line in enumerate(bounded_lines(stream, MAX_LINE_BYTES), start=1):
+        if line is None:
             yield number, LineError(f"line longer than {MAX_LINE_BYTES} bytes")
         elif line.strip():
             try:
@@ -60,13 +61,14 @@ def csv_records(stream: IO[bytes]) -> Iterator[Record]:
     """(line number, the row as a JSONL line's object) for every non-empty row after the header:
     columns ``id``, ``student``, ``exercise``, one per blank (``grad.e3``) and optionally
     ``given.NAME``/``params.NAME`` holding a number or a JSON list."""
-    reader = csv.reader(io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""))
+    lines = TextLines(stream, MAX_LINE_BYTES)
+    reader = csv.reader(lines)
     try:
         header = [name.strip() for name in next(reader)]
     except StopIteration:
         return
-    except UnicodeDecodeError:
-        raise Invalid("the CSV file is not UTF-8 text") from None
+    if (problem := lines.problem(1, reader.line_num)) is not None:
+        raise Invalid(f"the CSV file's header cannot be read: {problem}")
     for name in header:
         kind = name.split(".", 1)[0]
         if name not in RESERVED_COLUMNS and kind not in BLANK_KINDS + VALUE_SECTIONS:
@@ -77,14 +79,17 @@ def csv_records(stream: IO[bytes]) -> Iterator[Record]:
     if "student" not in header or "exercise" not in header:
         raise Invalid("the CSV header needs the columns student and exercise")
     while True:
+        first = reader.line_num + 1
         try:
             row = next(reader)
         except StopIteration:
             return
-        except (UnicodeDecodeError, csv.Error) as exc:
+        except csv.Error as exc:
             yield reader.line_num, LineError(f"not readable as CSV ({exc})")
             continue
-        if any(cell.strip() for cell in row):
+        if (problem := lines.problem(first, reader.line_num)) is not None:
+            yield reader.line_num, LineError(problem)
+        elif any(cell.strip() for cell in row):
             yield reader.line_num, _csv_line(header, row)
 
 
