@@ -3,7 +3,6 @@ CSV row with the score and each blank's answer, verdict and points. Streams from
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 
@@ -12,6 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from grader.db import Batch, BatchChunk, Exercise, ExerciseVersion, Result, Submission, User
+from grader.services import csvfiles
 from grader.services.errors import NotFound
 
 FETCH = 2000
@@ -108,7 +108,7 @@ def csv_text(session: Session, batch_id: int) -> Iterator[str]:
     """The batch's results as CSV: a row per submission, three columns per blank."""
     blanks = blank_ids(session, batch_id)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csvfiles.writer(buffer)
     writer.writerow(
         [*CSV_HEAD, *(f"{b}{suffix}" for b in blanks for suffix in ("", ".verdict", ".points"))]
     )

@@ -3,7 +3,6 @@ table for the instructor's page and as CSV; one grouped query for the scores."""
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from grader.db import (
     Submission,
     User,
 )
+from grader.services import csvfiles
 from grader.services.exercises import offered
 
 
@@ -192,7 +192,7 @@ def gradebook_csv(session: Session, course: Course) -> str:
     and the total, in course points."""
     book = gradebook(session, course)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvfiles.writer(out)
     writer.writerow(["student", "name", *(c.exercise.slug for c in book.columns), "total"])
     for row in book.rows:
         writer.writerow(
