@@ -137,27 +137,39 @@ def test_random_graphs_cover_every_op_on_scalars_vectors_and_matrices():
 
 @pytest.mark.parametrize("exercise_id", sorted(load_dir(EXERCISES)))
 def test_every_blank_of_every_shipped_exercise_matches_torch(exercise_id):
-    """The expected value of every blank (gradients, steps, new values) of each shipped exercise
-    agrees with PyTorch autograd, for several students' variants."""
+    """The expected value of every blank (gradients, steps, new values, in every training step)
+    of each shipped exercise agrees with PyTorch autograd, for several students' variants."""
     exercise = load_dir(EXERCISES)[exercise_id]
     lr = exercise.spec.learning_rate
     for student in ("ada", "alan", "grace", "edsger"):
         variant = exercise.draw_variant("torch-check", student)
         result = grade(exercise, variant, {})
-        values = {
-            name: torch.tensor(value, dtype=torch.float64, requires_grad=True)
-            for name, value in variant.values().items()
-        }
-        scope = {"__builtins__": {}, **TORCH_FUNCTIONS}
-        for name, source in exercise.spec.graph.items():
-            values[name] = eval(str(source), scope, dict(values))
-            values[name].retain_grad()
-        values[exercise.graph.loss].backward()
-        for blank in exercise.blanks:
-            grad = values[blank.target].grad.numpy()
-            old = variant.values().get(blank.target)
-            want = {"grad": grad, "update": -lr * grad}.get(blank.kind)
-            if want is None:
-                want = old - lr * grad
-            got = np.asarray(result["blanks"][blank.id]["expected"], dtype=np.float64)
-            assert_close(got, want, f"{exercise_id} {student} {blank.id}")
+        start = {name: np.asarray(value) for name, value in variant.values().items()}
+        for step in range(1, exercise.spec.steps + 1):
+            values = torch_step(exercise, start)
+            for blank in (b for b in exercise.blanks if b.step == step):
+                grad = values[blank.target].grad.numpy()
+                old = start.get(blank.target, 0.0)
+                want = {"grad": grad, "update": -lr * grad, "new": old - lr * grad}[blank.kind]
+                got = np.asarray(result["blanks"][blank.id]["expected"], dtype=np.float64)
+                assert_close(got, want, f"{exercise_id} {student} {blank.id}")
+            start = {
+                name: value - lr * values[name].grad.numpy()
+                if name in exercise.spec.params and values[name].grad is not None
+                else value
+                for name, value in start.items()
+            }
+
+
+def torch_step(exercise, start: dict) -> dict:
+    """One forward and backward pass of ``exercise``'s graph in torch, from ``start``."""
+    values = {
+        name: torch.tensor(value, dtype=torch.float64, requires_grad=True)
+        for name, value in start.items()
+    }
+    scope = {"__builtins__": {}, **TORCH_FUNCTIONS}
+    for name, source in exercise.spec.graph.items():
+        values[name] = eval(str(source), scope, dict(values))
+        values[name].retain_grad()
+    values[exercise.graph.loss].backward()
+    return values

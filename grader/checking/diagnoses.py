@@ -28,7 +28,7 @@ from grader.engine.numeric import unbroadcast
 from grader.engine.ops import mistaken_tables
 
 if TYPE_CHECKING:
-    from grader.checking.grade import Work
+    from grader.checking.work import Work
     from grader.exercises import Blank
 
 MAX_FANOUT_SUBSETS = 6

@@ -21,8 +21,9 @@ from grader.checking.judge import (
 )
 from grader.checking.results import Graded
 from grader.checking.tolerance import Tolerance
-from grader.engine import Tape, backward, forward, vjp_edge
-from grader.exercises import Blank, Exercise, Variant
+from grader.checking.work import Work
+from grader.engine import Tape, forward
+from grader.exercises import Exercise, Variant
 
 
 @dataclass
@@ -101,100 +102,6 @@ def _read_one(text, shape: tuple[int, ...], nan: np.ndarray, cache: dict) -> tup
     return WRONG_SHAPE, nan, parsed
 
 
-class Work:
-    """Everything the verdicts need for N rows: reference values, the student's answers, and
-    the gradients carried from the student's own answers through the correct local gradients."""
-
-    def __init__(
-        self, exercise: Exercise, tape: Tape, answers: dict[str, Answers], tolerance: Tolerance
-    ):
-        self.exercise, self.tape, self.answers = exercise, tape, answers
-        self.tolerance = tolerance
-        graph = exercise.graph
-        self.reference = backward(graph, tape)
-        self.carried: dict[str, np.ndarray] = {graph.loss: self.reference[graph.loss]}
-        self.effective: dict[str, np.ndarray] = {graph.loss: self.reference[graph.loss]}
-        self.contributions: dict[tuple[str, str], np.ndarray] = {}
-        self.reference_contributions: dict[tuple[str, str], np.ndarray] = {}
-        self._mistaken: dict = {}
-        for edge in reversed(graph.edges):
-            if edge.name not in self.reference:
-                continue
-            if edge.name != graph.loss:
-                self.effective[edge.name] = self._students(
-                    f"grad.{edge.name}", self.carried[edge.name]
-                )
-            for name, part in vjp_edge(edge, tape, self.effective[edge.name]).items():
-                self.contributions[(edge.name, name)] = part
-                self.carried[name] = part if name not in self.carried else self.carried[name] + part
-            if any(len(graph.uses[name]) > 1 for name in edge.reads):
-                for name, part in vjp_edge(edge, tape, self.reference[edge.name]).items():
-                    self.reference_contributions[(edge.name, name)] = part
-        for name in graph.inputs:
-            if name in self.carried:
-                self.effective[name] = self._students(f"grad.{name}", self.carried[name])
-
-    def agrees_downstream(self, name: str, values: dict[str, np.ndarray]) -> np.ndarray:
-        """Per row: every gradient the student gave between the loss and ``name`` is the one
-        in ``values`` (or left out), so nothing they wrote says they did otherwise."""
-        graph = self.exercise.graph
-        agrees = np.ones(self.tape.variants, dtype=bool)
-        later, todo = set(), list(graph.uses[name])
-        while todo:
-            use = todo.pop()
-            if use not in later:
-                later.add(use)
-                todo.extend(graph.uses[use])
-        for other in later:
-            answers = self.answers.get(f"grad.{other}")
-            if answers is not None and other in values:
-                agrees &= ~answers.usable | self.tolerance.close(answers.values, values[other])
-        return agrees
-
-    def mistaken_backward(self, rules) -> dict[str, np.ndarray]:
-        """The reference backward pass with one mistaken rule set (memoised)."""
-        key = id(rules)  # one of the long-lived tables of diagnoses.FULL_MISTAKE_RULES
-        if key not in self._mistaken:
-            self._mistaken[key] = backward(self.exercise.graph, self.tape, rules)
-        return self._mistaken[key]
-
-    def _students(self, blank_id: str, fallback: np.ndarray) -> np.ndarray:
-        answers = self.answers.get(blank_id)
-        if answers is None:
-            return fallback
-        ok = answers.usable.reshape((-1,) + (1,) * (fallback.ndim - 1))
-        return np.where(ok, answers.values, fallback)
-
-    def student_update(self, param: str) -> np.ndarray:
-        """The step the student took for ``param``: their update blank, else carried from their gradient."""
-        return self._students(
-            f"update.{param}", -self.exercise.spec.learning_rate * self.effective[param]
-        )
-
-    def expected(self, blank: Blank) -> np.ndarray:
-        lr = self.exercise.spec.learning_rate
-        if blank.kind == "grad":
-            return self.reference[blank.target]
-        if blank.kind == "update":
-            return -lr * self.reference[blank.target]
-        return self.tape.values[blank.target] - lr * self.reference[blank.target]
-
-    def carried_value(self, blank: Blank) -> np.ndarray:
-        """The value carried into ``blank`` from the student's own earlier answers."""
-        lr = self.exercise.spec.learning_rate
-        if blank.kind == "grad":
-            return self.carried[blank.target]
-        if blank.kind == "update":
-            return -lr * self.effective[blank.target]
-        return self.tape.values[blank.target] + self.student_update(blank.target)
-
-    def trivial_value(self, blank: Blank) -> np.ndarray:
-        """What a student writes who does no work: zero, or the parameter left as it was."""
-        if blank.kind == "new":
-            return self.tape.values[blank.target]
-        return np.zeros_like(self.reference[blank.target])
-
-
 def evaluate_rows(exercise: Exercise, variants: Sequence[Variant]) -> Tape:
     """Forward values for every row, computing each distinct variant once."""
     index: dict[int, int] = {}
@@ -233,18 +140,29 @@ def grade_many(
         for blank in exercise.blanks
     }
     tolerance = Tolerance(**exercise.spec.tolerance.model_dump())
-    with np.errstate(all="ignore"):  # NaN and inf stand for "no value" in what follows
-        work = Work(exercise, evaluate_rows(exercise, variants), columns, tolerance)
-        judge = Judge(work, tolerance, exercise.spec.follow_through_credit, candidates)
-        judge.run()
     credit = exercise.spec.follow_through_credit
-    verdicts, diagnoses, points, expected = judge.verdicts, judge.diagnoses, {}, {}
+    verdicts, diagnoses, points, expected = {}, {}, {}, {}
+    with np.errstate(all="ignore"):  # NaN and inf stand for "no value" in what follows
+        tape = evaluate_rows(exercise, variants)
+        chain = None
+        for step in range(1, exercise.spec.steps + 1):
+            work = Work(exercise, tape, columns, tolerance, step, chain)
+            judge = Judge(work, tolerance, credit, candidates)
+            judge.run()
+            verdicts.update(judge.verdicts)
+            diagnoses.update(judge.diagnoses)
+            for blank in exercise.blanks:
+                if blank.step == step:
+                    expected[blank.id] = work.expected(blank)
+            if step < exercise.spec.steps:
+                chain = exercise.next_step(work.chain_tape, work.chain_grads)
+                params = [p for p in exercise.spec.params if p in work.reference]
+                tape = exercise.advance(tape, {p: work.student_new(p) for p in params})
     for blank in exercise.blanks:
         verdict = verdicts[blank.id]
         points[blank.id] = blank.points * np.where(
             verdict == CORRECT, 1.0, np.where(verdict == FOLLOW_THROUGH, credit, 0.0)
         )
-        expected[blank.id] = work.expected(blank)
     score = sum(points.values())
     return Graded(
         exercise,

@@ -37,7 +37,8 @@ class Judge:
         self.diagnoses: dict[str, list] = {}
 
     def run(self) -> None:
-        """Judge the asked blanks in flow order; names nobody asks about pass their chain on."""
+        """Judge the asked blanks of the work's step in flow order; names nobody asks about
+        pass their chain on."""
         work = self.work
         graph, exercise = work.exercise.graph, work.exercise
         yes = np.ones(self.rows, dtype=bool)
@@ -52,22 +53,14 @@ class Judge:
                 use for use in uses if work.reference[use].shape == work.reference[name].shape
             ]
             flipped = np.logical_or.reduce([self.flipped[use] for use in same_shape] or [no])
-            self._pass(exercise.blank(f"grad.{name}"), name, sound, flipped)
+            self._pass(exercise.blank(work.blank_id("grad", name)), name, sound, flipped)
         for param in exercise.spec.params:
             if param in work.reference:
-                self._pass(
-                    exercise.blank(f"update.{param}"),
-                    f"update.{param}",
-                    self.sound[param],
-                    self.flipped[param],
-                )
-                if exercise.blank(f"new.{param}") is not None:
-                    self._pass(
-                        exercise.blank(f"new.{param}"),
-                        f"new.{param}",
-                        self.sound[f"update.{param}"],
-                        self.flipped[f"update.{param}"],
-                    )
+                update = work.blank_id("update", param)
+                self._pass(exercise.blank(update), update, self.sound[param], self.flipped[param])
+                new = exercise.blank(work.blank_id("new", param))
+                if new is not None:
+                    self._pass(new, new.id, self.sound[update], self.flipped[update])
 
     def _pass(self, blank: Blank | None, key: str, sound, flipped) -> None:
         """Judge ``blank`` (if asked) and record what its value carries on under ``key``."""

@@ -28,15 +28,18 @@ if TYPE_CHECKING:
 
 
 def degeneracy(exercise: Exercise, variant: Variant) -> tuple[str, str] | None:
-    """Why ``variant`` is degenerate, as (the name or blank at fault, reason); None if it is not."""
+    """Why ``variant`` is degenerate, as (the name or blank at fault, reason); None if it is not.
+    Every training step is checked, each from the parameters the step before left."""
     tape, grads = exercise.evaluate([variant])
-    for name, value in tape.values.items():
-        if not np.isfinite(value).all():
-            return name, f"the value of '{name}' is not finite for these numbers"
+    steps = exercise.chain(tape) if exercise.spec.steps > 1 else [(tape, grads)]
+    for tape, _ in steps:
+        for name, value in tape.values.items():
+            if not np.isfinite(value).all():
+                return name, f"the value of '{name}' is not finite for these numbers"
     for blank in exercise.blanks:
-        if not np.isfinite(grads[blank.target]).all():
+        if not np.isfinite(steps[blank.step - 1][1][blank.target]).all():
             return blank.id, f"the gradient of '{blank.target}' is not finite for these numbers"
-    found = exercise.wrong_values.first_correct(tape.values, grads)
+    found = exercise.wrong_values.first_correct(steps)
     return None if found is None else (found[0].id, _reason(*found))
 
 
@@ -90,14 +93,15 @@ class WrongValues:
             dtype=bool,
         )
 
-    def first_correct(
-        self, values: dict[str, np.ndarray], grads: dict[str, np.ndarray]
-    ) -> tuple[Blank, str] | None:
-        """The first (blank, wrong value) graded correct, for one variant's values and gradients."""
+    def first_correct(self, steps: list) -> tuple[Blank, str] | None:
+        """The first (blank, wrong value) graded correct, for one variant's forward values and
+        gradients in each training step (a list of (tape, gradients))."""
         if not self.rows:
             return None
-        old = np.concatenate([values[blank.target][0].ravel() for blank in self.blanks])
-        grad = np.concatenate([grads[blank.target][0].ravel() for blank in self.blanks])
+        old = np.concatenate(
+            [steps[b.step - 1][0].values[b.target][0].ravel() for b in self.blanks]
+        )
+        grad = np.concatenate([steps[b.step - 1][1][b.target][0].ravel() for b in self.blanks])
         old, grad = old[self.source], grad[self.source]
         right = self.right_old * old + self.right_grad * grad
         off = np.abs(self.off_old * old + self.off_grad * grad)

@@ -24,13 +24,20 @@ class VariantError(ValueError):
 
 @dataclass(frozen=True)
 class Blank:
-    """One thing the student fills in: ``grad.e3``, ``update.v`` or ``new.v``."""
+    """One thing the student fills in: ``grad.e3``, ``update.v`` or ``new.v``; in the training
+    step ``step`` ≥ 2 of an exercise of several, ``grad.e3@2``."""
 
     id: str
     kind: str
     target: str
     points: float
     shape: tuple[int, ...]
+    step: int = 1
+
+
+def blank_id(kind: str, target: str, step: int = 1) -> str:
+    """``grad.e3``, and ``grad.e3@2`` in step 2."""
+    return f"{kind}.{target}" if step == 1 else f"{kind}.{target}@{step}"
 
 
 @dataclass
@@ -118,6 +125,27 @@ class Exercise:
         """The graph's inputs for several variants, stacked along axis 0 (one row each)."""
         return {name: np.stack([v.values()[name] for v in variants]) for name in self.graph.inputs}
 
+    def advance(self, tape: Tape, params: Mapping[str, np.ndarray]) -> Tape:
+        """Forward values from ``tape``'s given values and the parameters ``params`` (the next
+        training step's start); a param not in ``params`` keeps its value."""
+        inputs = {name: params.get(name, tape.values[name]) for name in self.graph.inputs}
+        return forward(self.graph, inputs)
+
+    def next_step(self, tape: Tape, grads: dict[str, np.ndarray]) -> tuple[Tape, dict]:
+        """The forward values and gradients of the training step after (``tape``, ``grads``):
+        each param moved by ``-learning_rate * gradient``."""
+        lr = self.spec.learning_rate
+        moved = {p: tape.values[p] - lr * grads[p] for p in self.spec.params if p in grads}
+        tape = self.advance(tape, moved)
+        return tape, backward(self.graph, tape)
+
+    def chain(self, tape: Tape) -> list[tuple[Tape, dict[str, np.ndarray]]]:
+        """Each training step's forward values and gradients, from ``tape`` (step 1)."""
+        steps = [(tape, backward(self.graph, tape))]
+        while len(steps) < self.spec.steps:
+            steps.append(self.next_step(*steps[-1]))
+        return steps
+
     def evaluate(self, variants: list[Variant]) -> tuple[Tape, dict[str, np.ndarray]]:
         """Forward values and reference gradients for several variants at once."""
         tape = forward(self.graph, self.inputs(variants))
@@ -132,12 +160,13 @@ def blank_points(spec: ExerciseSpec, blank_id: str, kind: str) -> float:
 
 
 def make_blanks(spec: ExerciseSpec, shapes: Mapping[str, tuple[int, ...]]) -> list[Blank]:
-    """The blanks in the order the student fills them: gradients, updates, new values."""
+    """The blanks in the order the student fills them: step by step, gradients, updates, new
+    values."""
     blanks = []
-    for kind in BLANK_KINDS:
-        for target in getattr(spec.ask, kind):
-            blank_id = f"{kind}.{target}"
-            blanks.append(
-                Blank(blank_id, kind, target, blank_points(spec, blank_id, kind), shapes[target])
-            )
+    for step in range(1, spec.steps + 1):
+        for kind in BLANK_KINDS:
+            for target in getattr(spec.ask, kind):
+                name = blank_id(kind, target, step)
+                points = blank_points(spec, name, kind)
+                blanks.append(Blank(name, kind, target, points, shapes[target], step))
     return blanks

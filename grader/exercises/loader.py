@@ -169,6 +169,7 @@ SAMPLED_STUDENTS = 30
 def _line_of(spec: ExerciseSpec, at: str) -> tuple:
     """The source path of a blank id (its entry under ``ask``) or of a defined name."""
     kind, _, target = at.partition(".")
+    target = target.partition("@")[0]
     if target:
         return ("ask", kind, getattr(spec.ask, kind).index(target))
     if at in spec.graph:

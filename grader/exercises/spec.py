@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -12,6 +12,7 @@ Number = int | float
 Nested = Number | list[Any]
 BLANK_KINDS = ("grad", "update", "new")
 MAX_ELEMENTS = 400
+MAX_STEPS = 5
 
 
 class Strict(BaseModel):
@@ -116,7 +117,7 @@ class ExerciseSpec(Strict):
     follow_through: bool | Annotated[float, Field(ge=0, le=1)] = True
     loss_reduction: Annotated[str, Field(max_length=2000)] | None = None
     allow_zero: list[str] = []
-    steps: Literal[1] = 1
+    steps: Annotated[int, Field(ge=1, le=MAX_STEPS)] = 1
 
     @field_validator("given", "params", "graph")
     @classmethod
