@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from contextlib import suppress
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g
@@ -20,14 +22,27 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def private_database_file(url: str) -> None:
+    """Create a SQLite database file readable by its owner only (mode 0600: it holds password
+    hashes and every answer), before SQLite would create it with the umask's mode; its WAL and
+    shared-memory files take the same mode."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    with suppress(FileExistsError):
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def make_engine(url: str, **options) -> Engine:
-    """An engine for ``url``; SQLite gets WAL mode, a busy timeout and foreign keys."""
+    """An engine for ``url``; SQLite gets WAL mode, a busy timeout, foreign keys, and a file of
+    its owner's only."""
     url = normalise_url(url)
     if make_url(url).get_backend_name() != "sqlite":
         options.setdefault("pool_pre_ping", True)
         options.setdefault("pool_size", 10)
         options.setdefault("max_overflow", 20)
         return create_engine(url, **options)
+    private_database_file(url)
     engine = create_engine(
         url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     )

@@ -1,14 +1,21 @@
-"""Security headers on every kind of response, session cookie flags, hashed passwords."""
+"""Security headers on every kind of response (HSTS over HTTPS, no-store for logged-in users),
+session cookie flags, hashed passwords, the SQLite file's mode, the HTML sanitizer."""
 
 from __future__ import annotations
+
+import stat
 
 import pytest
 from sqlalchemy import select
 
-from grader.db import User
+from grader.config import load_config
+from grader.db import User, migrate
 from grader.extensions import db
+from grader.web import create_app
 from grader.web.headers import CONTENT_SECURITY_POLICY
-from tests.web.conftest import PASSWORD, new_student
+from grader.web.student import markdown
+from tests.service.factories import make_user
+from tests.web.conftest import PASSWORD, log_in, new_student
 
 # The policy the browser tests hold every page to (tests/browser/conftest.py): the real header
 # must say the same for these directives, so what the browser tests saw is what is served.
@@ -84,3 +91,64 @@ def test_logging_in_with_the_form_starts_a_new_session(app):
     reply = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
     assert reply.status_code == 302
     assert client.get_cookie("session").value != before
+
+
+def test_https_responses_carry_hsts_and_plain_http_ones_do_not(app):
+    client = app.test_client()
+    secure = client.get("/login", base_url="https://localhost").headers
+    assert secure["Strict-Transport-Security"].startswith("max-age=")
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+
+
+def test_what_a_logged_in_user_is_shown_is_not_stored_by_caches(app):
+    """Pages and API answers for a session or a token: no-store; static files stay cacheable."""
+    email, course = new_student(app)
+    browser = log_in(app, email, course)
+    for path in ("/courses", f"/courses/{course}/exercises/single-weight", "/api/v1/exercises"):
+        assert browser.get(path).headers.get("Cache-Control") == "no-store", path
+    api = make_user(app)
+    assert api.get("/exercises").headers.get("Cache-Control") == "no-store"
+    assert "no-store" not in (
+        browser.get("/static/css/site.css").headers.get("Cache-Control") or ""
+    )
+
+
+def test_the_session_cookie_can_be_marked_secure_by_configuration(tmp_path, exercises_dir):
+    """Behind a proxy that ends TLS without saying so, ``GRADER_SESSION_COOKIE_SECURE`` marks
+    the cookie Secure on plain HTTP too."""
+    config = load_config({"GRADER_SESSION_COOKIE_SECURE": "true", "GRADER_INSTANCE_DIR": "x"})
+    assert config["SESSION_COOKIE_SECURE"] is True
+    assert load_config({"GRADER_INSTANCE_DIR": "x"})["SESSION_COOKIE_SECURE"] is False
+    database = f"sqlite:///{tmp_path}/grader.db"
+    migrate.upgrade(database)
+    secured = create_app(
+        {
+            "INSTANCE_DIR": str(tmp_path),
+            "SECRET_KEY": "test-secret",
+            "EXERCISES_DIR": str(exercises_dir),
+            "DATABASE_URL": database,
+            "SESSION_COOKIE_SECURE": True,
+        }
+    )
+    assert "Secure" in login_cookie(secured, "http://localhost")
+    secured.extensions["grader.db"].engine.dispose()
+
+
+def test_the_sqlite_database_is_created_readable_by_its_owner_only(tmp_path):
+    path = tmp_path / "fresh" / "grader.db"
+    path.parent.mkdir()
+    migrate.upgrade(f"sqlite:///{path}")
+    for file in [path, *path.parent.glob("grader.db-*")]:
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
+
+
+def test_exercise_html_is_cleaned_by_nh3_not_the_deprecated_bleach(repo_root):
+    """The allow-list keeps the Markdown's own tags and drops everything else."""
+    assert "bleach" not in (repo_root / "pyproject.toml").read_text()
+    html = str(
+        markdown.render(
+            "**x** [a](javascript:alert(1)) [b](https://example.org) <script>alert(1)</script>"
+        )
+    )
+    assert "<strong>x</strong>" in html and 'href="https://example.org"' in html
+    assert "href=\"javascript" not in html and "<script" not in html
