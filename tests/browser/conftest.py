@@ -15,8 +15,6 @@ from grader.extensions import db
 from grader.services import accounts
 from tests.service.conftest import embedded_app  # noqa: F401  (the service's fixture, shared)
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -88,7 +86,14 @@ def chromium():
     """Debian's Chromium, headless (Playwright's own browser download is not used)."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium", pytrace=False)
-    with playwright_api.sync_playwright() as playwright:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail(
+            "Playwright is missing: pip install -r requirements/dev.lock (scripts/test does)",
+            pytrace=False,
+        )
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
