@@ -14,6 +14,7 @@ from grader.engine.format import plain
 from grader.engine.numeric import unbroadcast
 from grader.engine.prose import Hop, num
 from grader.exercises import Exercise, Variant
+from grader.exercises.exercise import blank_id
 
 INTRO = "Work back from the loss, one edge at a time."
 
@@ -109,24 +110,37 @@ class Narrator:
         edges = {edge.name for edge in self.graph.edges}
         self.narrated = (edges | set(exercise.spec.params) | asked_grads) - folded
         self.parts: dict[str, list[tuple[str, np.ndarray]]] = {}
+        self.step = 1
         self.steps: list[SolutionStep] = []
 
     def solve(self) -> Solution:
+        chain = self.exercise.chain(self.tape) if self.exercise.spec.steps > 1 else []
+        for step, (tape, grads) in enumerate(chain or [(self.tape, self.grads)], 1):
+            self.step, self.tape, self.grads = step, tape, grads
+            if step > 1:
+                start = [f"{p} = {num(self.tape.values[p][0])}" for p in self.exercise.spec.params]
+                self.add(None, "", None, f"Step {step} starts from {listing(start)}.")
+            self.parts = {}
+            self.backward()
+            self.updates()
+        lines = [f"{i}. {step.text}" for i, step in enumerate(self.steps, 1)]
+        asked = WORDS["give"].format(precision=precision(self.exercise))
+        return Solution(self.steps, "\n".join([f"{INTRO} {asked}", "", *lines]) + "\n")
+
+    def backward(self) -> None:
+        """This step's gradients, from the loss back."""
         loss = self.graph.loss
-        if f"grad.{loss}" in self.asked:
+        if blank_id("grad", loss, self.step) in self.asked:
             self.add("grad", loss, self.grads[loss][0], f"On {loss} the gradient is 1.")
         for edge in reversed(self.graph.edges):
             if edge.name in self.grads:
                 for name in edge.reads:
                     if name in self.narrated:
                         self.read(edge, name)
-        self.updates()
-        lines = [f"{i}. {step.text}" for i, step in enumerate(self.steps, 1)]
-        asked = WORDS["give"].format(precision=precision(self.exercise))
-        return Solution(self.steps, "\n".join([f"{INTRO} {asked}", "", *lines]) + "\n")
 
     def add(self, kind: str | None, target: str, value, text: str) -> None:
-        blank = f"{kind}.{target}" if kind and f"{kind}.{target}" in self.asked else None
+        name = blank_id(kind, target, self.step) if kind else None
+        blank = name if name in self.asked else None
         self.steps.append(SolutionStep(blank, target, plain(value), text))
 
     def read(self, edge: Edge, name: str) -> None:
