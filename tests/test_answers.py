@@ -100,16 +100,43 @@ def test_matrix_forms_read_as_2d(text, expected):
         ("-\t0,5", -0.5),
         ("- 1 / 5", -0.2),
         ("- 1 2", [-1.0, 2.0]),
-        ("1 - 2", [1.0, -2.0]),
-        ("1 2; 3 - 4", [[1.0, 2.0], [3.0, -4.0]]),
+        ("1 2; - 3 4", [[1.0, 2.0], [-3.0, 4.0]]),
+        ("- 1 2;\u2212 3 4", [[-1.0, 2.0], [-3.0, 4.0]]),
         ("[- 1, 2]", [-1.0, 2.0]),
         ("[1, \u2212 2]", [1.0, -2.0]),
         ("[[+ 1, 2], [3, - 4]]", [[1.0, 2.0], [3.0, -4.0]]),
+        ("[1 2; - 3 4]", [[1.0, 2.0], [-3.0, 4.0]]),
     ],
 )
-def test_a_lone_sign_joins_the_number_after_it(text, expected):
-    """A sign followed by a space is the sign of the next number, in every form."""
+def test_a_lone_sign_at_the_start_of_a_row_joins_the_number_after_it(text, expected):
+    """A sign followed by a space at the start of the answer or of a row (after ``;``, ``[`` or
+    a comma in brackets) is the sign of the next number, in every form."""
     np.testing.assert_array_equal(parse_answer(text), expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("1 - 2", "'1 - 2'"),
+        ("3 + 4", "'3 + 4'"),
+        ("1 \u2212 2", "'1 - 2'"),
+        ("1\t-  2", "'1 - 2'"),
+        ("1 2 - 3", "'2 - 3'"),
+        ("1 2; 3 - 4", "'3 - 4'"),
+        ("- 1 - 2", "'-1 - 2'"),
+        ("1 - -2", "'1 - -2'"),
+        ("[1 - 2]", "'1 - 2'"),
+        ("[1, 2 + 3]", "'2 + 3'"),
+        ("[1 2; 3 - 4]", "'3 - 4'"),
+    ],
+)
+def test_a_lone_sign_between_two_numbers_is_a_calculation(text, shown):
+    """``1 - 2`` is a subtraction, not the vector [1, -2]: it is refused, naming the calculation."""
+    with pytest.raises(Unreadable) as caught:
+        parse_answer(text)
+    assert caught.value.message == (
+        f"could not read {shown}: only a single fraction like -3/4 is allowed, not a calculation"
+    )
 
 
 @pytest.mark.parametrize(
@@ -119,7 +146,7 @@ def test_a_lone_sign_joins_the_number_after_it(text, expected):
         ("[1 2; 3 4]", [[1.0, 2.0], [3.0, 4.0]]),
         (" [ 1 2 ; 3 4 ; ] ", [[1.0, 2.0], [3.0, 4.0]]),
         ("[-0,1 0,8; 0,9 -0,2]", [[-0.1, 0.8], [0.9, -0.2]]),
-        ("[- 0,1 0,8; 0,9 \u2212 0,2]", [[-0.1, 0.8], [0.9, -0.2]]),
+        ("[- 0,1 0,8; \u2212 0,9 0,2]", [[-0.1, 0.8], [-0.9, 0.2]]),
         ("[1/2 -1; 3 4]", [[0.5, -1.0], [3.0, 4.0]]),
     ],
 )
@@ -204,7 +231,7 @@ def test_a_bracketed_column_of_decimal_commas_is_refused_as_ambiguous(text):
         ("[1, 2; 3, 4]", "not with ';'"),
         ("[1 2; 3, 4]", "not with ';'"),
         ("[1 2, 3]", "could not read '1 2': inside brackets separate numbers with commas"),
-        ("[1 - 2]", "could not read '1 - 2': inside brackets separate numbers with commas"),
+        ("[1 -2]", "could not read '1 -2': inside brackets separate numbers with commas"),
         ("[1 2; 3]", "row 2 has 1 number but row 1 has 2"),
         ("[;]", "row 1 is empty"),
         ("[0.5, abc]", "could not read 'abc'"),

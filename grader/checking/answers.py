@@ -24,6 +24,8 @@ _ROW = re.compile(r"\[([^\[\]]*)\]")
 _DIGITS_WITH_UNDERSCORES = re.compile(r"[+-]?[0-9_.,]*_[0-9_.,]*")
 _CALCULATION = re.compile(r"[*^()%]|[0-9.][+-]")
 
+_SIGNS = ("-", "+")
+
 _EXPECTED = "write a number like -20, 0.2, 0,2 or 1/5, or a vector like [1, 2]"
 _EXPECTED_SHAPE = "write a vector like [1, 2] or a matrix like [[1, 2], [3, 4]]"
 
@@ -110,21 +112,20 @@ def _row_tokens(text: str) -> list[list[str]]:
 
 
 def _join_signs(tokens: list[str]) -> list[str]:
-    """Join a lone sign to the number after it, so ``- 1 2`` reads as ``-1 2``."""
+    """Join a lone sign at the start of a row to the number after it, so ``- 1 2`` reads as
+    ``-1 2``; a lone sign after a number makes a calculation, ``1 - 2``, which is refused."""
     if "-" not in tokens and "+" not in tokens:
         return tokens
-    joined: list[str] = []
-    position = 0
-    while position < len(tokens):
-        token = tokens[position]
-        following = tokens[position + 1] if position + 1 < len(tokens) else "+"
-        if token in ("-", "+") and following[0] not in "+-":
-            joined.append(token + following)
-            position += 2
-        else:
-            joined.append(token)
-            position += 1
-    return joined
+    if len(tokens) > 1 and tokens[0] in _SIGNS and tokens[1][0] not in "+-":
+        tokens = [tokens[0] + tokens[1], *tokens[2:]]
+    for position in range(1, len(tokens) - 1):
+        if tokens[position] in _SIGNS and tokens[position - 1] not in _SIGNS:
+            calculation = " ".join(tokens[position - 1 : position + 2])
+            raise Unreadable(
+                f"could not read {_shown(calculation)}: only a single fraction like -3/4 is "
+                "allowed, not a calculation"
+            )
+    return tokens
 
 
 def _row_values(tokens: list[list[str]]) -> list[list[float]]:
