@@ -1,5 +1,7 @@
 """The answer parser: every accepted form, every refused form, hostile input, memoising."""
 
+import pickle
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -172,77 +174,130 @@ def test_a_bracketed_column_of_decimal_commas_is_refused_as_ambiguous(text):
         parse_answer(text)
 
 
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("", "empty answer"),
-        ("   \t\n", "empty answer"),
-        ("nan", "not a finite number"),
-        ("-inf", "not a finite number"),
-        ("Infinity", "not a finite number"),
-        ("1e999", "number too large"),
-        ("1e300/1e-300", "number too large"),
-        ("[1, 1e999]", "number too large"),
-        ("1_000", "without '_'"),
-        ("1,000.5", "without thousands separators"),
-        ("1.000,5", "without thousands separators"),
-        ("1,000,000", "without thousands separators"),
-        ("1/0", "division by zero in '1/0'"),
-        ("0/0", "division by zero"),
-        ("[1, 2/0]", "division by zero"),
-        ("abc", "could not read 'abc' as a number: write a number like -20, 0.2, 0,2 or 1/5"),
-        ("__import__('os')", "as a number"),
-        ("9**9**9**9", "not a calculation"),
-        ("1+2", "not a calculation"),
-        ("2*3", "not a calculation"),
-        ("1/2/3", "not a calculation"),
-        ("(1)", "not a calculation"),
-        ("1/-5", "put the sign in front"),
-        ("--3", "as a number"),
-        ("- - 3", "could not read '-' as a number"),
-        ("1 2 -", "could not read '-' as a number"),
-        ("- abc", "could not read '-abc' as a number"),
-        ("\uff11\uff12", "as a number"),
-        ("\u0661", "as a number"),
-        ("1,", "to list numbers write [1, 2]"),
-        (",5", "to list numbers write [1, 2]"),
-        ("1, 2, 3", "to list numbers write [1, 2]"),
-        ("1 2; 3", "row 2 has 1 number but row 1 has 2"),
-        ("1 2; 3 4 5", "row 2 has 3 numbers but row 1 has 2"),
-        ("[[1, 2], [3]]", "row 2 has 1 number but row 1 has 2"),
-        ("1;;2", "row 2 is empty"),
-        (";", "row 1 is empty"),
-        ("[[[1]]]", "too many brackets"),
-        ("[[1, [2]]]", "too many brackets"),
-        ("[1, 2", "brackets do not match"),
-        ("[[1, 2], [3, 4]", "brackets do not match"),
-        ("[1, 2]]", "brackets do not match"),
-        ("[1, 2] 3", "nothing may follow the closing bracket"),
-        ("[1, 2], [3, 4]", "nothing may follow the closing bracket"),
-        ("[[1, 2], 3]", "a matrix like [[1, 2], [3, 4]]"),
-        ("2*[1]", "write a vector like [1, 2]"),
-        ("1]", "write a vector like [1, 2]"),
-        ("[]", "empty brackets"),
-        ("[[1], []]", "empty brackets"),
-        ("[1,, 2]", "a number is missing between two commas"),
-        ("[1, 2,]", "a number is missing between two commas"),
-        ("[1 2 3]", "inside brackets separate numbers with commas"),
-        ("[0,5 1,5]", "inside brackets separate numbers with commas"),
-        ("[1, 2; 3, 4]", "not with ';'"),
-        ("[1 2; 3, 4]", "not with ';'"),
-        ("[1 2, 3]", "could not read '1 2': inside brackets separate numbers with commas"),
-        ("[1 -2]", "could not read '1 -2': inside brackets separate numbers with commas"),
-        ("[1 2; 3]", "row 2 has 1 number but row 1 has 2"),
-        ("[;]", "row 1 is empty"),
-        ("[0.5, abc]", "could not read 'abc'"),
-    ],
-)
+REFUSED = [
+    ("", "empty answer"),
+    ("   \t\n", "empty answer"),
+    ("nan", "not a finite number"),
+    ("-inf", "not a finite number"),
+    ("Infinity", "not a finite number"),
+    ("1e999", "number too large"),
+    ("1e300/1e-300", "number too large"),
+    ("[1, 1e999]", "number too large"),
+    ("1_000", "without '_'"),
+    ("1,000.5", "without thousands separators"),
+    ("1.000,5", "without thousands separators"),
+    ("1,000,000", "without thousands separators"),
+    ("1/0", "division by zero in '1/0'"),
+    ("0/0", "division by zero"),
+    ("[1, 2/0]", "division by zero"),
+    ("abc", "could not read 'abc' as a number: write a number like -20, 0.2, 0,2 or 1/5"),
+    ("__import__('os')", "as a number"),
+    ("9**9**9**9", "not a calculation"),
+    ("1+2", "not a calculation"),
+    ("2*3", "not a calculation"),
+    ("1/2/3", "not a calculation"),
+    ("(1)", "not a calculation"),
+    ("1/-5", "put the sign in front"),
+    ("--3", "as a number"),
+    ("- - 3", "could not read '-' as a number"),
+    ("1 2 -", "could not read '-' as a number"),
+    ("- abc", "could not read '-abc' as a number"),
+    ("\uff11\uff12", "as a number"),
+    ("\u0661", "as a number"),
+    ("1,", "to list numbers write [1, 2]"),
+    (",5", "to list numbers write [1, 2]"),
+    ("1, 2, 3", "to list numbers write [1, 2]"),
+    ("1 2; 3", "row 2 has 1 number but row 1 has 2"),
+    ("1 2; 3 4 5", "row 2 has 3 numbers but row 1 has 2"),
+    ("[[1, 2], [3]]", "row 2 has 1 number but row 1 has 2"),
+    ("1;;2", "row 2 is empty"),
+    (";", "row 1 is empty"),
+    ("[[[1]]]", "too many brackets"),
+    ("[[1, [2]]]", "too many brackets"),
+    ("[1, 2", "brackets do not match"),
+    ("[[1, 2], [3, 4]", "brackets do not match"),
+    ("[1, 2]]", "brackets do not match"),
+    ("[1, 2] 3", "nothing may follow the closing bracket"),
+    ("[1, 2], [3, 4]", "nothing may follow the closing bracket"),
+    ("[[1, 2], 3]", "a matrix like [[1, 2], [3, 4]]"),
+    ("2*[1]", "write a vector like [1, 2]"),
+    ("1]", "write a vector like [1, 2]"),
+    ("[]", "empty brackets"),
+    ("[[1], []]", "empty brackets"),
+    ("[1,, 2]", "a number is missing between two commas"),
+    ("[1, 2,]", "a number is missing between two commas"),
+    ("[1 2 3]", "inside brackets separate numbers with commas"),
+    ("[0,5 1,5]", "inside brackets separate numbers with commas"),
+    ("[1, 2; 3, 4]", "not with ';'"),
+    ("[1 2; 3, 4]", "not with ';'"),
+    ("[1 2, 3]", "could not read '1 2': inside brackets separate numbers with commas"),
+    ("[1 -2]", "could not read '1 -2': inside brackets separate numbers with commas"),
+    ("[1 2; 3]", "row 2 has 1 number but row 1 has 2"),
+    ("[;]", "row 1 is empty"),
+    ("[0.5, abc]", "could not read 'abc'"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), REFUSED)
 def test_refused_forms_say_what_was_wrong(text, message):
     """Refused answers raise Unreadable whose message names the problem and the expected form."""
     with pytest.raises(Unreadable) as caught:
         parse_answer(text)
     assert message in caught.value.message
     assert str(caught.value) == caught.value.message
+
+
+@pytest.mark.parametrize(("text", "message"), REFUSED)
+def test_refused_forms_say_why_in_russian_too(text, message):
+    """Each reason is a template of MESSAGES whose Russian fills the same fields, parts too."""
+    with pytest.raises(Unreadable) as caught:
+        parse_answer(text)
+    unreadable = caught.value
+    assert unreadable.template in answers.MESSAGES.values()
+    assert unreadable.said("en") == unreadable.message
+    russian = unreadable.said("ru")
+    assert russian != unreadable.message and "{" not in russian
+    assert not any(word in russian for word in ("write", "number", "could not", "brackets"))
+    if "text" in unreadable.fields:
+        assert unreadable.fields["text"] in russian
+
+
+@pytest.mark.parametrize(
+    ("text", "russian"),
+    [
+        (
+            "abc",
+            "не удалось прочитать 'abc' как число: напишите число, например -20, 0.2, 0,2 "
+            "или 1/5, или вектор, например [1, 2]",
+        ),
+        (
+            "1 - 2",
+            "не удалось прочитать '1 - 2': можно написать только одну дробь, например -3/4, "
+            "но не вычисление",
+        ),
+        ("1 2; 3", "в строке 2 одно число, а в строке 1 чисел: 2"),
+        (
+            "[1, 2",
+            "непарные скобки: напишите вектор, например [1, 2], или матрицу, например "
+            "[[1, 2], [3, 4]]",
+        ),
+    ],
+)
+def test_a_reason_said_in_russian_names_the_text_typed(text, russian):
+    """The Russian reason quotes the answer as the English one does."""
+    assert parse_cached(text, {}).said("ru") == russian
+
+
+def test_unreadable_keeps_its_template_through_pickling():
+    """An Unreadable sent to another process can still be said in another language."""
+    unreadable = parse_cached("1 2; 3", {})
+    copy = pickle.loads(pickle.dumps(unreadable))
+    assert (copy.template, copy.fields, copy.message) == (
+        unreadable.template,
+        unreadable.fields,
+        unreadable.message,
+    )
+    assert copy.said("ru") == unreadable.said("ru")
 
 
 def test_unreadable_is_a_value_error():

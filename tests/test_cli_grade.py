@@ -113,6 +113,35 @@ def test_bad_lines_are_reported_with_their_number_and_the_rest_is_graded(tmp_pat
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["a", "f"]
 
 
+def test_an_unreadable_answer_is_explained_in_the_language_asked_for(tmp_path):
+    """`--lang ru` gives the parser's reason in Russian, quoting the text typed; English is
+    the default."""
+    answers = {**BOOK_ANSWERS, "grad.e3": "1 - 2", "grad.e1": "[1, 2"}
+    source = tmp_path / "subs.jsonl"
+    source.write_text(
+        lines({"id": "u", "student": "s1", "exercise": "single-weight", "answers": answers})
+    )
+    blanks = {}
+    for lang in ("en", "ru"):
+        out = tmp_path / f"results-{lang}.jsonl"
+        arguments = ["grade", "--exercises", str(ROOT / "exercises"), "--input", str(source)]
+        result = CliRunner().invoke(main, [*arguments, "--output", str(out), "--lang", lang])
+        assert result.exit_code == 0, result.output
+        blanks[lang] = json.loads(out.read_text())["blanks"]
+    assert blanks["en"]["grad.e3"]["feedback"] == (
+        "could not read '1 - 2': only a single fraction like -3/4 is allowed, not a calculation"
+    )
+    assert blanks["ru"]["grad.e3"]["verdict"] == "unreadable"
+    assert blanks["ru"]["grad.e3"]["got"] == "1 - 2"
+    assert blanks["ru"]["grad.e3"]["feedback"] == (
+        "не удалось прочитать '1 - 2': можно написать только одну дробь, например -3/4, "
+        "но не вычисление"
+    )
+    assert blanks["ru"]["grad.e1"]["feedback"] == (
+        "непарные скобки: напишите вектор, например [1, 2], или матрицу, например [[1, 2], [3, 4]]"
+    )
+
+
 def test_explicit_given_and_params_are_graded_against_instead_of_the_draw(tmp_path):
     """A paper exam's own numbers replace the variant; `variant` in the output says which."""
     sub = {

@@ -1,11 +1,17 @@
-"""Read a student's typed answer (number, vector or matrix) into a float64 array, per DESIGN §4."""
+"""Read a student's typed answer (number, vector or matrix) into a float64 array, per DESIGN §4;
+say why an answer cannot be read, in English or Russian."""
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
+from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
+
+from grader.checking.feedback import translator
 
 MAX_ANSWER_LENGTH = 2000
 MAX_ELEMENTS = 10_000
@@ -26,22 +32,111 @@ _CALCULATION = re.compile(r"[*^()%]|[0-9.][+-]")
 
 _SIGNS = ("-", "+")
 
-_EXPECTED = "write a number like -20, 0.2, 0,2 or 1/5, or a vector like [1, 2]"
-_EXPECTED_SHAPE = "write a vector like [1, 2] or a matrix like [[1, 2], [3, 4]]"
+# Why an answer cannot be read: templates the catalogue translates (see babel.cfg); ``{text}``
+# quotes the answer, or the part of it that could not be read.
+MESSAGES = {
+    "too_long": "answer longer than {limit} characters",
+    "empty": "empty answer",
+    "not_read": "could not read {text}: {expected}",
+    "not_a_number": "could not read {text} as a number: {expected}",
+    "not_finite": "{text} is not a finite number: write a number like -20 or 0.2",
+    "too_large": "number too large: write a number like -20 or 0.2",
+    "too_many": "more than {limit} numbers",
+    "empty_row": "row {number} is empty: write rows like 1 2; 3 4",
+    "row_lengths": "row {number} has {count} but row 1 has {width}",
+    "ambiguous_column": "could not read {text}: write a matrix as [[1, 2], [3, 4]] "
+    "or [1 2; 3 4], and a column with decimal points, like [0.5; 1.5]",
+    "empty_brackets": "empty brackets: {expected}",
+    "too_many_brackets": "too many brackets: {expected}",
+    "after_brackets": "nothing may follow the closing bracket: {expected}",
+    "unmatched_brackets": "brackets do not match: {expected}",
+    "missing_element": "a number is missing between two commas: write a vector like [1, 2]",
+    "semicolon_in_brackets": "inside brackets write a matrix as [[1, 2], [3, 4]], not with ';' "
+    "between commas, or leave out the commas: [1 2; 3 4]",
+    "spaces_in_brackets": "could not read {text}: inside brackets separate numbers with commas, "
+    "like [1, 2]",
+    "division_by_zero": "division by zero in {text}: write a fraction like 1/5",
+    "list_with_commas": "could not read {text}: to list numbers write [1, 2] or 1 2; "
+    "a comma inside a number is a decimal comma, like 0,2",
+    "underscores": "could not read {text}: write digits without '_', like 1000",
+    "separators": "could not read {text}: use either a decimal point or a decimal comma, "
+    "without thousands separators, like 1000.5",
+    "sign_in_front": "could not read {text}: put the sign in front, like -1/5",
+    "calculation": "could not read {text}: only a single fraction like -3/4 is allowed, "
+    "not a calculation",
+    # parts of the messages above
+    "expected": "write a number like -20, 0.2, 0,2 or 1/5, or a vector like [1, 2]",
+    "expected_shape": "write a vector like [1, 2] or a matrix like [[1, 2], [3, 4]]",
+    "one_number": "1 number",
+    "numbers": "{count} numbers",
+}
+
+
+class Phrase(NamedTuple):
+    """A part of a message, said in the message's language: a template of MESSAGES and its fields."""
+
+    template: str
+    fields: Mapping[str, object] = {}
+
+
+_EXPECTED = Phrase(MESSAGES["expected"])
+_EXPECTED_SHAPE = Phrase(MESSAGES["expected_shape"])
+
+
+def message_in(template: str, fields: Mapping[str, object], lang: str = "en") -> str:
+    """``template`` (one of MESSAGES) filled with ``fields`` in ``lang``; a Phrase field too."""
+    if lang != "en":
+        template = translator(lang)(template)
+    if not fields:
+        return template
+    return template.format(
+        **{
+            name: message_in(*value, lang) if type(value) is Phrase else value
+            for name, value in fields.items()
+        }
+    )
 
 
 class Unreadable(ValueError):
-    """An answer that cannot be read; ``.message`` says what was wrong and what was expected."""
+    """An answer that cannot be read: a template of MESSAGES and its fields (``.template``,
+    ``.fields``), said in English as ``.message`` and in another language by ``.said(lang)``."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, template: str, **fields: object) -> None:
+        super().__init__(template, fields)
+        self.template = template
+        self.fields = fields
+
+    @cached_property
+    def message(self) -> str:
+        return message_in(self.template, self.fields)
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self):
+        return _unreadable, (self.template, self.fields)
+
+    def said(self, lang: str) -> str:
+        """Why the answer cannot be read, in ``lang``."""
+        if lang == "en":
+            return self.message
+        return message_in(self.template, self.fields, lang)
+
+
+def _unreadable(template: str, fields: Mapping[str, object]) -> Unreadable:
+    return Unreadable(template, **fields)
+
+
+def reason(problem: Unreadable | str, lang: str) -> str:
+    """An unreadable answer's reason in ``lang``: the parser's, translated; a caller's own
+    reason (a str) as it is."""
+    return problem.said(lang) if isinstance(problem, Unreadable) else problem
 
 
 def parse_answer(text: str) -> np.ndarray:
     """Return the answer as float64: 0-d for a number, 1-d for a vector, 2-d for a matrix."""
     if len(text) > MAX_ANSWER_LENGTH:
-        raise Unreadable(f"answer longer than {MAX_ANSWER_LENGTH} characters")
+        raise Unreadable(MESSAGES["too_long"], limit=MAX_ANSWER_LENGTH)
     try:
         value = float(text)
     except ValueError:
@@ -54,13 +149,13 @@ def parse_answer(text: str) -> np.ndarray:
         text = text.translate(_MINUS_SIGNS)
     text = text.strip()
     if not text:
-        raise Unreadable("empty answer")
+        raise Unreadable(MESSAGES["empty"])
     if "/" in text:
         text = _SLASH.sub("/", text)
     if text[0] == "[":
         return _parse_brackets(text)
     if "[" in text or "]" in text:
-        raise Unreadable(f"could not read {_shown(text)}: {_EXPECTED_SHAPE}")
+        raise Unreadable(MESSAGES["not_read"], text=_shown(text), expected=_EXPECTED_SHAPE)
     match = _ELEMENT_COMMA.fullmatch(text)
     if match is not None:
         return _to_array(_element_value(text, *match.groups()))
@@ -106,7 +201,7 @@ def _row_tokens(text: str) -> list[list[str]]:
     _check_count(sum(len(row) for row in tokens))
     for number, row in enumerate(tokens, start=1):
         if not row:
-            raise Unreadable(f"row {number} is empty: write rows like 1 2; 3 4")
+            raise Unreadable(MESSAGES["empty_row"], number=number)
     _check_rectangular(tokens)
     return tokens
 
@@ -121,10 +216,7 @@ def _join_signs(tokens: list[str]) -> list[str]:
     for position in range(1, len(tokens) - 1):
         if tokens[position] in _SIGNS and tokens[position - 1] not in _SIGNS:
             calculation = " ".join(tokens[position - 1 : position + 2])
-            raise Unreadable(
-                f"could not read {_shown(calculation)}: only a single fraction like -3/4 is "
-                "allowed, not a calculation"
-            )
+            raise Unreadable(MESSAGES["calculation"], text=_shown(calculation))
     return tokens
 
 
@@ -141,10 +233,7 @@ def _parse_bracketed_rows(text: str) -> np.ndarray:
     """
     tokens = _row_tokens(text[1:-1])
     if "," in text and all(len(row) == 1 for row in tokens):
-        raise Unreadable(
-            f"could not read {_shown(text)}: write a matrix as [[1, 2], [3, 4]] "
-            "or [1 2; 3 4], and a column with decimal points, like [0.5; 1.5]"
-        )
+        raise Unreadable(MESSAGES["ambiguous_column"], text=_shown(text))
     values = _row_values(tokens)
     return _to_array(values if len(values) > 1 else values[0])
 
@@ -163,7 +252,7 @@ def _parse_brackets(text: str) -> np.ndarray:
         _check_count(len(row))
         return _to_array([_parse_bracket_element(element) for element in row])
     if inner is None or not _ROWS.fullmatch(inner):
-        raise Unreadable(_bracket_problem(text))
+        raise _bracket_problem(text)
     rows = [_split_bracket_row(row) for row in _ROW.findall(inner)]
     _check_count(sum(len(row) for row in rows))
     _check_rectangular(rows)
@@ -174,27 +263,21 @@ def _parse_brackets(text: str) -> np.ndarray:
 def _split_bracket_row(inner: str) -> list[str]:
     """Split the inside of one pair of brackets at its commas."""
     if not inner.strip():
-        raise Unreadable(f"empty brackets: {_EXPECTED_SHAPE}")
+        raise Unreadable(MESSAGES["empty_brackets"], expected=_EXPECTED_SHAPE)
     return [element.strip() for element in inner.split(",")]
 
 
 def _parse_bracket_element(element: str) -> float:
     """Read one element inside brackets, explaining the usual slips."""
     if not element:
-        raise Unreadable("a number is missing between two commas: write a vector like [1, 2]")
+        raise Unreadable(MESSAGES["missing_element"])
     if ";" in element:
-        raise Unreadable(
-            "inside brackets write a matrix as [[1, 2], [3, 4]], not with ';' between commas, "
-            "or leave out the commas: [1 2; 3 4]"
-        )
+        raise Unreadable(MESSAGES["semicolon_in_brackets"])
     parts = element.split()
     if len(parts) > 1:
         parts = _join_signs(parts)
         if len(parts) > 1:
-            raise Unreadable(
-                f"could not read {_shown(element)}: inside brackets separate numbers with "
-                "commas, like [1, 2]"
-            )
+            raise Unreadable(MESSAGES["spaces_in_brackets"], text=_shown(element))
         element = parts[0]
     return _parse_element(element, _ELEMENT)
 
@@ -203,7 +286,7 @@ def _parse_element(token: str, pattern: re.Pattern[str]) -> float:
     """Read one number or single fraction that ``pattern`` accepts."""
     match = pattern.fullmatch(token)
     if match is None:
-        raise Unreadable(_number_problem(token))
+        raise _number_problem(token)
     return _element_value(token, *match.groups())
 
 
@@ -214,40 +297,32 @@ def _element_value(token: str, numerator: str, denominator: str | None) -> float
         return value
     divisor = float(denominator.replace(",", "."))
     if divisor == 0:
-        raise Unreadable(f"division by zero in {_shown(token)}: write a fraction like 1/5")
+        raise Unreadable(MESSAGES["division_by_zero"], text=_shown(token))
     return value / divisor
 
 
-def _number_problem(token: str) -> str:
+def _number_problem(token: str) -> Unreadable:
     """Say why ``token`` is not a number, as helpfully as cheaply possible."""
+    text = _shown(token)
     word = token.lstrip("+-").lower()
     if word in ("nan", "inf", "infinity"):
-        return f"{_shown(token)} is not a finite number: write a number like -20 or 0.2"
+        return Unreadable(MESSAGES["not_finite"], text=text)
     if any(char.isalpha() for char in token):
-        return f"could not read {_shown(token)} as a number: {_EXPECTED}"
+        return Unreadable(MESSAGES["not_a_number"], text=text, expected=_EXPECTED)
     if token.startswith(",") or token.endswith(","):
-        return (
-            f"could not read {_shown(token)}: to list numbers write [1, 2] or 1 2; "
-            "a comma inside a number is a decimal comma, like 0,2"
-        )
+        return Unreadable(MESSAGES["list_with_commas"], text=text)
     if _DIGITS_WITH_UNDERSCORES.fullmatch(token):
-        return f"could not read {_shown(token)}: write digits without '_', like 1000"
+        return Unreadable(MESSAGES["underscores"], text=text)
     if ("," in token and "." in token) or token.count(",") > 1:
-        return (
-            f"could not read {_shown(token)}: use either a decimal point or a decimal comma, "
-            "without thousands separators, like 1000.5"
-        )
+        return Unreadable(MESSAGES["separators"], text=text)
     if "/-" in token or "/+" in token:
-        return f"could not read {_shown(token)}: put the sign in front, like -1/5"
+        return Unreadable(MESSAGES["sign_in_front"], text=text)
     if token.count("/") > 1 or _CALCULATION.search(token):
-        return (
-            f"could not read {_shown(token)}: only a single fraction like -3/4 is allowed, "
-            "not a calculation"
-        )
-    return f"could not read {_shown(token)} as a number: {_EXPECTED}"
+        return Unreadable(MESSAGES["calculation"], text=text)
+    return Unreadable(MESSAGES["not_a_number"], text=text, expected=_EXPECTED)
 
 
-def _bracket_problem(text: str) -> str:
+def _bracket_problem(text: str) -> Unreadable:
     """Say what is wrong with the brackets of ``text``."""
     depth = deepest = 0
     for position, char in enumerate(text):
@@ -255,22 +330,22 @@ def _bracket_problem(text: str) -> str:
             depth += 1
             deepest = max(deepest, depth)
             if deepest > 2:
-                return f"too many brackets: {_EXPECTED_SHAPE}"
+                return Unreadable(MESSAGES["too_many_brackets"], expected=_EXPECTED_SHAPE)
         elif char == "]":
             depth -= 1
             if depth < 0:
                 break
             if depth == 0 and text[position + 1 :].strip()[:1] not in ("", "]"):
-                return f"nothing may follow the closing bracket: {_EXPECTED_SHAPE}"
+                return Unreadable(MESSAGES["after_brackets"], expected=_EXPECTED_SHAPE)
     if depth != 0:
-        return f"brackets do not match: {_EXPECTED_SHAPE}"
-    return f"could not read {_shown(text)}: {_EXPECTED_SHAPE}"
+        return Unreadable(MESSAGES["unmatched_brackets"], expected=_EXPECTED_SHAPE)
+    return Unreadable(MESSAGES["not_read"], text=_shown(text), expected=_EXPECTED_SHAPE)
 
 
 def _check_count(count: int) -> None:
     """Refuse answers with more elements than any exercise asks for."""
     if count > MAX_ELEMENTS:
-        raise Unreadable(f"more than {MAX_ELEMENTS} numbers")
+        raise Unreadable(MESSAGES["too_many"], limit=MAX_ELEMENTS)
 
 
 def _check_rectangular(rows: list[list[str]]) -> None:
@@ -279,13 +354,20 @@ def _check_rectangular(rows: list[list[str]]) -> None:
     for number, row in enumerate(rows[1:], start=2):
         if len(row) != width:
             raise Unreadable(
-                f"row {number} has {_numbers(len(row))} but row 1 has {_numbers(width)}"
+                MESSAGES["row_lengths"],
+                number=number,
+                count=_numbers(len(row)),
+                width=_numbers(width),
             )
 
 
-def _numbers(count: int) -> str:
+def _numbers(count: int) -> Phrase:
     """Say ``1 number`` or ``3 numbers``."""
-    return "1 number" if count == 1 else f"{count} numbers"
+    return (
+        Phrase(MESSAGES["one_number"])
+        if count == 1
+        else Phrase(MESSAGES["numbers"], {"count": count})
+    )
 
 
 def _to_array(values: float | list) -> np.ndarray:
@@ -296,7 +378,7 @@ def _to_array(values: float | list) -> np.ndarray:
         values = np.array(values, dtype=np.float64)
         finite = np.isfinite(values).all()
     if not finite:
-        raise Unreadable("number too large: write a number like -20 or 0.2")
+        raise Unreadable(MESSAGES["too_large"])
     return np.asarray(values)
 
 

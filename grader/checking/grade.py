@@ -92,7 +92,7 @@ def _read_one(text, shape: tuple[int, ...], nan: np.ndarray, cache: dict) -> tup
         return ABSENT, nan, None
     parsed = parse_cached(text, cache)
     if isinstance(parsed, Unreadable):
-        return BAD, nan, parsed.message
+        return BAD, nan, parsed
     if parsed.shape == shape:
         return OK, parsed, None
     if parsed.size == nan.size and np.squeeze(parsed).shape == np.squeeze(nan).shape:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import orjson
 
+from grader.checking.answers import reason
 from grader.checking.feedback import sentence
 from grader.engine.format import plain, plain_number
 
@@ -169,7 +170,7 @@ class Graded:
             verdict = verdicts[j]
             if verdict == "unreadable":
                 got[j] = column.raw[i]
-                feedback.append(column.problems[i])
+                feedback.append(reason(column.problems[i], self.lang))
                 continue
             if verdict == "missing":
                 got[j] = None

@@ -12,7 +12,7 @@ import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from grader.checking import feedback
+from grader.checking import answers, feedback
 from grader.engine import OPS
 from grader.web.i18n import TRANSLATIONS_DIR
 from tests.book_answers import SIGN_ERROR
@@ -78,6 +78,20 @@ def test_feedback_is_shown_in_russian_and_numbers_take_either_mark(app):
     assert graded["summary"] == "4 из 5 баллов"
 
 
+def test_an_unreadable_answer_is_explained_in_russian_naming_the_text_typed(app):
+    """A Russian reader is told why their answer could not be read, quoting it, in Russian."""
+    email, course = new_student(app)
+    student = log_in(app, email, course)
+    student.client.get("/language/ru")
+    reply = student.submit("single-weight", {**SIGN_ERROR, "grad.e3": "1 - 2"})
+    e3 = student.wait_graded(reply.get_json()["url"])["blanks"]["grad.e3"]
+    assert e3["verdict"] == "unreadable"
+    assert e3["feedback"] == (
+        "не удалось прочитать '1 - 2': можно написать только одну дробь, например -3/4, "
+        "но не вычисление"
+    )
+
+
 def test_every_feedback_sentence_of_the_grading_core_has_a_russian_translation():
     """A diagnosis added to the core without a translation fails here (see the README there)."""
     translated = russian()
@@ -88,6 +102,7 @@ def test_every_feedback_sentence_of_the_grading_core_has_a_russian_translation()
         *(feedback.node_phrase(name) for name, op in OPS.items() if op.node),
         *(words for op in OPS.values() for words in op.gradient),
         *(told for op in OPS.values() for told in op.told.values()),
+        *answers.MESSAGES.values(),
     ]
     missing = [sentence for sentence in sentences if not translated.get(sentence)]
     assert not missing, f"translate in {CATALOGUE}/messages.po: {missing}"

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask_babel import gettext, lazy_gettext, ngettext
 
+from grader.checking.answers import Unreadable, parse_answer
 from grader.checking.feedback import sentence
 from grader.engine.format import show
 from grader.exercises import Blank, Exercise
@@ -131,13 +132,21 @@ def grouped_fields(
 
 def feedback(entry: dict, blank: Blank | None, exercise: Exercise) -> str:
     """The feedback sentence of a graded blank in the reader's language (the grading core's
-    sentence for its verdict and diagnosis; the parser's message for an unreadable answer)."""
+    sentence for its verdict and diagnosis; the parser's message for an unreadable answer,
+    read again from the text typed, since the result keeps only its English)."""
     verdict, diagnosis = entry.get("verdict"), entry.get("diagnosis")
-    if blank is None or verdict == "unreadable":
-        if verdict == "unreadable" and blank is not None and current_language() != "en":
+    if verdict == "unreadable" and current_language() != "en":
+        got = entry.get("got")
+        if isinstance(got, str):
+            try:
+                parse_answer(got)
+            except Unreadable as unreadable:
+                return unreadable.said(current_language())
+        if blank is not None:
             return gettext(
                 "Could not read this answer: write %(hint)s.", hint=shape_hint(blank.shape)
             )
+    if blank is None or verdict == "unreadable":
         return entry.get("feedback") or ""
     try:
         return sentence(exercise, blank, verdict, diagnosis, lang=current_language())
