@@ -49,40 +49,61 @@ def worked(exercise: Exercise, student: str = "demo") -> Solution:
 
 
 def text_for(solution: Solution, target: str) -> str:
-    """The last sentence about ``target`` (its total gradient when it fans out)."""
-    return [step.text for step in solution.steps if step.target == target][-1]
+    """The last sentence of the backward pass about ``target`` (its total gradient when it fans
+    out)."""
+    return [
+        step.text for step in solution.steps if step.target == target and step.part == "backward"
+    ][-1]
+
+
+def backward(solution: Solution) -> list:
+    """The steps after the forward pass."""
+    return [step for step in solution.steps if step.part != "forward"]
 
 
 def test_single_weight_is_worked_as_the_book_does():
     """The book's example: -10, -10, -20, then the step 0.2 and the new v 0.2, in its words."""
     exercise = load_text((EXERCISES / "single-weight.yaml").read_bytes())
     solution = worked(exercise)
-    assert [(step.blank, step.value) for step in solution.steps] == [
+    assert [(step.blank, step.value) for step in backward(solution)] == [
         ("grad.e3", -10),
         ("grad.e2", -10),
         ("grad.e1", -20),
         ("update.v", 0.2),
         ("new.v", 0.2),
     ]
-    texts = [step.text for step in solution.steps]
+    texts = [step.text for step in backward(solution)]
     assert texts[0] == "On e3 the gradient is 2 · e3 = 2 · (−5) = −10."
     assert "passes it on, so e2 gets −10" in texts[1]
     assert "multiplies by x = 2" in texts[2] and "e1 (that is, v) gets −10 · 2 = −20" in texts[2]
-    assert texts[3] == "The step for v is −(−20) · 0.01 = 0.2."
-    assert texts[4] == "The new v is 0 + 0.2 = 0.2."
+    assert texts[3] == "The step for v: step = −learning rate × gradient = −0.01 × (−20) = 0.2."
+    assert texts[4] == "The new v = old v + step = 0 + 0.2 = 0.2."
 
 
 def test_markdown_is_the_intro_and_a_numbered_list():
-    """The Markdown is the intro line with the precision asked, a blank line, then one
-    numbered line per step."""
+    """The Markdown is the intro line with the precision asked, then the forward pass, the
+    backward pass and the update, each a heading and a numbered list."""
     solution = worked(load_text((EXERCISES / "single-weight.yaml").read_bytes()))
     lines = solution.markdown.strip().split("\n")
     assert lines[0] == (
         f"{INTRO} Give each answer to within 1% (about 3 significant figures),"
         " or as an exact fraction."
     )
-    assert lines[1] == ""
-    assert lines[2:] == [f"{i}. {step.text}" for i, step in enumerate(solution.steps, 1)]
+    expected = []
+    for part, heading in [
+        ("forward", "Forward pass (each edge's value from its inputs):"),
+        ("backward", "Backward pass (the gradient of the loss on each edge):"),
+        ("update", "Update (the step and the new value of each parameter):"),
+    ]:
+        steps = [step for step in solution.steps if step.part == part]
+        expected += ["", heading, "", *(f"{i}. {s.text}" for i, s in enumerate(steps, 1))]
+    assert lines[1:] == expected
+    assert lines[4:8] == [
+        "1. e1 = v = 0.",
+        "2. e2 = x · e1 = 2 · 0 = 0.",
+        "3. e3 = e2 − y = 0 − 5 = −5.",
+        "4. loss = e3² = (−5)² = 25.",
+    ]
 
 
 def test_to_dict_is_json_serialisable():
@@ -95,6 +116,8 @@ def test_to_dict_is_json_serialisable():
         "target": "w",
         "value": 30,
         "text": solution.steps[-1].text,
+        "part": "backward",
+        "step": 1,
     }
 
 
@@ -115,7 +138,7 @@ def test_fan_out_sums_the_gradients_from_each_use():
         grad=["e1", "w"],
     )
     solution = worked(exercise)
-    parts = [step for step in solution.steps if step.target == "e1" and step.blank is None]
+    parts = [step for step in backward(solution) if step.target == "e1" and step.blank is None]
     assert [step.value for step in parts] == [-36, 36, 108]
     assert [step.text.rsplit(" ", 1)[1] for step in parts] == ["e4.", "e3.", "e2."]
     assert text_for(solution, "e1") == (
@@ -168,14 +191,14 @@ SUMMED = "sum(e ** 2)"
         ("x - w", 3, SQUARED, "passes it on with its sign flipped, so w gets −2 · (−1) = 2."),
         ("x * w", 3, SQUARED, "The multiply node multiplies by x = 2, so w gets 12 · 2 = 24."),
         ("w / x", 3, SQUARED, "The divide node divides by x = 2, so w gets 3 · 0.5 = 1.5."),
-        ("x / w", 3, SQUARED, "multiplies by −x / w² = −2 / 3² = −0.222222222222, so w gets"),
+        ("x / w", 3, SQUARED, "multiplies by −x / w² = −2 / 3² = −2/9, so w gets"),
         (
             "w ** 3",
             1,
             SQUARED,
             "The power node multiplies by 3 · w² = 3 · 1² = 3, so w gets 2 · 3 = 6.",
         ),
-        ("x ** w", 3, SQUARED, "multiplies by x^w · ln x = 5.54517744448, so w gets"),
+        ("x ** w", 3, SQUARED, "multiplies by x^w · ln x = 5.545, so w gets 16 · 5.545 = 88.72."),
         (
             "square(w)",
             3,
@@ -220,7 +243,12 @@ SUMMED = "sum(e ** 2)"
             SUMMED,
             "The transpose node transposes it back, so w gets [[2, 4]].",
         ),
-        ("w * x", [1, 2], SUMMED, "The multiply node multiplies by x = 2, so w gets [8, 16]."),
+        (
+            "w * x",
+            [1, 2],
+            SUMMED,
+            "The multiply node multiplies by x = 2, so w gets [4, 8] · 2 = [8, 16].",
+        ),
     ],
 )
 def test_each_op_says_its_local_rule(edge, w, loss, phrase):
@@ -232,8 +260,9 @@ def test_each_op_says_its_local_rule(edge, w, loss, phrase):
 def test_a_broadcast_name_adds_up_over_the_elements():
     """A scalar broadcast over a vector adds its gradient up over the elements."""
     solution = worked(make({"e": "w * x", "loss": "sum(e ** 2)"}, given={"x": [1, -2]}))
-    assert "then adds it up over the elements w was broadcast to, so w gets 30." in text_for(
-        solution, "w"
+    assert text_for(solution, "w") == (
+        "The multiply node multiplies by x = [1, −2], then adds it up over the 2 elements w was "
+        "broadcast to: 6 · 1 + (−12) · (−2) = 30, so w gets 30."
     )
 
 
@@ -327,8 +356,10 @@ def test_update_and_new_are_worked_for_vectors():
         ask={"update": ["w"], "new": ["w"]},
     )
     solution = worked(exercise)
-    assert solution.steps[-2].text == "The step for w is −0.01 · [2, 0] = [−0.02, 0]."
-    assert solution.steps[-1].text == "The new w is [1, 0] + [−0.02, 0] = [0.98, 0]."
+    assert solution.steps[-2].text == (
+        "The step for w: step = −learning rate × gradient = −0.01 × [2, 0] = [−0.02, 0]."
+    )
+    assert solution.steps[-1].text == "The new w = old w + step = [1, 0] + [−0.02, 0] = [0.98, 0]."
 
 
 def test_explain_prints_the_markdown(tmp_path):
@@ -337,7 +368,10 @@ def test_explain_prints_the_markdown(tmp_path):
     result = CliRunner().invoke(explain_command, ["single-weight", "--exercises", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert result.output.startswith(INTRO)
-    assert "4. The step for v is −(−20) · 0.01 = 0.2." in result.output
+    assert (
+        "1. The step for v: step = −learning rate × gradient = −0.01 × (−20) = 0.2."
+        in result.output
+    )
 
 
 def test_explain_prints_json_for_the_students_variant(tmp_path):
@@ -351,7 +385,8 @@ def test_explain_prints_json_for_the_students_variant(tmp_path):
     assert data[0] == data[1]
     assert data[0]["student"] == "a" and data[0]["steps"][-1]["blank"] == "new.v"
     x = data[0]["variant"]["given"]["x"]
-    assert data[0]["steps"][2]["value"] == -10 * x
+    e1 = next(step for step in data[0]["steps"] if step["blank"] == "grad.e1")
+    assert e1["value"] == -10 * x
 
 
 def test_explain_refuses_an_unknown_exercise(tmp_path):

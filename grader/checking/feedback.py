@@ -109,13 +109,14 @@ def fallback(exercise: Exercise, blank: Blank, _) -> str:
     uses = _uses(exercise, blank.target)
     if not uses:
         return _(FEEDBACK["correct"]) if blank.target == exercise.graph.loss else ""
-    said = [_through(exercise, exercise.graph.edge(use), blank.target, _) for use in uses]
+    said = [through(exercise, exercise.graph.edge(use), blank.target, _) for use in uses]
     if len(said) == 1:
         return said[0]
     return _(FALLBACK["several_uses"]).format(sentences=" ".join(said))
 
 
-def _through(exercise: Exercise, edge: Edge, target: str, _) -> str:
+def through(exercise: Exercise, edge: Edge, target: str, _) -> str:
+    """What to do for the gradient on ``target`` that comes back through its use ``edge``."""
     fields = {"target": target, "use": edge.name, "expression": expression(edge)}
     if len(edge.steps) == 1 and not OPS[edge.steps[0].op].node:
         return _(FALLBACK["same"]).format(**fields)

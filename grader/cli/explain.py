@@ -1,4 +1,5 @@
-"""``grader exercises explain``: print the worked solution of one exercise for one student."""
+"""``grader exercises explain``: print the worked solution of one exercise for one student, or
+the hints of every blank."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import json
 
 import click
 
+from grader.checking.feedback import LANGUAGES
+from grader.checking.hints import ladder
 from grader.checking.solution import solve
 from grader.cli.options import exercises_option, secret_option
 from grader.exercises import ExerciseError, load_dir
@@ -19,10 +22,21 @@ from grader.exercises import ExerciseError, load_dir
 @secret_option
 @exercises_option
 @click.option("--json", "as_json", is_flag=True, help="Print the steps as JSON, not Markdown.")
+@click.option(
+    "--lang", type=click.Choice(LANGUAGES), default="en", show_default=True, help="Language."
+)
+@click.option("--hints", is_flag=True, help="Print the three hints of every blank instead.")
 def explain_command(
-    exercise_id: str, student: str, secret: str, exercises_dir: str, as_json: bool
+    exercise_id: str,
+    student: str,
+    secret: str,
+    exercises_dir: str,
+    as_json: bool,
+    lang: str,
+    hints: bool,
 ) -> None:
-    """Print the backward pass of EXERCISE_ID worked step by step, with the student's values."""
+    """Print the forward and backward pass of EXERCISE_ID worked step by step, with the
+    student's values (or, with --hints, the hints each blank offers after wrong attempts)."""
     try:
         exercises = load_dir(exercises_dir)
     except ExerciseError as exc:
@@ -32,9 +46,19 @@ def explain_command(
         known = ", ".join(sorted(exercises)) or "none"
         raise click.ClickException(f"unknown exercise '{exercise_id}' (known: {known})")
     variant = exercise.draw_variant(secret, student)
-    solution = solve(exercise, variant)
+    out = {"exercise": exercise.id, "student": student, "variant": variant.to_dict()}
+    if hints:
+        levels = ladder(exercise, variant, lang)
+        if as_json:
+            click.echo(json.dumps({**out, "hints": levels}, ensure_ascii=False, indent=2))
+            return
+        for blank, texts in levels.items():
+            click.echo(blank)
+            for level, text in enumerate(texts, 1):
+                click.echo(f"  {level}. {text}")
+        return
+    solution = solve(exercise, variant, lang)
     if as_json:
-        out = {"exercise": exercise.id, "student": student, "variant": variant.to_dict()}
         click.echo(json.dumps({**out, **solution.to_dict()}, ensure_ascii=False, indent=2))
     else:
         click.echo(solution.markdown, nl=False)

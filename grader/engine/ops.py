@@ -38,8 +38,8 @@ from grader.engine.numeric import (
 from grader.engine.prose import (
     Local,
     Say,
-    atom,
     say_div,
+    say_log,
     say_matmul,
     say_max,
     say_mean,
@@ -181,7 +181,9 @@ OPS: dict[str, Op] = {
             lambda g, out, a: (g,),
             node="",
             gradient=("g",),
-            say=lambda h: Local(f"{h.edge} is {h.labels[0]} itself"),
+            say=lambda h: Local(
+                "{edge} is {name} itself", fields={"edge": h.edge, "name": h.labels[0]}
+            ),
         ),
         Op(
             "neg",
@@ -212,7 +214,7 @@ OPS: dict[str, Op] = {
             lambda g, out, a: (g / a,),
             node="log",
             gradient=("g / {a}",),
-            say=lambda h: Local(f"divides by {h.said(0)}", h.formula(f"1 / {atom(h.labels[0])}")),
+            say=say_log,
             function=True,
         ),
         Op(

@@ -44,8 +44,9 @@ def init_app(app: Flask) -> None:
 
 def extract_core_messages(fileobj, keywords, comment_tags, options):
     """Babel extractor: every string of the module-level dicts of a grading-core module (its
-    feedback sentences), and of the op records' words (``Op(node=..., gradient=(...),
-    told={...})``: a node is named as ``the NODE node``), so that the web pages and ``grader grade --lang`` show them
+    feedback sentences), of the op records' words (``Op(node=..., gradient=(...),
+    told={...})``: a node is named as ``the NODE node``) and of their narrations'
+    ``Local("...")`` phrases, so that the web pages and ``grader grade --lang`` show them
     translated."""
     tree = ast.parse(fileobj.read())
     for node in tree.body:
@@ -54,6 +55,10 @@ def extract_core_messages(fileobj, keywords, comment_tags, options):
                 if isinstance(value, ast.Constant) and isinstance(value.value, str):
                     yield value.lineno, "gettext", value.value, []
     for call in ast.walk(tree):
+        if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "Local" and call.args:
+            phrase = call.args[0]
+            if isinstance(phrase, ast.Constant) and isinstance(phrase.value, str):
+                yield phrase.lineno, "gettext", phrase.value, []
         if not (isinstance(call, ast.Call) and getattr(call.func, "id", None) == "Op"):
             continue
         for keyword in call.keywords:
