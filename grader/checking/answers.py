@@ -35,6 +35,7 @@ _SIGNS = ("-", "+")
 # Why an answer cannot be read: templates the catalogue translates (see babel.cfg); ``{text}``
 # quotes the answer, or the part of it that could not be read.
 MESSAGES = {
+    "not_text": 'expected the answer as text, like "-20", not {kind}',
     "too_long": "answer longer than {limit} characters",
     "empty": "empty answer",
     "not_read": "could not read {text}: {expected}",
@@ -127,10 +128,9 @@ def _unreadable(template: str, fields: Mapping[str, object]) -> Unreadable:
     return Unreadable(template, **fields)
 
 
-def reason(problem: Unreadable | str, lang: str) -> str:
-    """An unreadable answer's reason in ``lang``: the parser's, translated; a caller's own
-    reason (a str) as it is."""
-    return problem.said(lang) if isinstance(problem, Unreadable) else problem
+def reason(problem: Unreadable, lang: str) -> str:
+    """An unreadable answer's reason in ``lang``."""
+    return problem.said(lang)
 
 
 def parse_answer(text: str) -> np.ndarray:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from grader.checking.answers import Unreadable, parse_cached
+from grader.checking.answers import MESSAGES, Unreadable, parse_cached
 from grader.checking.diagnoses import candidates
 from grader.checking.judge import (
     ABSENT,
@@ -33,9 +33,7 @@ class Answers:
     values: np.ndarray  # (N, *shape), NaN where not readable
     status: np.ndarray  # OK, ABSENT, BAD, WRONG_SHAPE or TRANSPOSED per row
     raw: list  # the text typed, per row
-    problems: dict[int, str] = field(
-        default_factory=dict
-    )  # row -> message, for BAD and WRONG_SHAPE
+    problems: dict[int, Unreadable] = field(default_factory=dict)  # row -> why, for BAD
     arrays: dict[int, np.ndarray] = field(
         default_factory=dict
     )  # row -> parsed value of WRONG_SHAPE and TRANSPOSED, as typed
@@ -87,7 +85,7 @@ def _read_one(text, shape: tuple[int, ...], nan: np.ndarray, cache: dict) -> tup
     if isinstance(text, int | float) and not isinstance(text, bool):
         text = repr(text)
     elif text is not None and not isinstance(text, str):
-        return BAD, nan, f'expected the answer as text, like "-20", not {type(text).__name__}'
+        return BAD, nan, Unreadable(MESSAGES["not_text"], kind=type(text).__name__)
     if text is None or not text.strip():
         return ABSENT, nan, None
     parsed = parse_cached(text, cache)
