@@ -13,27 +13,12 @@ from grader.checking import grade
 from grader.engine import OPS, backward, build_graph, forward
 from grader.exercises import load_dir
 from tests.engine_graphs import RandomGraph, random_graph
+from tests.torch_reference import TORCH_FUNCTIONS, torch_step
 
 GRAPHS = 1000
 EXERCISES = Path(__file__).resolve().parent.parent / "exercises"
 RTOL = 1e-7
 
-TORCH_FUNCTIONS = {
-    "exp": torch.exp,
-    "log": torch.log,
-    "sqrt": torch.sqrt,
-    "abs": torch.abs,
-    "square": torch.square,
-    "tanh": torch.tanh,
-    "sigmoid": torch.sigmoid,
-    "relu": torch.relu,
-    "softmax": lambda a: torch.softmax(a, dim=-1),
-    "sum": torch.sum,
-    "mean": torch.mean,
-    "max": torch.max,
-    "transpose": torch.t,
-    "matmul": torch.matmul,
-}
 
 
 @functools.cache
@@ -159,17 +144,3 @@ def test_every_blank_of_every_shipped_exercise_matches_torch(exercise_id):
                 else value
                 for name, value in start.items()
             }
-
-
-def torch_step(exercise, start: dict) -> dict:
-    """One forward and backward pass of ``exercise``'s graph in torch, from ``start``."""
-    values = {
-        name: torch.tensor(value, dtype=torch.float64, requires_grad=True)
-        for name, value in start.items()
-    }
-    scope = {"__builtins__": {}, **TORCH_FUNCTIONS}
-    for name, source in exercise.spec.graph.items():
-        values[name] = eval(str(source), scope, dict(values))
-        values[name].retain_grad()
-    values[exercise.graph.loss].backward()
-    return values

@@ -1,4 +1,4 @@
-"""``grader exercises``: check exercise files; explain a worked solution."""
+"""``grader exercises``: check exercise files; explain a worked solution; generate a drill."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from grader.cli.service import sync_command
 from grader.config import default_exercises_dir
 from grader.engine.check import finite_difference_errors
 from grader.exercises import Exercise, ExerciseError, load_file
+from grader.exercises.drills import DEFAULT_OPS, SHAPES, Drill, DrillError, generate
 
 FD_TOLERANCE = 1e-5
 STUDENTS_CHECKED = 20
@@ -81,6 +82,34 @@ def check_command(directory: str | None) -> None:
     click.echo(f"{len(paths) - failed} of {len(paths)} exercise files ok")
     if failed or not paths:
         sys.exit(1)
+
+
+@exercises_group.command("generate")
+@click.option("--seed", type=int, required=True, help="The same seed gives the same file.")
+@click.option(
+    "--ops",
+    default=",".join(DEFAULT_OPS),
+    show_default=True,
+    help="Ops the graph may use, comma-separated: + - * / square relu sum mean matmul "
+    "sigmoid tanh exp log.",
+)
+@click.option("--depth", type=int, default=3, show_default=True, help="Edges before the loss.")
+@click.option("--params", type=int, default=1, show_default=True, help="Trainable parameters.")
+@click.option("--shape", type=click.Choice(list(SHAPES)), default="scalar", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False), help="Write here, not to stdout.")
+def generate_command(
+    seed: int, ops: str, depth: int, params: int, shape: str, output: str | None
+) -> None:
+    """Write a generated drill: a new graph whose numbers can be worked by hand."""
+    try:
+        text = generate(Drill(seed, tuple(ops.split(",")), depth, params, shape))
+    except DrillError as exc:
+        raise click.UsageError(str(exc)) from None
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
 
 
 exercises_group.add_command(explain_command)

@@ -174,5 +174,8 @@ def backward(graph: Graph, tape: Tape, rules: Mapping[str, Op] = OPS) -> dict[st
         if upstream is None:
             continue
         for name, contribution in vjp_edge(edge, tape, upstream, rules).items():
-            grads[name] = contribution if name not in grads else grads[name] + contribution
+            if name in grads:
+                with np.errstate(all="ignore"):  # inf - inf where a value is not finite
+                    contribution = grads[name] + contribution
+            grads[name] = contribution
     return grads
