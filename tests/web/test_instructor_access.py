@@ -48,7 +48,7 @@ def test_every_instructor_route_refuses_a_student_with_403_and_logs_it(app, cour
             assert reply.status_code == 403, (method, path, reply.status_code)
     refusals = [r.getMessage() for r in caplog.records if student.email in r.getMessage()]
     assert len(refusals) == len(routes)
-    assert f"GET /instructor/courses/{student.course}/gradebook" in "\n".join(refusals)
+    assert f"GET '/instructor/courses/{student.course}/gradebook'" in "\n".join(refusals)
 
 
 def test_students_get_403_from_the_services_instructor_endpoints(app, course_pair, caplog):
