@@ -20,6 +20,7 @@ DEFAULT_REQUEUE_AFTER = 60.0
 DEFAULT_LOGIN_LIMIT = "10 per minute"
 DEFAULT_LOGIN_LIMIT_PER_ADDRESS = "50 per minute"
 DEFAULT_SUBMIT_LIMIT = "30 per minute"
+DEFAULT_PREVIEW_LIMIT = "120 per minute"
 DEFAULT_LOGIN_LOCKOUT = "100 per hour"
 DEFAULT_LOGIN_LOCKOUT_PER_ADDRESS = "1000 per hour"
 DEFAULT_SESSION_LIFETIME = "14d"
@@ -113,6 +114,7 @@ def read_environment(environ: Mapping[str, str] | None = None) -> dict:
         "LOGIN_LOCKOUT_PER_ADDRESS": env.get("GRADER_LOGIN_LOCKOUT_PER_ADDRESS")
         or DEFAULT_LOGIN_LOCKOUT_PER_ADDRESS,
         "SUBMIT_LIMIT": env.get("GRADER_SUBMIT_LIMIT") or DEFAULT_SUBMIT_LIMIT,
+        "PREVIEW_LIMIT": env.get("GRADER_PREVIEW_LIMIT") or DEFAULT_PREVIEW_LIMIT,
         "SESSION_LIFETIME": parse_duration(
             env.get("GRADER_SESSION_LIFETIME") or DEFAULT_SESSION_LIFETIME
         ),
@@ -126,6 +128,9 @@ def read_environment(environ: Mapping[str, str] | None = None) -> dict:
         "MAX_UPLOAD_BYTES": MAX_UPLOAD_BYTES,
         "GRADEBOOK_PAGE": GRADEBOOK_PAGE,
         "SESSION_COOKIE_HTTPONLY": True,
+        # A session lasts SESSION_LIFETIME from the login: the cookie's expiry is set then and
+        # not moved on by each request (grader.web.auth checks the login time too).
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_CHECK_DEFAULT": False,
         "WTF_CSRF_TIME_LIMIT": None,
