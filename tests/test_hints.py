@@ -48,7 +48,10 @@ def test_level_two_gives_the_local_gradient_in_the_students_numbers():
         "With your numbers, on the way back from e2 = x · e1 to e1, "
         "the multiply node multiplies by x = 2."
     )
-    assert book("grad.e3", 2).endswith("With your numbers, e3 = −5.")
+    assert book("grad.e3", 2) == (
+        "With your numbers, on the way back from loss = e3² to e3, the power node multiplies by "
+        "2 · e3 = 2 · (−5)."
+    )
     assert book("update.v", 2).startswith(
         "The local gradient of the step with respect to the gradient of v is −0.01"
     )
@@ -85,12 +88,12 @@ def states(text: str, answer: str) -> bool:
 
 
 def test_a_later_training_step_starts_from_the_students_own_new_values():
-    """Step 2's hint on e3 uses the student's own new v of step 1: with v = 1, e3 = 2 − 5."""
+    """Step 2's hint on e3 uses the student's own new v of step 1: with v = 1, e3 = 2 − 5 = −3."""
     exercise = shipped("single-weight-3-steps")
     variant = exercise.draw_variant("secret", "demo")
-    assert hint(exercise, variant, "grad.e3@2", 2).endswith("With your numbers, e3 = −4.6.")
+    assert hint(exercise, variant, "grad.e3@2", 2).endswith("2 · e3 = 2 · (−4.6).")
     own = hint(exercise, variant, "grad.e3@2", 2, answers={"new.v": "1"})
-    assert own.endswith("With your numbers, e3 = −3.")
+    assert own.endswith("2 · e3 = 2 · (−3).")
     assert "start from your own new values of step 1" in hint(exercise, variant, "grad.e1@2", 1)
 
 

@@ -52,8 +52,10 @@ REVEAL_POLICIES = ("after_deadline", "after_last_attempt", "after_each_attempt",
 
 
 class CourseExercise(Base):
-    """An exercise a course offers, with its attempt limit and deadline (none: unlimited), and
-    when its students see the expected values and the worked solution (``reveal``)."""
+    """An exercise a course offers, with its attempt limit and deadline (none: unlimited),
+    when its students see the expected values and the worked solution (``reveal``), whether a
+    wrong answer offers hints and from which level on (``hints``, ``hint_from``), and the share
+    of its points each attempt after the first loses (``penalty``)."""
 
     __tablename__ = "course_exercises"
     __table_args__ = (UniqueConstraint("course_id", "exercise_id"),)
@@ -70,5 +72,8 @@ class CourseExercise(Base):
     reveal: Mapped[str] = mapped_column(
         String(20), default="after_deadline", server_default="after_deadline"
     )
+    hints: Mapped[bool] = mapped_column(default=True, server_default=true())
+    hint_from: Mapped[int] = mapped_column(default=1, server_default="1")
+    penalty: Mapped[float] = mapped_column(default=0.0, server_default="0")
 
     course: Mapped[Course] = relationship(back_populates="offered")

@@ -1,5 +1,6 @@
 """Running a course: create it, choose its exercises and set each one's dates, attempt limit,
-when expected values are shown, and how it counts in the gradebook."""
+when expected values are shown, its hints and attempt penalty, and how it counts in the
+gradebook."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from grader.db.course import REVEAL_POLICIES
 from grader.services import accounts
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
 from grader.services.exercises import narrowed
+from grader.services.penalties import MAX_PENALTY
 
 MAX_TITLE = 200
 
@@ -210,6 +212,9 @@ class SettingsForm:
     reveal: str = REVEAL_POLICIES[0]
     points: str = ""
     follow_through: bool = True
+    hints: bool = True
+    hint_from: str = "1"
+    penalty: str = ""
 
 
 def save_settings(
@@ -225,11 +230,16 @@ def save_settings(
     points = _number(form.points, "points", problems)
     if form.reveal not in REVEAL_POLICIES:
         problems["reveal"] = "choose one of the listed policies"
+    hint_from = form.hint_from.strip() or "1"
+    if hint_from not in ("1", "2", "3"):
+        problems["hint_from"] = "choose level 1, 2 or 3"
+    penalty = _share(form.penalty, "penalty", problems)
     if problems:
         raise SettingsInvalid(problems)
     row = settings_for(session, course, exercise)
     row.opens_at, row.due_at, row.max_attempts = opens_at, due_at, max_attempts
     row.reveal, row.points, row.follow_through = form.reveal, points, form.follow_through
+    row.hints, row.hint_from, row.penalty = form.hints, int(hint_from), penalty
     session.commit()
     return row
 
@@ -252,6 +262,21 @@ def _moment(text: str, field: str, problems: dict[str, str]) -> datetime | None:
         problems[field] = "write a date and time like 2026-12-01 18:00"
         return None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _share(text: str, field: str, problems: dict[str, str]) -> float:
+    """A share of the points from 0 to 1, typed as ``0.2``, ``0,2`` or ``20%`` (empty: 0)."""
+    text = text.strip().replace(",", ".")
+    percent = text.endswith("%")
+    try:
+        value = float(text.removesuffix("%").strip() or 0) / (100 if percent else 1)
+    except ValueError:
+        problems[field] = "write a share like 0.2 or 20%"
+        return 0.0
+    if not 0 <= value <= MAX_PENALTY:
+        problems[field] = "must be from 0 to 1 (0% to 100%)"
+        return 0.0
+    return value
 
 
 def _number(

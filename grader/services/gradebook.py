@@ -1,10 +1,11 @@
-"""The gradebook: each student's best score on each exercise of a course, in course points, as a
-table for the instructor's page and as CSV; one grouped query for the scores."""
+"""The gradebook: each student's best score on each exercise of a course, in course points after
+the attempt penalty (and before it), as a table for the instructor's page and as CSV; one grouped
+query for the scores."""
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Double, case, false, func, select
@@ -23,24 +24,28 @@ from grader.db import (
 )
 from grader.services import csvfiles
 from grader.services.exercises import offered
+from grader.services.penalties import worth_sql
 
 
 @dataclass(frozen=True)
 class Column:
-    """One exercise of the course and the points it is worth in the gradebook."""
+    """One exercise of the course, the points it is worth in the gradebook, and the share of
+    them each attempt after the first loses."""
 
     exercise: Exercise
     worth: float
+    penalty: float = 0.0
 
 
 @dataclass(frozen=True)
 class Row:
-    """One student (id, email, name): best score per column (None: no graded attempt), attempts
-    per column."""
+    """One student (id, email, name): best score per column after the attempt penalty (None: no
+    graded attempt), attempts per column, and the best score before the penalty."""
 
     student: Any
     scores: list[float | None]
     attempts: list[int]
+    raw: list[float | None] = field(default_factory=list)
 
     @property
     def total(self) -> float:
@@ -106,9 +111,10 @@ def page_of(book: Gradebook, sort: str, order: str, number: Any, size: int) -> P
 
 
 def course_score(follow_through_points=None):
-    """A result's score in course points: less ``follow_through_points`` (the points its
-    follow-through verdicts earned) where the course gives no follow-through credit, scaled to
-    the points the course says the exercise is worth (default: its max score)."""
+    """A result's score in course points, before the attempt penalty: less
+    ``follow_through_points`` (the points its follow-through verdicts earned) where the course
+    gives no follow-through credit, scaled to the points the course says the exercise is worth
+    (default: its max score)."""
     earned = Result.score
     if follow_through_points is not None:
         earned = Result.score - case(
@@ -138,6 +144,7 @@ def gradebook(session: Session, course: Course) -> Gradebook:
             settings.points
             if settings is not None and settings.points is not None
             else current_max.get(exercise.id, 0.0),
+            settings.penalty if settings is not None and settings.penalty else 0.0,
         )
         for exercise, settings in exercises
     ]
@@ -163,16 +170,22 @@ def gradebook(session: Session, course: Course) -> Gradebook:
         follow_through = _follow_through_points(course)
         query = query.outerjoin(follow_through, follow_through.c.result_id == Result.id)
         score = course_score(follow_through.c.points)
+    graded = Submission.status == "graded"
+    share = worth_sql(CourseExercise.penalty, Submission.attempt)
     query = query.add_columns(
-        func.max(score).filter(Submission.status == "graded"), func.count(Submission.id)
+        func.max(score * share).filter(graded),
+        func.count(Submission.id),
+        func.max(score).filter(graded),
     )
-    cells: dict[tuple[int, int], tuple[float | None, int]] = {}
-    for user_id, exercise_id, best, attempts in session.execute(query):
-        cells[(user_id, exercise_id)] = (best, attempts)
+    cells: dict[tuple[int, int], tuple[float | None, int, float | None]] = {}
+    for user_id, exercise_id, best, attempts, raw in session.execute(query):
+        cells[(user_id, exercise_id)] = (best, attempts, raw)
     rows = []
     for student in students:
-        found = [cells.get((student.id, column.exercise.id), (None, 0)) for column in columns]
-        rows.append(Row(student, [best for best, _ in found], [n for _, n in found]))
+        found = [cells.get((student.id, c.exercise.id), (None, 0, None)) for c in columns]
+        rows.append(
+            Row(student, [f[0] for f in found], [f[1] for f in found], [f[2] for f in found])
+        )
     return Gradebook(columns, rows)
 
 
@@ -188,21 +201,25 @@ def _follow_through_points(course: Course):
 
 
 def gradebook_csv(session: Session, course: Course) -> str:
-    """One row per enrolled student, one column per offered exercise (best score, blank if none),
-    and the total, in course points."""
+    """One row per enrolled student, one column per offered exercise (best score after the
+    attempt penalty, blank if none; an exercise with a penalty also has a ``SLUG.raw`` column,
+    the best score before it), and the total, in course points."""
     book = gradebook(session, course)
     out = io.StringIO()
     writer = csvfiles.writer(out)
-    writer.writerow(["student", "name", *(c.exercise.slug for c in book.columns), "total"])
+    heads = []
+    for column in book.columns:
+        heads.append(column.exercise.slug)
+        if column.penalty:
+            heads.append(f"{column.exercise.slug}.raw")
+    writer.writerow(["student", "name", *heads, "total"])
     for row in book.rows:
-        writer.writerow(
-            [
-                row.student.email,
-                row.student.name,
-                *("" if score is None else number(score) for score in row.scores),
-                number(row.total),
-            ]
-        )
+        cells = []
+        for column, score, raw in zip(book.columns, row.scores, row.raw, strict=True):
+            cells.append("" if score is None else number(score))
+            if column.penalty:
+                cells.append("" if raw is None else number(raw))
+        writer.writerow([row.student.email, row.student.name, *cells, number(row.total)])
     return out.getvalue()
 
 

@@ -1,5 +1,6 @@
-"""Where a student stands on each exercise of a course: attempts used, best score, whether they
-may still submit, and whether the expected values and the worked solution are theirs to see."""
+"""Where a student stands on each exercise of a course: attempts used, best score (after the
+attempt penalty, and before it), what the next attempt is worth, whether they may still submit,
+and whether the expected values and the worked solution are theirs to see."""
 
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ from grader.db import (
     utcnow,
 )
 from grader.db.course import REVEAL_POLICIES
-from grader.services import accounts
+from grader.services import accounts, learning
 from grader.services.exercises import offered
+from grader.services.penalties import worth, worth_sql
 
 DEFAULT_REVEAL = REVEAL_POLICIES[0]
 PENDING = ("queued", "grading")
@@ -69,9 +71,19 @@ class Standing:
     max_score: float
     attempts_used: int
     pending: int
-    best_score: float | None
+    best_score: float | None  # after the attempt penalty
     closed: str | None
     revealed: bool
+    best_raw: float | None = None  # the best score before the attempt penalty
+
+    @property
+    def penalty(self) -> float:
+        return self.settings.penalty if self.settings and self.settings.penalty else 0.0
+
+    @property
+    def next_worth(self) -> float:
+        """The share of its points the student's next attempt is worth."""
+        return worth(self.penalty, self.attempts_used + 1)
 
     @property
     def max_attempts(self) -> int | None:
@@ -141,10 +153,17 @@ def standings(
             .group_by(Submission.exercise_id)
         )
     }
-    best = dict(
-        session.execute(
-            select(Submission.exercise_id, func.max(Result.score))
+    share = worth_sql(CourseExercise.penalty, Submission.attempt)
+    best = {
+        exercise_id: (penalised, raw)
+        for exercise_id, penalised, raw in session.execute(
+            select(Submission.exercise_id, func.max(Result.score * share), func.max(Result.score))
             .join(Result, Result.submission_id == Submission.id)
+            .outerjoin(
+                CourseExercise,
+                (CourseExercise.course_id == Submission.course_id)
+                & (CourseExercise.exercise_id == Submission.exercise_id),
+            )
             .where(
                 Submission.user_id == user.id,
                 Submission.course_id == course.id,
@@ -152,8 +171,8 @@ def standings(
                 Submission.exercise_id.in_(ids),
             )
             .group_by(Submission.exercise_id)
-        ).all()
-    )
+        )
+    }
     max_scores = dict(
         session.execute(
             select(Exercise.id, ExerciseVersion.max_score)
@@ -175,7 +194,8 @@ def standings(
                 max_score=max_scores.get(exercise.id, 0.0),
                 attempts_used=used,
                 pending=pending,
-                best_score=best.get(exercise.id),
+                best_score=best.get(exercise.id, (None, None))[0],
+                best_raw=best.get(exercise.id, (None, None))[1],
                 closed=closed_reason(settings, used, staff, now),
                 revealed=revealed(settings, used, staff, now),
             )
@@ -195,9 +215,10 @@ def disclosed(submission: dict, revealed: bool) -> dict:
     return {**submission, "blanks": blanks}
 
 
-def disclosed_to(session: Session, user: User, submission: dict) -> dict:
+def disclosed_to(session: Session, user: User, submission: dict, lang: str = "en") -> dict:
     """``disclosed`` for whoever reads it (the API): the course's staff see everything, the
-    student sees the expected values once their standing reveals them."""
+    student sees the expected values once their standing reveals them; with what the attempt
+    is worth and the hints its wrong blanks offer (in ``lang``)."""
     course = session.scalar(select(Course).filter_by(slug=submission["course"]))
     exercise = session.scalar(select(Exercise).filter_by(slug=submission["exercise"]))
     if course is None or exercise is None:
@@ -206,4 +227,5 @@ def disclosed_to(session: Session, user: User, submission: dict) -> dict:
         select(CourseExercise).filter_by(course_id=course.id, exercise_id=exercise.id)
     )
     standing = exercise_standing(session, user, course, exercise, settings)
-    return disclosed(submission, standing.revealed)
+    shown = disclosed(submission, standing.revealed)
+    return learning.read_by_student(session, shown, settings, lang)

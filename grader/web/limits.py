@@ -1,4 +1,4 @@
-"""Rate limits: failed logins per account and per address, submissions per student.
+"""Rate limits: failed logins per account and per address, submissions and previews per student.
 
 Only failed logins count, and a right password is let in however many wrong ones came before
 it (a student locked out by a classmate's guesses, or a class behind one address locked out by
@@ -14,7 +14,8 @@ counts in its own memory until Redis is back (Flask-Limiter logs a warning when 
 and when Redis recovers): the limits then hold per process, and no request fails because of
 the limiter.
 
-Views say which limits they are under with ``@marks.login_view`` and ``@marks.submission_view``.
+Views say which limits they are under with ``@marks.login_view``, ``@marks.submission_view``
+and ``@marks.preview_view`` (a preview spends no attempt, so its limit is more generous).
 """
 
 from __future__ import annotations
@@ -78,6 +79,12 @@ def init_app(app: Flask) -> Limiter:
         key_func=student,
         error_message="too many submissions: wait a minute and try again",
     )
+    preview_limit = limiter.shared_limit(
+        lambda: current_app.config["PREVIEW_LIMIT"],
+        scope="previews",
+        key_func=student,
+        error_message="too many previews: wait a minute and try again",
+    )
     for endpoint, view in list(app.view_functions.items()):
         kind = getattr(view, "grader_limits", None)
         if kind == "login":
@@ -85,6 +92,8 @@ def init_app(app: Flask) -> Limiter:
                 view = lockout(view)
         elif kind == "submission":
             view = after_login(view, submission_limit(view))
+        elif kind == "preview":
+            view = after_login(view, preview_limit(view))
         app.view_functions[endpoint] = view
     return limiter
 

@@ -17,6 +17,13 @@ def submission_view(view):
     return view
 
 
+def preview_view(view):
+    """A view that reads answers back without grading them: under the (more generous) preview
+    limit."""
+    view.grader_limits = "preview"
+    return view
+
+
 def max_body(setting: str):
     """A view whose request body may be at most ``config[setting]`` bytes."""
 

@@ -172,7 +172,7 @@ def test_deadline_is_enforced_and_then_the_solution_is_shown(app):
     shown = student.get(f"/api/v1/exercises/{EXERCISE}?course={course}").get_json()
     assert "expected" not in shown["attempts"][0]["blanks"]["grad.e3"]
     html = page_of(student)
-    assert "Work back from the loss" not in html and "Expected:" not in html
+    assert "Work forward through the graph" not in html and "Expected:" not in html
     assert "shown after the deadline" in html
 
     offer(app, course, EXERCISE, due_at=utcnow() - timedelta(minutes=1))
@@ -181,7 +181,7 @@ def test_deadline_is_enforced_and_then_the_solution_is_shown(app):
     assert reply.status_code == 403 and "deadline" in reply.get_json()["message"]
     assert student.wait_graded(url)["blanks"]["grad.e3"]["expected"] == "-10"
     html = page_of(student)
-    assert "Work back from the loss" in html
+    assert "Work forward through the graph" in html
     assert "Expected" in html and "<code>-10</code>" in html
 
 
@@ -190,11 +190,11 @@ def test_reveal_after_each_attempt_shows_the_solution_once_attempted(app):
     email, course = new_student(app)
     offer(app, course, EXERCISE, reveal="after_each_attempt")
     student = log_in(app, email, course)
-    assert "Work back from the loss" not in page_of(student)
+    assert "Work forward through the graph" not in page_of(student)
     graded = student.wait_graded(student.submit(EXERCISE, SIGN_ERROR).get_json()["url"])
     assert graded["blanks"]["grad.e1"]["expected"] == "-20"
     history = student.get(f"/courses/{course}/exercises/{EXERCISE}/attempts")
-    assert "Work back from the loss" in history.get_data(as_text=True)
+    assert "Work forward through the graph" in history.get_data(as_text=True)
 
 
 def test_exercise_before_it_opens_is_listed_but_closed(app):

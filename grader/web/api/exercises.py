@@ -6,9 +6,10 @@ from flask import Blueprint, request
 from flask_login import login_required
 
 from grader.extensions import db
-from grader.services import accounts, exercises, standing, submissions, variants
+from grader.services import accounts, exercises, learning, standing, submissions, variants
 from grader.services.errors import Forbidden
 from grader.web.auth import user
+from grader.web.i18n import current_language
 
 bp = Blueprint("exercises", __name__)
 
@@ -48,6 +49,9 @@ def show(slug: str):
     session.commit()
     spec = exercises.load_version(version).spec
     revealed = where.revealed
+    rules = learning.Settings.of(settings)
+    past = learning.history(session, me.id, course.id, exercise.id)
+    lang = current_language()
     return {
         "id": exercise.slug,
         "course": course.slug,
@@ -60,8 +64,13 @@ def show(slug: str):
         "max_score": version.max_score,
         "max_attempts": settings.max_attempts if settings else None,
         "due_at": settings.due_at.isoformat() if settings and settings.due_at else None,
+        "hints": rules.hints,
+        "penalty": rules.penalty,
+        "next_attempt_worth": where.next_worth,
+        "best_score": where.best_score,
+        "best_raw_score": where.best_raw,
         "attempts": [
-            standing.disclosed(row, revealed)
+            learning.annotate(session, standing.disclosed(row, revealed), rules, past, lang)
             for row in submissions.attempts(session, me, course, exercise)
         ],
     }

@@ -80,6 +80,43 @@ SCHEMAS = {
             "points": {"type": "number"},
             "diagnosis": {"type": ["string", "null"]},
             "feedback": {"type": "string"},
+            "hint": {"oneOf": [{"type": "null"}, ref("Hint")]},
+        },
+    },
+    "Hint": {
+        "type": "object",
+        "description": "offered on a wrong answer; one level further at each wrong attempt",
+        "required": ["level", "text"],
+        "properties": {
+            "level": {
+                "enum": [1, 2, 3],
+                "description": "1 the node and its local rule, "
+                "2 its local gradient in the student's numbers, 3 the worked step",
+            },
+            "text": {"type": "string", "description": "in the reader's language"},
+        },
+    },
+    "Preview": {
+        "type": "object",
+        "required": ["exercise", "blanks"],
+        "properties": {
+            "exercise": {"type": "string"},
+            "blanks": {"type": "object", "additionalProperties": ref("ReadBack")},
+        },
+    },
+    "ReadBack": {
+        "type": "object",
+        "description": "how one answer is read: no verdict",
+        "required": ["readable", "value", "shown", "message"],
+        "properties": {
+            "readable": {"type": "boolean"},
+            "value": {"oneOf": [{"type": "null"}, NUMBER_OR_ARRAY]},
+            "shown": {"type": ["string", "null"], "example": "−20"},
+            "message": {
+                "type": ["string", "null"],
+                "description": "why it cannot be read, or does not fit the blank's shape",
+            },
+            "said": {"type": "string", "example": "read as −20"},
         },
     },
     "Submission": {
@@ -96,8 +133,14 @@ SCHEMAS = {
             "queued_at": {"type": "string", "format": "date-time"},
             "started_at": {"type": ["string", "null"], "format": "date-time"},
             "graded_at": {"type": ["string", "null"], "format": "date-time"},
-            "score": {"type": "number"},
+            "score": {"type": "number", "description": "before the attempt penalty"},
             "max_score": {"type": "number"},
+            "worth": {
+                "type": "number",
+                "description": "the share of its points the attempt is "
+                "worth: max(0, 1 − penalty·(attempt − 1))",
+            },
+            "penalised_score": {"type": "number", "description": "score × worth"},
             "variant": ref("Variant"),
             "blanks": {"type": "object", "additionalProperties": ref("BlankResult")},
             "error": {"type": "string"},
@@ -125,6 +168,11 @@ SCHEMAS = {
             "variant": ref("Variant"),
             "blanks": {"type": "array", "items": ref("Blank")},
             "max_score": {"type": "number"},
+            "hints": {"type": "boolean", "description": "whether wrong answers offer hints"},
+            "penalty": {"type": "number", "description": "the share each attempt loses"},
+            "next_attempt_worth": {"type": "number"},
+            "best_score": {"type": ["number", "null"], "description": "after the penalty"},
+            "best_raw_score": {"type": ["number", "null"], "description": "before it"},
             "attempts": {"type": "array", "items": ref("Submission")},
         },
     },
@@ -206,6 +254,19 @@ PATHS = {
             "responses": {
                 "202": reply("Queued", ref("Queued")),
                 "409": {"$ref": "#/components/responses/E409"},
+                **LIMITED,
+                "422": {"$ref": "#/components/responses/E422"},
+                **ERRORS,
+            },
+        }
+    },
+    "/submissions/preview": {
+        "post": {
+            "summary": "How each answer will be read: no verdict, no attempt, nothing stored",
+            "requestBody": body(ref("NewSubmission")),
+            "responses": {
+                "200": reply("Each answered blank as read", ref("Preview")),
+                "403": {"$ref": "#/components/responses/E403"},
                 **LIMITED,
                 "422": {"$ref": "#/components/responses/E422"},
                 **ERRORS,
@@ -332,10 +393,11 @@ ERROR_REPLIES = {
     for code, text in (
         (400, "Bad request"),
         (401, "Not logged in"),
+        (403, "Refused: the exercise has not opened yet"),
         (404, "Not found (or not yours)"),
         (409, "Conflict: no attempts left"),
         (422, "Invalid: unknown exercise or blank, bad answer type"),
-        (429, "Too many failed logins or submissions: wait (see Retry-After)"),
+        (429, "Too many failed logins, submissions or previews: wait (see Retry-After)"),
         (503, "The database is not answering: try again (see Retry-After)"),
     )
 }

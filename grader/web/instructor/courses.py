@@ -77,7 +77,8 @@ def offer(slug: str, exercise_slug: str):
 
 @bp.route("/courses/<slug>/exercises/<exercise_slug>/settings", methods=["GET", "POST"])
 def settings(slug: str, exercise_slug: str):
-    """Open and close dates, attempt limit, when expected values are shown, points."""
+    """Open and close dates, attempt limit, when expected values are shown, hints, the attempt
+    penalty, points."""
     course = taught_course(slug)
     exercise = courses.find_exercise(db.session, exercise_slug)
     problems: dict[str, str] = {}
@@ -89,6 +90,9 @@ def settings(slug: str, exercise_slug: str):
             reveal=request.form.get("reveal", ""),
             points=request.form.get("points", ""),
             follow_through=request.form.get("follow_through") == "1",
+            hints=request.form.get("hints") == "1",
+            hint_from=request.form.get("hint_from", ""),
+            penalty=request.form.get("penalty", ""),
         )
         try:
             courses.save_settings(db.session, course, exercise, form)
@@ -108,6 +112,9 @@ def settings(slug: str, exercise_slug: str):
             reveal=row.reveal if row else REVEAL_POLICIES[0],
             points=_points(row.points) if row else "",
             follow_through=row.follow_through if row else True,
+            hints=row.hints if row else True,
+            hint_from=str(row.hint_from) if row else "1",
+            penalty=_points(row.penalty) if row and row.penalty else "",
         )
     return render_template(
         "instructor/settings.html",

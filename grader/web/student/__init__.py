@@ -3,6 +3,7 @@ each attempt get graded without reloading."""
 
 from flask import Blueprint, current_app
 
+from grader.services.penalties import percent
 from grader.web.student import account, attempts, courses, exercise, guard, present
 
 bp = Blueprint("student", __name__)
@@ -11,6 +12,7 @@ for module in (account, courses, exercise, attempts):
 guard.register(bp)
 bp.add_app_template_global(present.number, "number")
 bp.add_app_template_global(present.summary, "attempt_summary")
+bp.add_app_template_global(percent, "percent")
 
 
 @bp.app_template_global()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from grader import exercises as core
 from grader.checking import feedback
 from grader.db import Course, CourseExercise, Exercise, ExerciseVersion, utcnow
 from grader.extensions import db
-from grader.services import accounts, exercises, standing, submissions, variants
+from grader.services import accounts, exercises, learning, standing, submissions, variants
 from grader.web.auth import user
 from grader.web.i18n import current_language
 from grader.web.student import present
@@ -35,9 +36,20 @@ class StudentExercise:
 
     def shown(self, submission: dict) -> present.Attempt:
         """A submission of this exercise as the page shows it, with the expected values only
-        once they are revealed."""
+        once they are revealed, what the attempt is worth and the hints its wrong blanks offer."""
         row = standing.disclosed(submission, self.standing.revealed)
+        row = learning.annotate(db.session, row, self.rules, self.history, current_language())
         return present.attempt(row, self.spec)
+
+    @cached_property
+    def rules(self) -> learning.Settings:
+        """The exercise's hint and penalty settings in the course."""
+        return learning.Settings.of(self.settings)
+
+    @cached_property
+    def history(self) -> learning.History:
+        """The student's attempts at the exercise and the blanks each answered wrong."""
+        return learning.history(db.session, user().id, self.course.id, self.exercise.id)
 
     def precision(self) -> str:
         """How precise each answer must be, in the reader's language."""

@@ -10,6 +10,7 @@ from flask_babel import gettext
 from grader.checking.solution import solve
 from grader.engine.format import show
 from grader.web import graphview
+from grader.web.i18n import current_language
 from grader.web.student import markdown, present
 from grader.web.student.context import StudentExercise, open_exercise
 from grader.web.student.guard import login_page_required
@@ -55,7 +56,7 @@ def solution_html(page: StudentExercise):
     """The worked solution for the student's own values, once it is theirs to see."""
     if not page.standing.revealed:
         return None
-    return markdown.render(solve(page.spec, page.variant).markdown)
+    return markdown.render(solve(page.spec, page.variant, current_language()).markdown)
 
 
 def script_data(page: StudentExercise, values: dict, latest: present.Attempt | None) -> dict:
@@ -68,6 +69,9 @@ def script_data(page: StudentExercise, values: dict, latest: present.Attempt | N
             "student.attempts.show", slug=slug, exercise_slug=exercise_slug, submission_id=0
         ),
         "historyUrl": url_for("student.attempts.history", slug=slug, exercise_slug=exercise_slug),
+        "previewUrl": url_for("api.submissions.preview"),
+        "course": slug,
+        "exercise": exercise_slug,
         "latest": latest.to_dict() if latest else None,
         "words": {
             "attempt": gettext("Attempt %(number)d:"),
@@ -82,6 +86,7 @@ def script_data(page: StudentExercise, values: dict, latest: present.Attempt | N
             "expected": gettext("Expected"),
             "yourAnswer": gettext("Your answer"),
             "points": gettext("points"),
+            "hint": gettext("Hint %(level)d:"),
             "graphLabel": gettext("The computation graph of this exercise, with your values"),
             "graphFailed": gettext(
                 "The graph could not be drawn here; its edges are listed below."

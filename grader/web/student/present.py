@@ -14,6 +14,7 @@ from grader.checking.answers import Unreadable, parse_answer
 from grader.checking.feedback import sentence
 from grader.engine.format import show
 from grader.exercises import Blank, Exercise
+from grader.services.penalties import percent
 from grader.web.i18n import current_language
 
 KINDS = ("grad", "update", "new")
@@ -168,6 +169,7 @@ class BlankResult:
     feedback: str
     got: str | None
     expected: str | None
+    hint: dict | None = None  # {"level", "text"}: offered after a wrong answer
 
     def to_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -186,6 +188,8 @@ class Attempt:
     answers: dict[str, str]
     score: float | None = None
     max_score: float | None = None
+    worth: float = 1.0  # the share of its points the attempt is worth (the attempt penalty)
+    penalised_score: float | None = None
     blanks: list[BlankResult] = field(default_factory=list)
     marks: dict[str, str] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
@@ -216,13 +220,19 @@ def attempt(submission: dict, exercise: Exercise) -> Attempt:
         queued_at=_moment(submission.get("queued_at")),
         graded_at=_moment(submission.get("graded_at")),
         answers=submission.get("answers") or {},
+        worth=submission.get("worth", 1.0),
     )
     if submission["status"] != "graded" or "blanks" not in submission:
         return view
     view.score, view.max_score = submission["score"], submission["max_score"]
+    view.penalised_score = submission.get("penalised_score", view.score)
     for blank_id, entry in submission["blanks"].items():
         blank = by_id.get(blank_id)
         verdict = entry["verdict"]
+        said = "" if verdict == "correct" else feedback(entry, blank, exercise)
+        hint = entry.get("hint")
+        if hint and said and hint["text"].startswith(said):
+            said = ""  # the hint says it again, and more
         view.blanks.append(
             BlankResult(
                 id=blank_id,
@@ -232,9 +242,10 @@ def attempt(submission: dict, exercise: Exercise) -> Attempt:
                 symbol=VERDICT_SYMBOLS.get(verdict, ""),
                 points=entry["points"],
                 max_points=blank.points if blank else entry["points"],
-                feedback="" if verdict == "correct" else feedback(entry, blank, exercise),
+                feedback=said,
                 got=None if entry.get("got") is None else _text(entry["got"]),
                 expected=_text(entry["expected"]) if "expected" in entry else None,
+                hint=hint,
             )
         )
         view.counts[verdict] = view.counts.get(verdict, 0) + 1
@@ -248,9 +259,17 @@ def summary(view: Attempt) -> str:
     """One line about an attempt: its score, or where its grading stands."""
     if view.status != "graded" or view.score is None:
         return view.status_label
-    return gettext(
+    said = gettext(
         "%(score)s of %(max)s points", score=number(view.score), max=number(view.max_score)
     )
+    if view.worth < 1:
+        said = gettext(
+            "%(points)s, worth %(share)s: %(score)s",
+            points=said,
+            share=percent(view.worth),
+            score=number(view.penalised_score),
+        )
+    return said
 
 
 def number(value: float | int | None) -> str:

@@ -2,6 +2,7 @@
 // it is graded, then show each blank's verdict beside its input and on the graph.
 
 import { drawGraph, markGraph } from "./graph.js";
+import { watchAnswers } from "./preview.js";
 
 const data = JSON.parse(document.getElementById("exercise-data").textContent);
 const words = data.words;
@@ -62,6 +63,14 @@ function showVerdict(output, result) {
   badge.append(symbol, ` ${result.label}`);
   const parts = [badge, span("verdict-points", `${number(result.points)}/${number(result.max_points)}`)];
   if (result.feedback) parts.push(span("verdict-feedback", result.feedback));
+  if (result.hint) {
+    const hint = span("verdict-hint", ` ${result.hint.text}`);
+    const level = document.createElement("strong");
+    level.textContent = words.hint.replace("%(level)d", result.hint.level);
+    hint.prepend(level);
+    hint.dataset.level = result.hint.level;
+    parts.push(hint);
+  }
   if (result.expected !== null && result.expected !== undefined) {
     const expected = span("verdict-expected", `${words.expected}: `);
     const code = document.createElement("code");
@@ -195,6 +204,7 @@ function renewKey() {
 }
 
 form.addEventListener("submit", submit);
+watchAnswers(form, data);
 // A retried post of the same answers is the same attempt; changed answers are a new one.
 form.addEventListener("input", renewKey);
 showGraph();
