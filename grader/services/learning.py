@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, OrderedDict, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import orjson
@@ -86,43 +87,69 @@ def history(session: Session, user_id: int, course_id: int, exercise_id: int) ->
 
 
 def annotate(
-    session: Session, submission: dict, settings: Settings, past: History, lang: str
+    session: Session,
+    submission: dict,
+    settings: Settings,
+    past: History | Callable[[], History],
+    lang: str,
 ) -> dict:
     """``submission`` (as ``submissions.as_json`` gives it) with what its attempt is worth
-    (``worth``, and once graded ``penalised_score``) and, on each blank, its ``hint``."""
+    (``worth``, and once graded ``penalised_score``) and, on each blank, its ``hint``; ``past``
+    is the student's history, or what reads it (only when a hint needs it)."""
     share = worth(settings.penalty, submission["attempt"])
     out = {**submission, "worth": share}
     if "score" not in submission or "blanks" not in submission:
         return out
     out["penalised_score"] = submission["score"] * share
-    found = past.attempts.get(submission["id"])
     wrong = [b for b, entry in submission["blanks"].items() if entry.get("verdict") == WRONG]
     said: dict[str, dict | None] = dict.fromkeys(submission["blanks"])
-    if settings.hints and wrong and found is not None:
-        content_hash = version_by_id(session, found[1])[0]
-        before = past.wrong_before(submission["attempt"])
-        variant = orjson.dumps(submission.get("variant") or {}, option=orjson.OPT_SORT_KEYS)
-        answers = orjson.dumps(submission.get("answers") or {}, option=orjson.OPT_SORT_KEYS)
-        for blank in wrong:
-            level = settings.level(before[blank])
-            text = hint_text(session, found[1], content_hash, variant, answers, blank, level, lang)
-            said[blank] = None if text is None else {"level": level, "text": text}
+    if settings.hints and wrong:
+        past = past if isinstance(past, History) else past()
+        said.update(_hints(session, submission, wrong, settings, past, lang))
     out["blanks"] = {
         blank: {**entry, "hint": said[blank]} for blank, entry in submission["blanks"].items()
     }
     return out
 
 
+def _hints(
+    session: Session,
+    submission: dict,
+    wrong: list[str],
+    settings: Settings,
+    past: History,
+    lang: str,
+) -> dict[str, dict | None]:
+    """The hint of each wrong blank, its level from the blank's earlier wrong answers."""
+    found = past.attempts.get(submission["id"])
+    if found is None:
+        return {}
+    content_hash = version_by_id(session, found[1])[0]
+    before = past.wrong_before(submission["attempt"])
+    variant = orjson.dumps(submission.get("variant") or {}, option=orjson.OPT_SORT_KEYS)
+    answers = orjson.dumps(submission.get("answers") or {}, option=orjson.OPT_SORT_KEYS)
+    said = {}
+    for blank in wrong:
+        level = settings.level(before[blank])
+        text = hint_text(session, found[1], content_hash, variant, answers, blank, level, lang)
+        said[blank] = None if text is None else {"level": level, "text": text}
+    return said
+
+
 def read_by_student(
     session: Session, submission: dict, settings: CourseExercise | None, lang: str
 ) -> dict:
-    """:func:`annotate` for one submission, its student's history read for it."""
-    found = session.execute(
-        select(Submission.user_id, Submission.course_id, Submission.exercise_id).where(
-            Submission.id == submission["id"]
-        )
-    ).one()
-    return annotate(session, submission, Settings.of(settings), history(session, *found), lang)
+    """:func:`annotate` for one submission, its student's history read for it if need be."""
+
+    def past() -> History:
+        found = session.execute(
+            select(Submission.user_id, Submission.course_id, Submission.exercise_id).where(
+                Submission.id == submission["id"]
+            )
+        ).one()
+        return history(session, *found)
+
+    return annotate(session, submission, Settings.of(settings), past, lang)
 
 
 def hint_text(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import Blueprint, request
 from flask_login import login_required
 
@@ -50,7 +52,7 @@ def show(slug: str):
     spec = exercises.load_version(version).spec
     revealed = where.revealed
     rules = learning.Settings.of(settings)
-    past = learning.history(session, me.id, course.id, exercise.id)
+    past = cache(lambda: learning.history(session, me.id, course.id, exercise.id))
     lang = current_language()
     return {
         "id": exercise.slug,

@@ -38,7 +38,8 @@ class StudentExercise:
         """A submission of this exercise as the page shows it, with the expected values only
         once they are revealed, what the attempt is worth and the hints its wrong blanks offer."""
         row = standing.disclosed(submission, self.standing.revealed)
-        row = learning.annotate(db.session, row, self.rules, self.history, current_language())
+        history = lambda: self.history  # noqa: E731  (read only when a hint needs it)
+        row = learning.annotate(db.session, row, self.rules, history, current_language())
         return present.attempt(row, self.spec)
 
     @cached_property
