@@ -88,7 +88,6 @@ def start_of(exercise: Exercise, variant: Variant, step: int, answers) -> tuple[
     chain = exercise.chain(tape)
     if step == 1 or not answers:
         return chain[step - 1]
-    before = chain[step - 2][0]
     own = {}
     for param in exercise.spec.params:
         text = answers.get(blank_id("new", param, step - 1))
@@ -100,7 +99,7 @@ def start_of(exercise: Exercise, variant: Variant, step: int, answers) -> tuple[
             own[param] = value[None]
     if not own:
         return chain[step - 1]
-    tape = exercise.advance(before, own)
+    tape = exercise.advance(chain[step - 1][0], own)
     return tape, backward(exercise.graph, tape)
 
 
@@ -108,14 +107,17 @@ def _local(exercise: Exercise, variant: Variant, blank: Blank, lang: str, answer
     """Level 2: the local gradient in the student's numbers, never the answer itself."""
     _ = translator(lang)
     tape, grads = start_of(exercise, variant, blank.step, answers)
-    lr = f"{exercise.spec.learning_rate:g}"
-    if blank.kind == "update":
-        return _(HINTS["update"]).format(target=blank.target, lr=lr)
-    if blank.kind == "new":
-        if blank.step > 1:
+    rate = exercise.spec.learning_rate
+    if blank.kind in ("update", "new"):
+        step = -rate * grads[blank.target][0]
+        old = tape.values[blank.target][0]
+        if blank.kind == "update" and not np.allclose(step, -rate, rtol=1e-3):
+            return _(HINTS["update"]).format(target=blank.target, lr=f"{rate:g}")
+        if blank.kind == "new" and blank.step > 1:
             return _(HINTS["new_later"]).format(target=blank.target, before=blank.step - 1)
-        old = num(tape.values[blank.target][0])
-        return _(HINTS["new"]).format(target=blank.target, old=old)
+        if blank.kind == "new" and not np.allclose(old + step, old, rtol=1e-3):
+            return _(HINTS["new"]).format(target=blank.target, old=num(old))
+        return fallback(exercise, blank, _)  # its number would be the answer itself
     graph = exercise.graph
     uses = [use for use in graph.uses.get(blank.target, []) if use in grads]
     if not uses:
