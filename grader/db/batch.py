@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from grader.db.base import Base, utcnow
@@ -14,12 +24,25 @@ BATCH_KINDS = ("import", "regrade")
 BATCH_STATUSES = ("loading", "queued", "running", "done", "failed")
 CHUNK_STATUSES = ("queued", "grading", "done", "failed")
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+# One regrade of an exercise in a course at a time: a second is refused while one is unfinished.
+RUNNING_REGRADE_INDEX = "uq_batches_running_regrade"
+RUNNING_REGRADE = text("kind = 'regrade' AND status IN ('queued', 'running')")
 
 
 class Batch(Base):
     """A batch job; its progress is the sum of its chunks'."""
 
     __tablename__ = "batches"
+    __table_args__ = (
+        Index(
+            RUNNING_REGRADE_INDEX,
+            "course_id",
+            "exercise_id",
+            unique=True,
+            postgresql_where=RUNNING_REGRADE,
+            sqlite_where=RUNNING_REGRADE,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
@@ -29,6 +52,9 @@ class Batch(Base):
         ForeignKey("exercise_versions.id", ondelete="SET NULL")
     )
     kind: Mapped[str] = mapped_column(String(10))
+    # A regrade that draws each student's values anew from the current version, instead of
+    # keeping the values each submission was answered with.
+    redraw: Mapped[bool] = mapped_column(default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(10), default="queued")
     source: Mapped[str | None] = mapped_column(String(200))
     total: Mapped[int] = mapped_column(default=0)
@@ -65,5 +91,8 @@ class BatchChunk(Base):
     failed: Mapped[int] = mapped_column(default=0)
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    # A regrade's submissions it could not grade: [{"submission", "message"}]; their earlier
+    # results stand.
+    failures: Mapped[list[Any] | None]
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]

@@ -34,6 +34,9 @@ class Result(Base):
     engine_version: Mapped[str] = mapped_column(String(20))
     exercise_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The regrade batch that wrote it (None: graded live or imported). An older batch never
+    # replaces it. No foreign key, as result_history's (migration 0006).
+    batch_id: Mapped[int | None]
 
     submission: Mapped[Submission] = relationship(back_populates="result")
 
