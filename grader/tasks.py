@@ -7,16 +7,15 @@ import logging
 from celery import shared_task
 from flask import current_app
 
-from grader.db.errors import unavailable
 from grader.extensions import db
-from grader.services import batches, grading, submissions
+from grader.services import batches, lifecycle
 
 log = logging.getLogger(__name__)
 
 GRADE = "grader.grade_submission"
 RUN_BATCH = "grader.run_batch"
 GRADE_CHUNK = "grader.batch.grade_chunk"
-MAX_RETRIES = 10
+MAX_RETRIES = lifecycle.MAX_RETRIES
 
 
 def _retrying(task, work, fail, ident: int, what: str):
@@ -27,8 +26,9 @@ def _retrying(task, work, fail, ident: int, what: str):
         return work(session, ident)
     except Exception as exc:
         session.rollback()
-        if unavailable(exc):
-            raise task.retry(exc=exc, countdown=min(60, 2**task.request.retries)) from exc
+        delay = lifecycle.retry_delay(exc, task.request.retries)
+        if delay is not None:
+            raise task.retry(exc=exc, countdown=delay) from exc
         log.exception("grading %s %s failed", what, ident)
         fail(session, ident, f"{type(exc).__name__}: {exc}")
         raise
@@ -36,10 +36,8 @@ def _retrying(task, work, fail, ident: int, what: str):
 
 @shared_task(name=GRADE, bind=True, max_retries=MAX_RETRIES)
 def grade_submission(self, submission_id: int) -> str:
-    """Grade one submission; a second run leaves the one result there is."""
-    return _retrying(
-        self, grading.grade_submission, grading.mark_failed, submission_id, "submission"
-    )
+    """Grade one submission (``lifecycle``); a second run leaves the one result there is."""
+    return _retrying(self, lifecycle.grade_submission, lifecycle.fail, submission_id, "submission")
 
 
 @shared_task(name=RUN_BATCH, bind=True, max_retries=MAX_RETRIES)
@@ -94,7 +92,7 @@ def publish_chunks(chunk_ids: list[int]) -> int:
 def sweep() -> list[int]:
     """Publish again every submission left queued or grading longer than GRADER_REQUEUE_AFTER,
     and the pending chunks of batches that have not moved for as long."""
-    ids = submissions.claim_stale(db.session, current_app.config["REQUEUE_AFTER"])
+    ids = lifecycle.claim_stale(db.session, current_app.config["REQUEUE_AFTER"])
     for submission_id in ids:
         if not publish_grading(submission_id):
             break

@@ -1,10 +1,10 @@
-"""Submissions: commit as queued, grade once, read back; the sweep finds the ones left behind."""
+"""Submissions: commit as queued, read back (``lifecycle`` grades them and sweeps)."""
 
 from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -18,7 +18,6 @@ from sqlalchemy import (
     join,
     or_,
     select,
-    update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -40,7 +39,6 @@ from grader.db.submission import ATTEMPT_INDEX
 from grader.services import accounts
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
 from grader.services.exercises import chosen_in, not_offered, with_offered
-from grader.services.grading import PENDING
 from grader.services.variants import variant_for
 
 log = logging.getLogger(__name__)
@@ -279,34 +277,6 @@ def _by_key(session: Session, user: User, key: str) -> Accepted | None:
         )
     ).first()
     return None if found is None else Accepted(found.id, found.status, False)
-
-
-def claim_stale(session: Session, older_than: float, limit: int = 1000) -> list[int]:
-    """Ids of submissions pending longer than ``older_than`` seconds, stamped so the next sweep
-    waits again; two sweeps running at once do not both take the same id."""
-    now = utcnow()
-    cutoff = now - timedelta(seconds=older_than)
-    ids = session.scalars(
-        select(Submission.id)
-        .where(Submission.status.in_(PENDING), Submission.status_changed_at <= cutoff)
-        .order_by(Submission.status_changed_at)
-        .limit(limit)
-    ).all()
-    if not ids:
-        session.rollback()
-        return []
-    claimed = session.scalars(
-        update(Submission)
-        .where(
-            Submission.id.in_(ids),
-            Submission.status.in_(PENDING),
-            Submission.status_changed_at <= cutoff,
-        )
-        .values(status_changed_at=now)
-        .returning(Submission.id)
-    ).all()
-    session.commit()
-    return sorted(claimed)
 
 
 def readable(session: Session, user: User, submission_id: int) -> dict:

@@ -8,7 +8,7 @@ import time
 
 from grader import tasks
 from grader.extensions import db
-from grader.services import accounts, grading, submissions
+from grader.services import accounts, lifecycle, submissions
 from grader.services.exercises import sync_exercises
 from grader.web import create_app
 from tests.faults.stack import ANSWERS, ResultsLock, assert_nothing_lost, wait_until
@@ -131,7 +131,7 @@ def test_concurrent_grading_runs_claiming_overlapping_submissions_never_deadlock
         with app.app_context():
             start.wait()
             try:
-                grading.grade_submission(db.session, submission_id, limit=10)
+                lifecycle.grade_submission(db.session, submission_id, limit=10)
             except Exception as exc:
                 errors.append(repr(exc)[:300])
 

@@ -6,6 +6,9 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from sqlalchemy import select, update
+
+from grader.db import Exercise, ExerciseVersion, Submission
 from grader.extensions import db
 from grader.services import accounts
 
@@ -57,3 +60,29 @@ def make_user(
         token = accounts.issue_token(db.session, email)
         db.session.commit()
     return Api(app, email, token, course)
+
+
+def broken_version(app, submission_ids: list[int], exercise: str = "single-weight") -> int:
+    """Point these submissions at a stored version of their exercise that cannot be loaded (as
+    an old version might after the engine changed); that version's id."""
+    with app.app_context():
+        session = db.session
+        row = session.scalar(select(Exercise).filter_by(slug=exercise))
+        good = session.scalars(select(ExerciseVersion).filter_by(exercise_id=row.id).limit(1)).one()
+        version = ExerciseVersion(
+            exercise_id=row.id,
+            content_hash=f"broken-{uuid.uuid4().hex}",
+            source=f"id: {exercise}\ngraph: [unclosed\n",
+            title=good.title,
+            blanks=good.blanks,
+            max_score=good.max_score,
+        )
+        session.add(version)
+        session.flush()
+        session.execute(
+            update(Submission)
+            .where(Submission.id.in_(submission_ids))
+            .values(exercise_version_id=version.id)
+        )
+        session.commit()
+        return version.id

@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from grader import tasks
 from grader.db import Result, Submission, User, utcnow
 from grader.extensions import db
-from grader.services import grading, submissions
+from grader.services import grading, lifecycle, submissions
 from grader.web import create_app
 from tests.service import infra
 from tests.service.factories import make_user
@@ -83,7 +83,7 @@ def test_task_run_twice_at_once_leaves_one_result(quiet_app):
 
     def run():
         with quiet_app.app_context():
-            outcomes.append(grading.grade_submission(db.session, submission_id))
+            outcomes.append(lifecycle.grade_submission(db.session, submission_id))
 
     threads = [threading.Thread(target=run) for _ in range(4)]
     for thread in threads:
@@ -105,8 +105,8 @@ def test_sweep_takes_only_stale_submissions_and_each_once(quiet_app):
             .values(status_changed_at=utcnow().replace(year=2000))
         )
         db.session.commit()
-        first = submissions.claim_stale(db.session, 60)
-        second = submissions.claim_stale(db.session, 60)
+        first = lifecycle.claim_stale(db.session, 60)
+        second = lifecycle.claim_stale(db.session, 60)
     assert first == [stale] and second == []
 
 
@@ -127,7 +127,7 @@ def test_failed_grading_is_recorded_not_retried(embedded_app, monkeypatch):
 def test_database_gone_for_a_moment_is_retried(quiet_app, monkeypatch):
     """An OperationalError retries the task (with backoff) instead of failing the submission."""
     submission_id = new_submission(quiet_app)
-    real, calls = grading.grade_submission, []
+    real, calls = lifecycle.grade_submission, []
 
     def flaky(session, submission_id):
         calls.append(submission_id)
@@ -135,7 +135,7 @@ def test_database_gone_for_a_moment_is_retried(quiet_app, monkeypatch):
             raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
         return real(session, submission_id)
 
-    monkeypatch.setattr(grading, "grade_submission", flaky)
+    monkeypatch.setattr(lifecycle, "grade_submission", flaky)
     task = quiet_app.extensions["celery"].tasks[tasks.GRADE]
     with quiet_app.app_context():
         task.apply(args=(submission_id,))
