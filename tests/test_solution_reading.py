@@ -5,10 +5,13 @@ import re
 from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 
-from grader.checking.solution import solve
+from grader.checking import hints, preview
+from grader.checking.solution import solve, words
 from grader.engine.prose import num
 from grader.exercises import load_dir, load_text
+from grader.web.i18n import TRANSLATIONS_DIR, extract_core_messages
 from tests.test_solution import backward, make, text_for, worked
 
 EXERCISES = Path(__file__).resolve().parent.parent / "exercises"
@@ -168,3 +171,28 @@ def test_backward_steps_still_come_in_the_books_order():
     """The book's example: −10, −10, −20, then 0.2 and 0.2."""
     solution = worked(shipped("single-weight"))
     assert [step.value for step in backward(solution)] == [-10, -10, -20, 0.2, 0.2]
+
+
+def test_every_sentence_of_solutions_hints_and_previews_has_a_russian_translation():
+    """Each template of the worked solution, the hints, the preview and the ops' narrations
+    (``Local("...")``, as the catalogue's extractor finds them) is in the Russian catalogue,
+    with the same fields."""
+    with open(TRANSLATIONS_DIR / "ru" / "LC_MESSAGES" / "messages.po", "rb") as file:
+        russian = {message.id: message.string for message in read_po(file) if message.id}
+    engine = Path(__file__).resolve().parent.parent / "grader" / "engine"
+    phrases = []
+    for module in ("ops.py", "prose.py"):
+        with open(engine / module, "rb") as file:
+            phrases += [found[2] for found in extract_core_messages(file, [], [], {})]
+    templates = [
+        *words.SENTENCES.values(),
+        *words.BOOK.values(),
+        *hints.HINTS.values(),
+        *preview.READ.values(),
+        *phrases,
+    ]
+    missing = [template for template in templates if not russian.get(template)]
+    assert not missing, missing
+    for template in templates:
+        fields = set(re.findall(r"\{(\w+)\}", template))
+        assert set(re.findall(r"\{(\w+)\}", russian[template])) == fields, template
