@@ -4,19 +4,27 @@ instructors of other courses see nothing of this one."""
 from __future__ import annotations
 
 import logging
+import uuid
 
 import pytest
+from flask import Blueprint
 
+from grader.web import create_app
+from grader.web.instructor.guard import instructors_only
+from tests.service.factories import make_user
 from tests.web.conftest import log_in, new_student
 
 PARAMS = {"exercise_slug": "single-weight", "user_id": 1, "batch_id": 1}
+# Where the instructor's routes live: the dashboard, the batches API and a course's API.
+INSTRUCTOR_PREFIXES = ("/instructor/", "/api/v1/batches", "/api/v1/courses/<slug>/")
 
 
 def instructor_routes(app, course: str) -> list[tuple[str, str]]:
-    """Every (method, URL) of the instructor blueprint, with this course filled in."""
+    """Every (method, URL) under the instructor's prefixes, whatever blueprint holds it, with
+    this course filled in."""
     out = []
     for rule in app.url_map.iter_rules():
-        if not rule.endpoint.startswith("instructor."):
+        if not rule.rule.startswith(INSTRUCTOR_PREFIXES):
             continue
         values = {name: PARAMS.get(name, course) for name in rule.arguments}
         path = rule.build(values, append_unknown=False)[1]
@@ -34,11 +42,13 @@ def course_pair(app):
 
 
 def test_every_instructor_route_refuses_a_student_with_403_and_logs_it(app, course_pair, caplog):
-    """Pages, forms and the analytics API: 403 for a student, and a warning naming them."""
+    """Pages, forms, the analytics, gradebook and batches API: 403 for a student, and a warning
+    naming them."""
     _, student = course_pair
     token = student.csrf(f"/courses/{student.course}")
     routes = instructor_routes(app, student.course)
-    assert len(routes) >= 12
+    assert len(routes) >= 17
+    assert {path for _, path in routes} >= {"/api/v1/batches", "/api/v1/batches/1/results"}
     with caplog.at_level(logging.WARNING, logger="grader.web.instructor.guard"):
         for method, path in routes:
             if method == "GET":
@@ -48,7 +58,37 @@ def test_every_instructor_route_refuses_a_student_with_403_and_logs_it(app, cour
             assert reply.status_code == 403, (method, path, reply.status_code)
     refusals = [r.getMessage() for r in caplog.records if student.email in r.getMessage()]
     assert len(refusals) == len(routes)
-    assert f"GET '/instructor/courses/{student.course}/gradebook'" in "\n".join(refusals)
+    assert f"/instructor/courses/{student.course}/gradebook" in "\n".join(refusals)
+
+
+def test_every_instructor_route_refuses_a_students_bearer_token(app):
+    """The same with a script's bearer token: 403 JSON ``forbidden`` on every route."""
+    student = make_user(app)
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {student.token}"}
+    for method, path in instructor_routes(app, student.course):
+        reply = client.open(path, method=method, headers=headers)
+        assert reply.status_code == 403, (method, path, reply.status_code)
+        if path.startswith("/api/"):
+            assert reply.get_json()["error"] == "forbidden", (method, path)
+
+
+def test_a_route_added_to_a_guarded_blueprint_is_guarded_without_naming_it(embedded_app):
+    """A new route needs no list to be protected: the blueprint's guard covers it."""
+    app = create_app(
+        {key: embedded_app.config[key] for key in ("DATABASE_URL", "INSTANCE_DIR", "SECRET_KEY")}
+    )
+    bp = instructors_only(Blueprint(f"new-{uuid.uuid4().hex[:6]}", __name__))
+    bp.add_url_rule("/api/v1/courses/<slug>/new-report", "report", lambda slug: {"ok": slug})
+    app.register_blueprint(bp)
+    student, teacher = make_user(app), make_user(app, "instructor")
+    path = f"/api/v1/courses/{teacher.course}/new-report"
+    assert app.test_client().get(path).status_code == 401
+    refused = app.test_client().get(path, headers={"Authorization": f"Bearer {student.token}"})
+    assert refused.status_code == 403
+    allowed = app.test_client().get(path, headers={"Authorization": f"Bearer {teacher.token}"})
+    assert allowed.get_json() == {"ok": teacher.course}
+    app.extensions["grader.db"].engine.dispose()
 
 
 def test_students_get_403_from_the_services_instructor_endpoints(app, course_pair, caplog):

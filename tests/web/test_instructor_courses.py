@@ -151,7 +151,7 @@ def test_the_instructors_messages_follow_the_chosen_language(app):
     assert refused.status_code == 403
     assert "<h1>Только для преподавателей</h1>" in refused.get_data(as_text=True)
     api = student.get(f"/api/v1/courses/{me.course}/exercises/fan-out/analytics")
-    assert (api.status_code, api.get_json()["error"]) == (403, "instructors_only")
+    assert (api.status_code, api.get_json()["error"]) == (403, "forbidden")
     expired = me.client.post(action, data={"csrf_token": "stale", "offer": "1"})
     page = expired.get_data(as_text=True)
     assert expired.status_code == 400 and "Срок действия формы истёк" in page

@@ -14,9 +14,11 @@ from grader.services import accounts, batch_export, batches
 from grader.services.errors import Invalid
 from grader.web.api.body import json_object
 from grader.web.auth import user
+from grader.web.instructor.guard import instructors_only
 from grader.web.marks import max_body
 
-bp = Blueprint("batches", __name__)
+# Every route here is for instructors: the guard checks each request before its view.
+bp = instructors_only(Blueprint("batches", __name__))
 
 JSONL_TYPES = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines", "text/plain")
 CSV_TYPES = ("text/csv",)

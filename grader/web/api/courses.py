@@ -1,14 +1,14 @@
-"""``/courses``: the caller's courses, and a course's gradebook as CSV (instructors)."""
+"""``/courses``: the caller's courses (a course's gradebook as CSV is the instructor's API:
+``grader/web/instructor/api.py``)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint
 from flask_login import login_required
 from sqlalchemy import select
 
 from grader.db import Course, Enrolment
 from grader.extensions import db
-from grader.services import accounts, gradebook
 from grader.web.auth import user
 
 bp = Blueprint("courses", __name__)
@@ -25,15 +25,3 @@ def index():
         .order_by(Course.slug)
     )
     return {"courses": [{"slug": s, "title": t, "role": r} for s, t, r in rows]}
-
-
-@bp.get("/courses/<slug>/gradebook.csv")
-@login_required
-def gradebook_csv(slug: str):
-    """Every student's best score per exercise."""
-    course = accounts.course_taught(db.session, user(), slug)
-    return Response(
-        gradebook.gradebook_csv(db.session, course),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{slug}-gradebook.csv"'},
-    )

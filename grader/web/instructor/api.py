@@ -1,11 +1,12 @@
-"""The dashboard's figures as JSON, for scripts: ``/api/v1/courses/<slug>/exercises/<id>/analytics``."""
+"""The instructor's API, for scripts: a course's analytics as JSON and its gradebook as CSV
+(``/api/v1/courses/<slug>/...``), guarded with the rest of the dashboard's blueprint."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response
 
 from grader.extensions import db
-from grader.services import courses
+from grader.services import courses, gradebook
 from grader.web.instructor import report
 from grader.web.instructor.analytics import chosen_basis
 from grader.web.instructor.guard import taught_course
@@ -19,3 +20,14 @@ def analytics(slug: str, exercise_slug: str):
     course = taught_course(slug)
     exercise = courses.find_exercise(db.session, exercise_slug)
     return report.build(db.session, course, exercise, chosen_basis()).as_json()
+
+
+@bp.get("/courses/<slug>/gradebook.csv")
+def gradebook_csv(slug: str):
+    """Every student's best score per exercise."""
+    course = taught_course(slug)
+    return Response(
+        gradebook.gradebook_csv(db.session, course),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{slug}-gradebook.csv"'},
+    )
