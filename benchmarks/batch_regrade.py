@@ -65,6 +65,7 @@ from grader.db import (  # noqa: E402
 from grader.extensions import db  # noqa: E402
 from grader.services import accounts, batches, submissions  # noqa: E402
 from grader.services.exercises import sync_exercises, version_row  # noqa: E402
+from grader.services.regrade import start as start_regrade  # noqa: E402
 from grader.services.variants import reference_many  # noqa: E402
 from grader.web import create_app  # noqa: E402
 
@@ -301,7 +302,7 @@ def regrade(app) -> tuple[float, dict]:
         course = session.scalar(select(Course).filter_by(slug=COURSE))
         started, ticks = time.perf_counter(), cpu_ticks()
         log_line(f"regrade started at {datetime.now():%H:%M:%S.%f}")
-        batch = batches.create_regrade(session, None, course, EXERCISE)
+        batch = start_regrade(session, None, course, EXERCISE)
         tasks.publish_chunks(batches.pending_chunks(session, batch.id))
         # Polled by the batch's status alone (one row): the full state sums its chunks.
         status = select(Batch.status).where(Batch.id == batch.id)

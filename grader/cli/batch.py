@@ -107,6 +107,8 @@ def _run(app, batch_id: int, wait: bool, display: Display) -> dict:
 def _report(state: dict, as_json: bool, seconds: float, name: str) -> None:
     for error in state["errors"][:SHOWN_ERRORS]:
         where = f"{name}:{error['line']}: " if error["line"] is not None else ""
+        if error.get("submission") is not None:
+            where = f"submission {error['submission']}: "
         click.echo(f"{where}{error['message']}", err=True)
     if len(state["errors"]) > SHOWN_ERRORS or state["rejected"] > len(state["errors"]):
         click.echo(f"... {state['rejected'] - SHOWN_ERRORS} more rejected lines", err=True)
@@ -200,20 +202,38 @@ def import_command(
 @batch_group.command("regrade")
 @click.option("--course", "course_slug", required=True)
 @click.option("--exercise", "exercise_slug", required=True, help="The exercise id to regrade.")
+@click.option(
+    "--redraw",
+    is_flag=True,
+    help="Grade against values drawn anew from the current version, not the ones each "
+    "submission was answered with (asks to confirm).",
+)
+@click.option("--yes", is_flag=True, help="Confirm --redraw without asking.")
 @wait_option
 @json_option
-def regrade_command(course_slug: str, exercise_slug: str, wait: bool, as_json: bool) -> None:
+def regrade_command(
+    course_slug: str, exercise_slug: str, redraw: bool, yes: bool, wait: bool, as_json: bool
+) -> None:
     """Grade every submission of an exercise in a course again, against its current version
-    (results that change are replaced, the old ones kept for audit)."""
+    and the values each was answered with (results that change are replaced, the old ones kept
+    for audit). Refused while another regrade of the exercise in the course runs."""
     from grader import tasks
     from grader.extensions import db
-    from grader.services import batches
+    from grader.services import batches, regrade
 
+    if redraw and not yes:
+        yes = click.confirm(
+            "Grade every submission against new numbers, which its student never saw?",
+            err=True,
+        )
+        if not yes:
+            raise click.ClickException("not confirmed: nothing regraded")
     started = time.perf_counter()
     with app_context() as app:
         require_schema(app)
         session = db.session
-        batch = batches.create_regrade(session, None, _course(session, course_slug), exercise_slug)
+        course = _course(session, course_slug)
+        batch = regrade.start(session, None, course, exercise_slug, redraw=redraw, confirmed=yes)
         if not app.config["EMBEDDED"]:
             tasks.publish_chunks(batches.pending_chunks(session, batch.id))
         with Display("regrade") as display:

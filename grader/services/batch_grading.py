@@ -1,30 +1,32 @@
 """Grading one chunk of a batch: read it in one query, grade it with one vectorised pass per
-exercise version, and write what changed in bulk in the transaction that marks the chunk done.
+exercise version (``batch_items``), and write what changed in bulk in the transaction that
+marks the chunk done.
 
 A chunk graded twice writes once: the second run finds it done (or, while the first still holds
 it, locked) and does nothing. A result that comes out the same as the stored one is not written
-again, so regrading what did not change changes nothing.
+again, so regrading what did not change changes nothing. A regrade leaves a submission it
+cannot grade as it was, result and status, and lists it on the chunk with the reason.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import defaultdict
-from dataclasses import dataclass
 
 import orjson
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from grader import exercises as core
-from grader.checking import grade_many
-from grader.db import Batch, BatchChunk, Course, ExerciseVersion, Submission, utcnow
-from grader.services import batch_writes, bulk
-from grader.services.exercises import version_by_id
-from grader.services.variants import ensure_many
+from grader.db import Batch, BatchChunk, Course, Submission, utcnow
+from grader.services import batch_items, batch_writes, bulk
+from grader.services.batch_items import Item
 
 log = logging.getLogger(__name__)
+
+# Tries at writing a chunk whose reserved ids a submission took meanwhile.
+WRITE_TRIES = 5
+MAX_FAILURES = 1000
 
 CLAIM = (
     update(BatchChunk)
@@ -41,35 +43,6 @@ LOCK = (
     .where(BatchChunk.id == bindparam("chunk"))
     .with_for_update(skip_locked=True)
 )
-# The chunk is a range of ids: read it through the primary key, never by scanning the course's
-# index (``+ 0`` keeps the planner off it, however stale its statistics after an import).
-REGRADE_ROWS = text(
-    "SELECT id, user_id, CAST(answers AS TEXT), CAST(explicit_values AS TEXT) FROM submissions "
-    "WHERE id BETWEEN :first AND :last AND course_id + 0 = :course AND exercise_id + 0 = :exercise"
-)
-
-
-@dataclass
-class Item:
-    """One submission of the chunk as the grader needs it, and what grading it gave."""
-
-    submission_id: int | None
-    user_id: int
-    version_id: int
-    answers: dict
-    explicit: dict | None = None
-    overrides: tuple[dict | None, dict | None] | None = None
-    source_id: str | None = None
-    key: str | None = None
-    exercise_id: int | None = None
-    variant_id: int | None = None
-    values: dict | None = None
-    score: float = 0.0
-    max_score: float = 0.0
-    variant_json: str = ""
-    blanks_json: str = ""
-    exercise_hash: str = ""
-    error: str | None = None
 
 
 def grade_chunk(session: Session, chunk_id: int) -> str:
@@ -84,42 +57,18 @@ def grade_chunk(session: Session, chunk_id: int) -> str:
         return "skipped"
     batch = session.get(Batch, batch_id)
     chunk = session.get(BatchChunk, chunk_id)
-    items = _regrade_items(session, batch, chunk) if batch.kind == "regrade" else _lines(chunk)
-    _ensure_variants(
-        session, session.get(Course, batch.course_id), items, store=batch.kind != "regrade"
-    )
+    items = batch_items.read(session, batch, chunk)
+    batch_items.draw_variants(session, session.get(Course, batch.course_id), batch, items)
     session.commit()
     read = time.perf_counter()
-    for version_id, group in _by_version(items).items():
-        _grade(session, version_id, group)
+    for version_id, group in batch_items.by_version(items).items():
+        batch_items.grade(session, version_id, group)
     graded = time.perf_counter()
-    if session.execute(LOCK, {"chunk": chunk_id}).scalar() != "grading":
-        session.rollback()
+    written = _write(session, batch, chunk_id, items)
+    if written is None:
         return "skipped"
-    now = utcnow()
-    failed = sum(1 for item in items if item.error is not None)
-    if batch.kind == "regrade":
-        rows = [_stage_row(item, answers=False) for item in items]
-        written = batch_writes.write_regrade(session, batch.id, rows, failed > 0, now)
-    else:
-        rows = _import_rows(session, batch.course_id, items)
-        written = batch_writes.write_import(session, batch.course_id, batch.id, rows, now)
-    session.execute(
-        update(BatchChunk)
-        .where(BatchChunk.id == chunk_id)
-        .values(
-            status="done",
-            graded=len(items) - failed,
-            unchanged=len(items) - failed - written,
-            failed=failed,
-            lines=None,
-            error=None,
-            status_changed_at=now,
-            finished_at=now,
-        )
-    )
-    session.commit()
     done = time.perf_counter()
+    failed = sum(1 for item in items if item.error is not None)
     log.info(
         "batch %s chunk %s: %d graded, %d written, %d failed in %.2f s "
         "(read %.2f, grade %.2f, write %.2f; this process's CPU %.2f s)",
@@ -137,110 +86,62 @@ def grade_chunk(session: Session, chunk_id: int) -> str:
     return "done"
 
 
-def _regrade_items(session: Session, batch: Batch, chunk: BatchChunk) -> list[Item]:
-    rows = session.execute(
-        REGRADE_ROWS,
-        {
-            "course": batch.course_id,
-            "exercise": batch.exercise_id,
-            "first": chunk.first_id,
-            "last": chunk.last_id,
-        },
-    ).all()
-    return [
-        Item(
-            submission_id,
-            user_id,
-            batch.version_id,
-            orjson.loads(answers),
-            orjson.loads(explicit) if explicit is not None else None,
+def _write(session: Session, batch: Batch, chunk_id: int, items: list[Item]) -> int | None:
+    """Store the chunk's results and mark it done in one transaction (on SQLite one that holds
+    the write lock from its start); the number of results written, or None when another run
+    holds the chunk or has done it. An import whose reserved ids a submission took meanwhile is
+    written again with new ones."""
+    attempt = 0
+    while True:
+        attempt += 1
+        bulk.begin_write(session)
+        if session.execute(LOCK, {"chunk": chunk_id}).scalar() != "grading":
+            session.rollback()
+            return None
+        now = utcnow()
+        try:
+            if batch.kind == "regrade":
+                rows = [_stage_row(item, answers=False) for item in items if item.error is None]
+                written = batch_writes.write_regrade(session, batch.id, rows, now)
+            else:
+                rows = _import_rows(session, batch.course_id, items)
+                written = batch_writes.write_import(session, batch.course_id, batch.id, rows, now)
+        except IntegrityError as exc:
+            session.rollback()
+            if attempt == WRITE_TRIES or not bulk.id_taken(exc, "submissions"):
+                raise
+            log.warning("batch %s: ids taken meanwhile, writing again (%s)", batch.id, exc.orig)
+            continue
+        _mark_done(session, batch, chunk_id, items, written, now)
+        session.commit()
+        return written
+
+
+def _mark_done(
+    session: Session, batch: Batch, chunk_id: int, items: list[Item], written: int, now
+) -> None:
+    errors = [item for item in items if item.error is not None]
+    failures = None
+    if batch.kind == "regrade" and errors:
+        failures = [
+            {"submission": item.submission_id, "message": item.error}
+            for item in errors[:MAX_FAILURES]
+        ]
+    session.execute(
+        update(BatchChunk)
+        .where(BatchChunk.id == chunk_id)
+        .values(
+            status="done",
+            graded=len(items) - len(errors),
+            unchanged=len(items) - len(errors) - written,
+            failed=len(errors),
+            failures=failures,
+            lines=None,
+            error=None,
+            status_changed_at=now,
+            finished_at=now,
         )
-        for submission_id, user_id, answers, explicit in rows
-    ]
-
-
-def _lines(chunk: BatchChunk) -> list[Item]:
-    """An import chunk's lines: [line, user id, email, exercise, version, answers, given,
-    params, source id, key]."""
-    return [
-        Item(
-            None,
-            user_id,
-            version_id,
-            answers,
-            overrides=(given, params) if given is not None or params is not None else None,
-            source_id=source_id,
-            key=key,
-            exercise_id=exercise_id,
-        )
-        for _, user_id, _, exercise_id, version_id, answers, given, params, source_id, key in (
-            chunk.lines or []
-        )
-    ]
-
-
-def _ensure_variants(session: Session, course: Course, items: list[Item], store: bool) -> None:
-    """Each item's variant: the student's stored one, else drawn. An import stores the ones
-    drawn (its new submissions refer to them; committed apart from the chunk's results, so
-    concurrent chunks only wait on each other for a moment). A regrade does not: the
-    submissions it regrades keep the variant they were answered against, and the draw gives a
-    student who has not opened the current version yet the values the page will store."""
-    for version_id, group in _by_version(items).items():
-        version = session.get(ExerciseVersion, version_id)
-        found = ensure_many(session, course, version, (item.user_id for item in group), store)
-        for item in group:
-            item.variant_id, item.values = found[item.user_id]
-
-
-def _by_version(items: list[Item]) -> dict[int, list[Item]]:
-    groups: dict[int, list[Item]] = defaultdict(list)
-    for item in items:
-        groups[item.version_id].append(item)
-    return groups
-
-
-def _grade(session: Session, version_id: int, items: list[Item]) -> None:
-    exercise_hash, exercise = version_by_id(session, version_id)
-    for item in items:
-        item.exercise_hash = exercise_hash
-    try:
-        _grade_many(exercise, items)
-    except Exception:
-        for item in items:
-            try:
-                _grade_many(exercise, [item])
-            except Exception as exc:
-                log.exception("grading a batch line failed (submission %s)", item.submission_id)
-                item.error = f"{type(exc).__name__}: {exc}"[:2000]
-
-
-def _grade_many(exercise: core.Exercise, items: list[Item]) -> None:
-    by_id: dict = {}
-    by_values: dict[bytes, core.Variant] = {}
-    chosen = []
-    for item in items:
-        base = by_id.get(item.variant_id) if item.variant_id is not None else None
-        if base is None:
-            base = _variant(by_values, item.values)
-            if item.variant_id is not None:
-                by_id[item.variant_id] = base
-        if item.overrides is not None:
-            item.explicit = exercise.with_values(base, *item.overrides).to_dict()
-        chosen.append(base if item.explicit is None else _variant(by_values, item.explicit))
-    graded = grade_many(exercise, chosen, [item.answers for item in items])
-    scores, max_score, variant_json, blanks_json = graded.json_columns()
-    for item, score, variant, blanks in zip(items, scores, variant_json, blanks_json, strict=True):
-        item.score, item.max_score = score, max_score
-        item.variant_json, item.blanks_json = variant.decode(), blanks.decode()
-
-
-def _variant(known: dict[bytes, core.Variant], values: dict) -> core.Variant:
-    """One Variant per distinct set of values (every student shares a fixed exercise's)."""
-    key = orjson.dumps(values, option=orjson.OPT_SORT_KEYS)
-    variant = known.get(key)
-    if variant is None:
-        variant = known[key] = core.Variant.from_dict(values)
-    return variant
+    )
 
 
 def _import_rows(session: Session, course_id: int, items: list[Item]) -> list[tuple]:

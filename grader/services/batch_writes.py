@@ -16,14 +16,16 @@ from grader.services import bulk
 
 NOW = bindparam("now", type_=UTCDateTime())
 
+# A result is replaced only by a batch at least as new as the one that wrote it.
 CHANGED_RESULTS = """
 INSERT INTO batch_changed (submission_id)
 SELECT s.submission_id FROM batch_stage s
 WHERE s.error IS NULL AND NOT EXISTS (
     SELECT 1 FROM results r
-    WHERE r.submission_id = s.submission_id AND r.score = s.score AND r.max_score = s.max_score
-      AND r.engine_version = :engine AND r.exercise_hash = s.exercise_hash
-      AND {same_variant} AND {same_blanks})
+    WHERE r.submission_id = s.submission_id AND (r.batch_id > :batch OR (
+        r.score = s.score AND r.max_score = s.max_score
+        AND r.engine_version = :engine AND r.exercise_hash = s.exercise_hash
+        AND {same_variant} AND {same_blanks})))
 """
 ARCHIVE = text("""
 INSERT INTO result_history (submission_id, batch_id, score, max_score, variant, blanks,
@@ -34,28 +36,25 @@ FROM results r JOIN batch_changed c ON c.submission_id = r.submission_id
 """).bindparams(NOW)
 UPSERT_RESULTS = text("""
 INSERT INTO results (submission_id, score, max_score, variant, blanks, engine_version,
-                     exercise_hash, created_at)
-SELECT s.submission_id, s.score, s.max_score, s.variant, s.blanks, :engine, s.exercise_hash, :now
+                     exercise_hash, created_at, batch_id)
+SELECT s.submission_id, s.score, s.max_score, s.variant, s.blanks, :engine, s.exercise_hash, :now,
+       :batch
 FROM batch_stage s JOIN batch_changed c ON c.submission_id = s.submission_id WHERE true
 ON CONFLICT (submission_id) DO UPDATE SET
     score = excluded.score, max_score = excluded.max_score, variant = excluded.variant,
     blanks = excluded.blanks, engine_version = excluded.engine_version,
-    exercise_hash = excluded.exercise_hash, created_at = excluded.created_at
+    exercise_hash = excluded.exercise_hash, created_at = excluded.created_at,
+    batch_id = excluded.batch_id
 """).bindparams(NOW)
 # A submission keeps the version and variant it was answered against (a result records what it
 # was graded against): a regrade writes a submission row only to change its status, so the row
-# and its six indexes are left alone when a graded submission's result is replaced.
+# and its six indexes are left alone when a graded submission's result is replaced. The rows it
+# could not grade are not staged: their status and last result stay as they were.
 MARK_REGRADED = text("""
 UPDATE submissions SET status = 'graded', graded_at = :now, status_changed_at = :now,
-    failed_at = NULL, error = NULL, batch_id = :batch
+    failed_at = NULL, error = NULL
 FROM batch_stage s
 WHERE submissions.id = s.submission_id AND s.error IS NULL AND submissions.status <> 'graded'
-""").bindparams(NOW)
-MARK_FAILED = text("""
-UPDATE submissions SET status = 'failed', failed_at = :now, status_changed_at = :now,
-    error = s.error, batch_id = :batch
-FROM batch_stage s
-WHERE submissions.id = s.submission_id AND s.error IS NOT NULL
 """).bindparams(NOW)
 INSERT_SUBMISSIONS = text("""
 INSERT INTO submissions (id, user_id, course_id, exercise_id, exercise_version_id, variant_id,
@@ -88,33 +87,35 @@ COUNT_CHANGED = text("SELECT COUNT(*) FROM batch_changed")
 ARCHIVE_FOR = text("SELECT set_config('grader.archive_batch', :batch, true)")
 REPLACE_CHANGED = text("""
 INSERT INTO results (submission_id, score, max_score, variant, blanks, engine_version,
-                     exercise_hash, created_at)
-SELECT s.submission_id, s.score, s.max_score, s.variant, s.blanks, :engine, s.exercise_hash, :now
+                     exercise_hash, created_at, batch_id)
+SELECT s.submission_id, s.score, s.max_score, s.variant, s.blanks, :engine, s.exercise_hash, :now,
+       :batch
 FROM batch_stage s WHERE s.error IS NULL
 ON CONFLICT (submission_id) DO UPDATE SET
     score = excluded.score, max_score = excluded.max_score, variant = excluded.variant,
     blanks = excluded.blanks, engine_version = excluded.engine_version,
-    exercise_hash = excluded.exercise_hash, created_at = excluded.created_at
-WHERE (results.score, results.max_score, results.variant, results.blanks,
+    exercise_hash = excluded.exercise_hash, created_at = excluded.created_at,
+    batch_id = excluded.batch_id
+WHERE (results.batch_id IS NULL OR results.batch_id <= excluded.batch_id)
+  AND (results.score, results.max_score, results.variant, results.blanks,
        results.engine_version, results.exercise_hash)
       IS DISTINCT FROM (excluded.score, excluded.max_score, excluded.variant, excluded.blanks,
                         excluded.engine_version, excluded.exercise_hash)
 """).bindparams(NOW)
 
 
-def write_regrade(
-    session: Session, batch_id: int, rows: Iterable[Sequence], failures: bool, now: datetime
-) -> int:
-    """Store the regraded rows whose result changed (archiving the result they replace) and
-    mark failures; the number of results written. On PostgreSQL one upsert does it (its
-    trigger archives); on SQLite three statements: find the changed, archive, replace."""
+def write_regrade(session: Session, batch_id: int, rows: Iterable[Sequence], now: datetime) -> int:
+    """Store the regraded rows whose result changed (archiving the result they replace), unless
+    a newer batch wrote it, and mark graded the ones that were not; the number of results
+    written. On PostgreSQL one upsert does it (its trigger archives); on SQLite three
+    statements: find the changed, archive, replace."""
     bulk.stage(session, rows)
     params = {"batch": batch_id, "now": now, "engine": ENGINE_VERSION}
     if bulk.postgres(session):
         session.execute(ARCHIVE_FOR, {"batch": str(batch_id)})
         written = session.execute(REPLACE_CHANGED, params).rowcount
         session.execute(ARCHIVE_FOR, {"batch": ""})
-        _mark(session, params, failures)
+        session.execute(MARK_REGRADED, params)
         return written
     changed = CHANGED_RESULTS.format(
         same_variant=bulk.same_json("r.variant", "s.variant", session),
@@ -123,14 +124,8 @@ def write_regrade(
     session.execute(text(changed), params)
     session.execute(ARCHIVE, params)
     session.execute(UPSERT_RESULTS, params)
-    _mark(session, params, failures)
-    return session.scalar(COUNT_CHANGED)
-
-
-def _mark(session: Session, params: dict, failures: bool) -> None:
     session.execute(MARK_REGRADED, params)
-    if failures:
-        session.execute(MARK_FAILED, params)
+    return session.scalar(COUNT_CHANGED)
 
 
 def write_import(

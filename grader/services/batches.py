@@ -1,5 +1,5 @@
-"""Batches: import a file of submissions or regrade an exercise, cut into chunks that workers
-grade in parallel (``batch_grading``); progress is the sum of the chunks'.
+"""Batches: import a file of submissions or regrade an exercise (``regrade``), cut into chunks
+that workers grade in parallel (``batch_grading``); progress is the sum of the chunks'.
 
 The batch and its chunks are committed before any chunk id is published; a chunk's results and
 its ``done`` are committed together, so publishing a chunk twice, or losing the worker grading
@@ -13,15 +13,13 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import IO, Any
 
-from sqlalchemy import bindparam, case, exists, func, select, text, update
+from sqlalchemy import case, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from grader.db import Batch, BatchChunk, Course, Exercise, User, utcnow
-from grader.db.base import UTCDateTime
 from grader.services import accounts, batch_grading
 from grader.services.batch_import import Loader, csv_records, jsonl_records
 from grader.services.errors import Invalid, NotFound
-from grader.services.exercises import current_version, find_offered
 
 log = logging.getLogger(__name__)
 
@@ -29,55 +27,7 @@ CHUNK = 5000
 PENDING_CHUNK = ("queued", "grading")
 UNFINISHED = ("loading", "queued", "running")
 MAX_STALLED = 1000
-
-REGRADE_CHUNKS = text("""
-INSERT INTO batch_chunks (batch_id, number, status, size, first_id, last_id, graded, unchanged,
-                          failed, attempts, status_changed_at)
-SELECT :batch, n, 'queued', COUNT(*), MIN(id), MAX(id), 0, 0, 0, 0, :now
-FROM (SELECT id, (ROW_NUMBER() OVER (ORDER BY id) - 1) / :size AS n
-      FROM submissions WHERE course_id = :course AND exercise_id = :exercise) AS numbered
-GROUP BY n
-""").bindparams(bindparam("now", type_=UTCDateTime()))
-
-
-def create_regrade(
-    session: Session,
-    user: User | None,
-    course: Course,
-    exercise_slug: Any,
-    chunk_size: int = CHUNK,
-) -> Batch:
-    """A batch that grades every submission of the exercise in the course again, against its
-    current version; the results it replaces are archived as it writes."""
-    if not isinstance(exercise_slug, str):
-        raise Invalid("'exercise' must be an exercise id")
-    exercise, _ = find_offered(session, course, exercise_slug)
-    batch = Batch(
-        course_id=course.id,
-        created_by_id=user.id if user else None,
-        exercise_id=exercise.id,
-        version_id=current_version(session, exercise).id,
-        kind="regrade",
-        errors=[],
-    )
-    session.add(batch)
-    session.flush()
-    session.execute(
-        REGRADE_CHUNKS,
-        {
-            "batch": batch.id,
-            "now": utcnow(),
-            "size": chunk_size,
-            "course": course.id,
-            "exercise": exercise.id,
-        },
-    )
-    batch.total = session.scalar(
-        select(func.coalesce(func.sum(BatchChunk.size), 0)).where(BatchChunk.batch_id == batch.id)
-    )
-    session.commit()
-    finish(session, batch.id)
-    return batch
+MAX_ERRORS = 1000
 
 
 def create_import(
@@ -176,17 +126,27 @@ def fail_chunk(session: Session, chunk_id: int, message: str) -> None:
     chunk.failed, chunk.graded = chunk.size, 0
     chunk.status_changed_at = chunk.finished_at = utcnow()
     batch = session.get(Batch, chunk.batch_id)
-    batch.errors = [*batch.errors, {"line": None, "message": f"chunk {chunk.number}: {message}"}]
+    where = f"chunk {chunk.number}"
+    if chunk.first_id is not None:
+        where += f" (submissions {chunk.first_id} to {chunk.last_id}, left as they were)"
+    batch.errors = [*batch.errors, {"line": None, "message": f"{where}: {message}"}]
     session.commit()
     finish(session, chunk.batch_id)
 
 
 def mark_failed(session: Session, batch_id: int, message: str) -> None:
-    """Record that the batch stopped on an error."""
+    """Record that the batch stopped on an error; its chunks not graded yet never will be (a
+    late one would otherwise write after a newer batch)."""
+    now = utcnow()
+    session.execute(
+        update(BatchChunk)
+        .where(BatchChunk.batch_id == batch_id, BatchChunk.status.in_(PENDING_CHUNK))
+        .values(status="failed", error=message[:2000], status_changed_at=now, finished_at=now)
+    )
     session.execute(
         update(Batch)
         .where(Batch.id == batch_id)
-        .values(status="failed", finished_at=utcnow(), errors=[{"line": None, "message": message}])
+        .values(status="failed", finished_at=now, errors=[{"line": None, "message": message}])
     )
     session.commit()
 
@@ -241,6 +201,7 @@ def state(session: Session, batch_id: int) -> dict:
     return {
         "id": batch.id,
         "kind": batch.kind,
+        "redraw": batch.redraw,
         "status": batch.status,
         "course": course.slug,
         "exercise": exercise.slug if exercise else None,
@@ -258,10 +219,28 @@ def state(session: Session, batch_id: int) -> dict:
         },
         "chunks": {"total": chunks, "done": chunks_done},
         "progress": finished / batch.total if batch.total else 1.0,
-        "errors": batch.errors,
+        "errors": [*batch.errors, *_failures(session, batch_id, MAX_ERRORS - len(batch.errors))],
         "created_at": batch.created_at.isoformat(),
         "finished_at": batch.finished_at.isoformat() if batch.finished_at else None,
     }
+
+
+def _failures(session: Session, batch_id: int, limit: int) -> list[dict]:
+    """The submissions a regrade could not grade, with the reason (their results stand)."""
+    out: list[dict] = []
+    if limit <= 0:
+        return out
+    for failures in session.scalars(
+        select(BatchChunk.failures)
+        .where(BatchChunk.batch_id == batch_id, BatchChunk.failures.is_not(None))
+        .order_by(BatchChunk.number)
+    ):
+        if not failures:  # a JSON null
+            continue
+        out.extend({"line": None, **failure} for failure in failures[: limit - len(out)])
+        if len(out) >= limit:
+            break
+    return out
 
 
 def progress(session: Session, user: User, batch_id: int) -> dict:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 STAGE = "batch_stage"
@@ -97,8 +98,27 @@ def same_json(left: str, right: str, session: Session) -> str:
     return f"{left} = {right}" if postgres(session) else f"json({left}) = json({right})"
 
 
+def begin_write(session: Session) -> None:
+    """Start the session's next transaction as a writer. On SQLite it takes the write lock at
+    once (``BEGIN IMMEDIATE``), so what it reads before writing (the next free id) stays true
+    until it commits, and a live submission waits for it instead of taking that id; PostgreSQL
+    takes row locks as it goes."""
+    if postgres(session):
+        return
+    connection = session.connection()
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def id_taken(exc: IntegrityError, table: str) -> bool:
+    """Whether an INSERT failed on a primary key of ``table`` another row had taken."""
+    text_ = str(exc.orig)
+    return f"pk_{table}" in text_ or f"{table}.id" in text_
+
+
 def reserve_ids(session: Session, table: str, count: int) -> list[int]:
-    """``count`` new primary keys for ``table``, taken before the rows are written."""
+    """``count`` new primary keys for ``table``, taken before the rows are written (on SQLite,
+    inside a transaction :func:`begin_write` started)."""
     if count == 0:
         return []
     if postgres(session):
@@ -111,6 +131,5 @@ def reserve_ids(session: Session, table: str, count: int) -> list[int]:
                 {"n": count},
             )
         )
-    # SQLite: every transaction holds the write lock from its start (BEGIN IMMEDIATE).
     top = session.scalar(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}"))
     return list(range(top + 1, top + 1 + count))

@@ -285,7 +285,7 @@ def test_regrade_shows_progress_and_keeps_the_old_results(browser_page, dashboar
     assert_accessible(page)
     page.screenshot(path=artifacts / "instructor-course-exercises.png", full_page=True)
     graded_by_an_older_engine(dashboard_app)
-    row.locator("button:has-text('Regrade')").click()
+    row.get_by_role("button", name="Regrade", exact=True).click()
     page.wait_for_selector("#batch[data-status='done']", timeout=30_000)
     assert page.locator("#batch-percent").inner_text() == "100%"
     assert page.locator("#batch-graded").inner_text() == page.locator("#batch-total").inner_text()

@@ -50,11 +50,18 @@ def wait_done(api, batch_id: int, timeout: float = BATCH_TIMEOUT) -> dict:
         time.sleep(0.05)
 
 
-def store_version(app, slug: str, learning_rate: str) -> str:
-    """single-weight stored under ``slug`` with this learning rate as the exercise's current
-    version, as ``grader exercises sync`` does for a changed file; its content hash."""
-    source = SOURCE.read_text().replace("id: single-weight", f"id: {slug}")
-    source = source.replace("learning_rate: 0.01", f"learning_rate: {learning_rate}")
+def store_version(app, slug: str, learning_rate: str, source: Path = SOURCE) -> str:
+    """single-weight (or ``source``) stored under ``slug`` with this learning rate as the
+    exercise's current version, as ``grader exercises sync`` does for a changed file; its
+    content hash."""
+    text_ = source.read_text().replace(f"id: {source.stem}", f"id: {slug}")
+    return store_text(
+        app, slug, text_.replace("learning_rate: 0.01", f"learning_rate: {learning_rate}")
+    )
+
+
+def store_text(app, slug: str, source: str) -> str:
+    """An exercise file's text stored under ``slug`` as the exercise's current version."""
     loaded = core.load_text(source.encode(), f"{slug}.yaml")
     with app.app_context():
         session = db.session

@@ -19,6 +19,7 @@ from grader import tasks
 from grader.db import Course, migrate
 from grader.extensions import db
 from grader.services import batches
+from grader.services import regrade as regrades
 from grader.web import create_app
 from tests.service import infra
 from tests.service.batching import jsonl, lines, sql, store_version
@@ -104,7 +105,7 @@ def test_worker_killed_mid_chunk_every_submission_regraded_once(isolated):
         with app.app_context():
             session = db.session
             course = session.scalar(select(Course).filter_by(slug=teacher.course))
-            regrade = batches.create_regrade(session, None, course, slug, chunk_size=CHUNK)
+            regrade = regrades.start(session, None, course, slug, chunk_size=CHUNK)
             tasks.publish_chunks(batches.pending_chunks(session, regrade.id))
         infra.wait_for(
             lambda: sql(app, WAITING_FOR_A_LOCK)[0][0] >= 1, 60, "the worker writing a chunk"

@@ -36,6 +36,20 @@ def slug(teacher):
             db.session.commit()
 
 
+def logged_in(teacher: Api):
+    """A browser with the teacher logged in with the form."""
+    browser = teacher.app.test_client()
+    with teacher.app.app_context():
+        accounts.user_for_token(db.session, teacher.token).set_password("regrade password")
+        db.session.commit()
+    token = CSRF_FIELD.search(browser.get("/login").get_data(as_text=True)).group(1)
+    browser.post(
+        "/login",
+        data={"email": teacher.email, "password": "regrade password", "csrf_token": token},
+    )
+    return browser
+
+
 def test_regrade_replaces_results_and_keeps_the_old_ones(teacher, slug):
     """Two students graded against learning rate 0.01; the file changes to 0.1; the regrade from
     the course page grades them again, shows progress to done, and keeps the old results."""
@@ -47,15 +61,7 @@ def test_regrade_replaces_results_and_keeps_the_old_ones(teacher, slug):
         ids.append(student.wait_graded(reply.get_json()["id"])["id"])
     store_version(teacher.app, slug, "0.1")
 
-    browser = teacher.app.test_client()
-    with teacher.app.app_context():
-        accounts.user_for_token(db.session, teacher.token).set_password("regrade password")
-        db.session.commit()
-    token = CSRF_FIELD.search(browser.get("/login").get_data(as_text=True)).group(1)
-    browser.post(
-        "/login",
-        data={"email": teacher.email, "password": "regrade password", "csrf_token": token},
-    )
+    browser = logged_in(teacher)
     course_page = browser.get(f"/instructor/courses/{teacher.course}/").get_data(as_text=True)
     assert "2 submissions graded against an older version" in course_page
     token = CSRF_FIELD.search(course_page).group(1)
@@ -101,3 +107,27 @@ def test_regrade_replaces_results_and_keeps_the_old_ones(teacher, slug):
     assert "Regrade" in course_page
     after = browser.get(f"/instructor/courses/{teacher.course}/").get_data(as_text=True)
     assert "graded against an older version" not in after
+
+
+@pytest.mark.parametrize("stack", ["embedded"], indirect=True)
+def test_a_regrade_with_new_numbers_needs_the_box_ticked(teacher, slug):
+    """The course page offers a regrade with new numbers behind a box to tick; unticked, nothing
+    starts and the page says why (in Russian too); ticked, the batch draws anew."""
+    store_version(teacher.app, slug, "0.01")
+    student = make_user(teacher.app, "student", teacher.course)
+    student.wait_graded(student.submit(slug, ANSWERS).get_json()["id"])
+    browser = logged_in(teacher)
+    course_page = browser.get(f"/instructor/courses/{teacher.course}/").get_data(as_text=True)
+    assert "Regrade with new numbers" in course_page
+    token = CSRF_FIELD.search(course_page).group(1)
+    action = f"/instructor/courses/{teacher.course}/exercises/{slug}/regrade"
+    browser.get("/language/ru?next=/")
+    unticked = browser.post(action, data={"csrf_token": token, "redraw": "1"})
+    assert unticked.headers["Location"].endswith(f"/instructor/courses/{teacher.course}/")
+    shown = browser.get(unticked.headers["Location"]).get_data(as_text=True)
+    assert "Отметьте флажок" in shown
+    ticked = browser.post(action, data={"csrf_token": token, "redraw": "1", "confirm": "1"})
+    batch_id = int(ticked.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    assert teacher.get(f"/batches/{batch_id}").get_json()["redraw"] is True
+    page = browser.get(ticked.headers["Location"]).get_data(as_text=True)
+    assert "заново" in page

@@ -10,7 +10,7 @@ from flask_login import login_required
 
 from grader import tasks
 from grader.extensions import db
-from grader.services import accounts, batch_export, batches
+from grader.services import accounts, batch_export, batches, regrade
 from grader.services.errors import Invalid
 from grader.web.api.body import json_object
 from grader.web.auth import user
@@ -32,8 +32,9 @@ def _publish_chunk(chunk_id: int) -> None:
 @max_body("MAX_UPLOAD_BYTES")
 @login_required
 def create():
-    """``{course, exercise, regrade: true}``, or a JSONL/CSV body or ``file`` upload with
-    ``?course=``; answers 202 once the file is stored, with the lines it rejected."""
+    """``{course, exercise, regrade: true}`` (with ``redraw: true, confirm: true`` to grade
+    against values drawn anew), or a JSONL/CSV body or ``file`` upload with ``?course=``;
+    answers 202 once the file is stored, with the lines it rejected."""
     me = user()
     accounts.require_staff(me)
     if request.mimetype in JSONL_TYPES + CSV_TYPES or request.files:
@@ -55,7 +56,14 @@ def create():
         if body.get("regrade") is not True:
             raise Invalid('send {"course", "exercise", "regrade": true} or a JSONL file')
         course = accounts.course_taught(db.session, me, str(body.get("course", "")))
-        batch = batches.create_regrade(db.session, me, course, body.get("exercise"))
+        batch = regrade.start(
+            db.session,
+            me,
+            course,
+            body.get("exercise"),
+            redraw=body.get("redraw") is True,
+            confirmed=body.get("confirm") is True,
+        )
         tasks.publish_chunks(batches.pending_chunks(db.session, batch.id))
     return batches.state(db.session, batch.id), 202
 

@@ -181,12 +181,20 @@ SCHEMAS = {
         "properties": {
             "id": {"type": "integer"},
             "kind": {"enum": ["import", "regrade"]},
+            "redraw": {
+                "type": "boolean",
+                "description": "a regrade against values drawn anew, not the ones answered",
+            },
             "status": {"enum": ["loading", "queued", "running", "done", "failed"]},
             "course": {"type": "string"},
             "exercise": {"type": ["string", "null"]},
             "total": {"type": "integer", "description": "submissions to grade"},
             "graded": {"type": "integer"},
-            "failed": {"type": "integer", "description": "submissions the grader could not grade"},
+            "failed": {
+                "type": "integer",
+                "description": "submissions the grader could not grade (a regrade leaves "
+                "their results as they were)",
+            },
             "rejected": {"type": "integer", "description": "lines of the file not imported"},
             "unchanged": {
                 "type": "integer",
@@ -197,11 +205,13 @@ SCHEMAS = {
             "progress": {"type": "number"},
             "errors": {
                 "type": "array",
-                "description": "rejected lines (the first 1000) and chunk errors",
+                "description": "rejected lines, submissions a regrade could not grade (the "
+                "first 1000) and chunk errors",
                 "items": {
                     "type": "object",
                     "properties": {
                         "line": {"type": ["integer", "null"]},
+                        "submission": {"type": "integer"},
                         "message": {"type": "string"},
                     },
                 },
@@ -342,6 +352,13 @@ PATHS = {
                                 "course": {"type": "string"},
                                 "exercise": {"type": "string"},
                                 "regrade": {"const": True},
+                                "redraw": {
+                                    "type": "boolean",
+                                    "description": "grade against values drawn anew from the "
+                                    "current version, not the ones each submission was "
+                                    "answered with; needs confirm",
+                                },
+                                "confirm": {"type": "boolean"},
                             },
                         }
                     },

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 
@@ -10,7 +10,7 @@ from grader import tasks
 from grader.db import Batch, Exercise
 from grader.extensions import db
 from grader.services import batches, regrade
-from grader.services.errors import NotFound
+from grader.services.errors import Conflict, Invalid, NotFound
 from grader.web.auth import user
 from grader.web.instructor.guard import taught_course
 
@@ -20,14 +20,43 @@ RECENT = 20
 
 @bp.post("/courses/<slug>/exercises/<exercise_slug>/regrade")
 def start(slug: str, exercise_slug: str):
-    """Archive the current results and regrade every submission against the current version."""
+    """Regrade every submission against the current version, with the values each was answered
+    with (``redraw=1`` with ``confirm`` ticked: values drawn anew); archive the results it
+    replaces. Refused while another regrade of the exercise runs, or a redraw unconfirmed."""
     course = taught_course(slug)
-    batch = regrade.start(db.session, user(), course, exercise_slug)
+    redraw = request.form.get("redraw") == "1"
+    try:
+        batch = regrade.start(
+            db.session,
+            user(),
+            course,
+            exercise_slug,
+            redraw=redraw,
+            confirmed=request.form.get("confirm") == "1",
+        )
+    except (Conflict, Invalid) as exc:
+        flash(_refusal(exc, exercise_slug, redraw), "error")
+        return redirect(url_for("instructor.courses.show", slug=slug))
     if not tasks.publish(tasks.RUN_BATCH, batch.id):
         flash(
             gettext("The queue is not answering: the regrade will start when it is back."), "error"
         )
     return redirect(url_for("instructor.batches.show", slug=slug, batch_id=batch.id))
+
+
+def _refusal(exc: Conflict | Invalid, exercise_slug: str, redraw: bool) -> str:
+    """Why the regrade did not start, in the reader's language."""
+    if isinstance(exc, regrade.RegradeRunning):
+        return gettext(
+            "A regrade of %(name)s is still running (batch %(id)d): start another when it is done.",
+            name=exercise_slug,
+            id=exc.batch_id,
+        )
+    if redraw and isinstance(exc, Invalid):
+        return gettext(
+            "Tick the box to confirm that every submission is graded against new numbers, which its student never saw."
+        )
+    return exc.message
 
 
 @bp.get("/courses/<slug>/batches/")

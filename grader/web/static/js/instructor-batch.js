@@ -19,7 +19,9 @@ function show(batch) {
   errors.replaceChildren(
     ...batch.errors.map((error) => {
       const item = document.createElement("li");
-      item.textContent = error.line ? `line ${error.line}: ${error.message}` : error.message;
+      const where = error.line ?? error.submission;
+      const label = error.line ? section.dataset.lineLabel : section.dataset.submissionLabel;
+      item.textContent = where ? `${label.replace("{n}", where)} ${error.message}` : error.message;
       return item;
     }),
   );

@@ -1,0 +1,107 @@
+"""Imports beside live traffic and imports of repeated lines: a live submission never takes an
+id an import chunk reserved (on SQLite the chunk holds the write lock from its start), an id
+taken anyway is written again rather than failing the chunk, and identical attempts without an
+``id`` stay two submissions."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import select
+
+from grader.db import Course, Submission, User
+from grader.extensions import db
+from grader.services import batches, bulk, submissions
+from tests.service.batching import GOOD, jsonl, lines
+from tests.service.factories import make_user
+
+LINES = 60
+
+
+def import_text(app, course: str, body: bytes) -> dict:
+    """Import ``body`` into the course and grade it here; the batch's state."""
+    with app.app_context():
+        session = db.session
+        course_row = session.scalar(select(Course).filter_by(slug=course))
+        batch = batches.create_import(session, None, course_row, body.decode(), name="exam.jsonl")
+        batches.run(session, batch.id)
+        return batches.state(session, batch.id)
+
+
+def live_submit(app, email: str, ids: list[int]) -> None:
+    """A student's submission through the service, as the API makes it."""
+    with app.app_context():
+        user = db.session.scalar(select(User).filter_by(email=email))
+        ids.append(submissions.submit(db.session, user, "single-weight", GOOD).id)
+
+
+def of_course(app, course: str) -> list[tuple]:
+    with app.app_context():
+        return db.session.execute(
+            select(Submission.id, Submission.batch_id, Submission.status)
+            .join(Course, Course.id == Submission.course_id)
+            .where(Course.slug == course)
+        ).all()
+
+
+def test_a_live_submission_during_an_import_takes_no_id_the_chunk_reserved(quiet_app, monkeypatch):
+    """Right after the chunk has taken its ids, a student submits: the chunk is written whole
+    and the live submission is stored too (on SQLite it waits for the chunk's commit)."""
+    teacher = make_user(quiet_app, "instructor")
+    student = make_user(quiet_app, "student", teacher.course)
+    reserve, live_ids, threads = bulk.reserve_ids, [], []
+
+    def reserve_then_a_live_submission(session, table, count):
+        ids = reserve(session, table, count)
+        thread = threading.Thread(target=live_submit, args=(quiet_app, student.email, live_ids))
+        thread.start()
+        thread.join(1.0)
+        threads.append(thread)
+        return ids
+
+    monkeypatch.setattr(bulk, "reserve_ids", reserve_then_a_live_submission)
+    state = import_text(quiet_app, teacher.course, jsonl(lines(LINES, "single-weight", 6, "l")))
+    for thread in threads:
+        thread.join(60)
+    assert (state["status"], state["graded"], state["failed"]) == ("done", LINES, 0)
+    stored = of_course(quiet_app, teacher.course)
+    assert len(stored) == LINES + 1 and len({row[0] for row in stored}) == LINES + 1
+    assert [row[2] for row in stored if row[0] in live_ids] == ["queued"]
+
+
+def test_an_id_taken_meanwhile_is_written_again_not_failed(quiet_app, monkeypatch):
+    """The chunk's first reserved id is one a submission holds already: the chunk is written
+    again with new ids, every line stored and graded, none failed."""
+    teacher = make_user(quiet_app, "instructor")
+    taken: list[int] = []
+    live_submit(quiet_app, make_user(quiet_app, "student", teacher.course).email, taken)
+    reserve, calls = bulk.reserve_ids, []
+
+    def clashing(session, table, count):
+        calls.append(count)
+        ids = reserve(session, table, count)
+        return [taken[0], *ids[1:]] if len(calls) == 1 else ids
+
+    monkeypatch.setattr(bulk, "reserve_ids", clashing)
+    state = import_text(quiet_app, teacher.course, jsonl(lines(LINES, "single-weight", 6, "t")))
+    assert (state["status"], state["graded"], state["failed"]) == ("done", LINES, 0)
+    assert len(calls) == 2
+    assert len(of_course(quiet_app, teacher.course)) == LINES + 1
+
+
+def test_identical_attempts_without_an_id_are_two_submissions(quiet_app):
+    """Two identical lines without ``id`` are two attempts; two lines with one ``id`` are one
+    submission; the same file imported again adds nothing, and lines added at its end are
+    added alone."""
+    teacher = make_user(quiet_app, "instructor")
+    same = {"student": "twice@paper.example", "exercise": "single-weight", "answers": GOOD}
+    with_id = {**same, "id": "q1"}
+    first = [same, same, with_id, with_id]
+    state = import_text(quiet_app, teacher.course, jsonl(first))
+    assert (state["graded"], state["unchanged"]) == (4, 1)
+    assert len(of_course(quiet_app, teacher.course)) == 3
+    again = import_text(quiet_app, teacher.course, jsonl(first))
+    assert (again["graded"], again["unchanged"]) == (4, 4)
+    grown = import_text(quiet_app, teacher.course, jsonl([*first, same]))
+    assert (grown["graded"], grown["unchanged"]) == (5, 4)
+    assert len(of_course(quiet_app, teacher.course)) == 4
