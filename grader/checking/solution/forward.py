@@ -5,33 +5,31 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from grader.checking.narration import render
-from grader.engine import Edge
+from grader.engine import OPS, Edge
 from grader.engine.expr import Ref, Step
 from grader.engine.prose import num
 
 MAX_SUBSTITUTED = 160  # characters: a longer expression with its numbers is told by its result
 
 
-def substituted(steps: tuple[Step, ...], values: Mapping[str, str]) -> str:
-    """An expression with each name replaced by its value, in prose."""
-    renamed = tuple(
-        Step(
-            step.op,
-            tuple(
-                Ref("name", name=values[ref.name]) if ref.kind == "name" else ref
-                for ref in step.args
-            ),
+def substituted(steps: tuple[Step, ...], values: Mapping[str, object]) -> str:
+    """An expression with each name replaced by its value, in prose: a negative number or a
+    fraction in parentheses beside an operator, bare as a function's argument."""
+    renamed = []
+    for step in steps:
+        bare = OPS[step.op].function or step.op == "id"
+        args = tuple(
+            Ref("name", name=num(values[ref.name], paren=not bare)) if ref.kind == "name" else ref
+            for ref in step.args
         )
-        for step in steps
-    )
-    return render(renamed, Ref("step", step=len(steps) - 1))
+        renamed.append(Step(step.op, args))
+    return render(tuple(renamed), Ref("step", step=len(steps) - 1))
 
 
 def sentence(edge: Edge, values: Mapping[str, object]) -> str:
     """``e2 = x · e1 = 2 · 0 = 0.``"""
-    shown = {name: num(values[name], paren=True) for name in edge.reads}
     parts = [edge.name, render(edge.steps, Ref("step", step=len(edge.steps) - 1))]
-    middle = substituted(edge.steps, shown)
+    middle = substituted(edge.steps, values)
     if len(middle) <= MAX_SUBSTITUTED and middle not in parts:
         parts.append(middle)
     result = num(values[edge.name])
