@@ -115,6 +115,7 @@ def test_the_instructor_sets_hints_and_the_penalty(app):
     assert (saved.hints, saved.hint_from, saved.penalty) == (True, 2, 0.2)
     html = me.get(page).get_data(as_text=True)
     assert 'value="0.2"' in html and '<option value="2" selected>' in html
+    assert "−20% per attempt" in me.get(f"/instructor/courses/{me.course}/").get_data(as_text=True)
     for bad in ("150%", "lots"):
         refused = me.client.post(page, data={**form, "hint_from": "3", "penalty": bad})
         assert refused.status_code == 422
@@ -123,3 +124,4 @@ def test_the_instructor_sets_hints_and_the_penalty(app):
     off = me.client.post(page, data={"csrf_token": form["csrf_token"], "reveal": "never"})
     assert off.status_code == 302
     assert settings_of(app, me.course, "single-weight").hints is False
+    assert "no hints" in me.get(f"/instructor/courses/{me.course}/").get_data(as_text=True)
