@@ -262,8 +262,14 @@ class Stack:
             db.session.commit()
         return Student(email, token, course)
 
-    def submit(self, student: Student, key: str, answers: dict | None = None) -> Reply:
-        body = {"exercise": "single-weight", "answers": answers or ANSWERS}
+    def submit(
+        self,
+        student: Student,
+        key: str,
+        answers: dict | None = None,
+        exercise: str = "single-weight",
+    ) -> Reply:
+        body = {"exercise": exercise, "answers": answers or ANSWERS}
         return http(
             "POST",
             f"{self.base}/submissions",
@@ -327,6 +333,16 @@ class Stack:
             "graded_without_result": graded_without,
             "result_without_graded": result_without,
         }
+
+    def hidden(self, viewer: Student, ids: list[int]) -> int:
+        """How many of these submissions the API does not show graded with a score."""
+        shown = 0
+        for submission_id in ids:
+            body = http(
+                "GET", f"{self.base}/submissions/{submission_id}", None, viewer.headers
+            ).body
+            shown += body["status"] == "graded" and body.get("score") is not None
+        return len(ids) - shown
 
     def all_graded(self, course: str, expected: int) -> bool:
         counts = self.counts(course)
