@@ -1,16 +1,14 @@
-"""A submission's life: every change of its status is made here, by a claim, a record or the
-sweep, each guarded in the database so that running it twice changes nothing more.
+"""A submission's life: every change of a live submission's status is made here, by a claim, a
+record or the sweep, each guarded in the database so that running it twice changes nothing more
+(a batch writes its submissions' statuses in bulk with their results: ``batch_writes``).
 
 ::
 
-    submit (web, API)      claim (worker)            record (one transaction)
-    ─────────────────► queued ─────────────► grading ───────────────────────► graded
-                         ▲   ▲                 │   │  result + status            (result)
-                         │   └─ sweep ─────────┘   │
-                         │   (pending longer than  └─ fail: the core cannot grade it,
-                         │    REQUEUE_AFTER: its      or its version cannot load ──► failed
-                         │    id is published         (one submission at a time;   (error)
-                         └─── again)                   never its neighbours)
+    submit ──► queued ──claim──► grading ──record──► graded   its result written with it
+                                  │  ▲
+                                  │  └── claim again, once the sweep has published a
+                                  │      submission left queued or grading too long
+                                  └────── record ──► failed   with the reason, it alone
 
 - **claim**: ``queued``/``grading`` → ``grading``, committed before grading. Row locks are only
   ever taken with ``SKIP LOCKED``, the run's own submission first, so runs claiming overlapping
