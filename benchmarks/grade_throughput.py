@@ -3,7 +3,11 @@
     python benchmarks/grade_throughput.py --n 200000
 
 Prints submissions/s of each path and their ratio; both run in the same process, on the same
-synthetic submissions of `single-weight` (right and wrong answers in every blank).
+synthetic submissions of `single-weight` (right and wrong answers in every blank). Then the cases
+real courses live in, through `grader grade`: every line a different student of
+`single-weight-random` (each their own variant, drawn with --secret), and every line a paper
+exam's own numbers (`given`/`params`), each as a share of the one-shared-variant rate; and the
+paper exam against a per-submission PyTorch-autograd loop on the same lines (torch: dev extras).
 """
 
 from __future__ import annotations
@@ -49,6 +53,107 @@ def synthetic(n: int, seed: int = 1) -> list[dict]:
     ]
 
 
+def own_students(n: int, seed: int = 2) -> list[dict]:
+    """n lines of single-weight-random, each by a different student (their own variant)."""
+    rng = np.random.default_rng(seed)
+    columns = {blank: rng.choice(len(values), size=n) for blank, values in OPTIONS.items()}
+    return [
+        {
+            "id": f"r{i}",
+            "student": f"student-{i}",
+            "exercise": "single-weight-random",
+            "answers": {blank: OPTIONS[blank][columns[blank][i]] for blank in OPTIONS},
+        }
+        for i in range(n)
+    ]
+
+
+def paper_exam(n: int, seed: int = 3) -> list[dict]:
+    """n lines that each carry a paper exam's own numbers, answered right or with a sign error."""
+    rng = np.random.default_rng(seed)
+    x, y, v = rng.integers(1, 5, n), rng.integers(3, 10, n), rng.integers(-1, 2, n)
+    lines = []
+    for i in range(n):
+        e3 = int(2 * (v[i] * x[i] - y[i]))
+        sign = 1 if rng.random() < 0.7 else -1
+        step = -0.01 * sign * e3 * int(x[i])
+        answers = {
+            "grad.e3": str(sign * e3),
+            "grad.e2": str(sign * e3),
+            "grad.e1": str(sign * e3 * int(x[i])),
+            "update.v": f"{step:g}",
+            "new.v": f"{int(v[i]) + step:g}",
+        }
+        lines.append(
+            {
+                "id": f"p{i}",
+                "student": f"paper-{i}",
+                "exercise": "single-weight-random",
+                "answers": answers,
+                "given": {"x": int(x[i]), "y": int(y[i])},
+                "params": {"v": int(v[i])},
+            }
+        )
+    return lines
+
+
+def torch_loop(lines: list[dict], exercise) -> list[bool]:
+    """A per-submission PyTorch-autograd grader: each line's forward and backward pass, its step
+    and new value, and every blank compared with the answer within 1%."""
+    import torch
+
+    from grader.checking.answers import parse_answer
+
+    lr = exercise.spec.learning_rate
+    verdicts = []
+    for line in lines:
+        values = {
+            name: torch.tensor(float(value), dtype=torch.float64, requires_grad=True)
+            for section in ("given", "params")
+            for name, value in line[section].items()
+        }
+        for name, source in exercise.spec.graph.items():
+            values[name] = eval(str(source), {"__builtins__": {}}, dict(values))
+            values[name].retain_grad()
+        values[exercise.graph.loss].backward()
+        grad_v = float(values["v"].grad)
+        want = {f"grad.{name}": float(values[name].grad) for name in ("e3", "e2", "e1")}
+        want["update.v"] = -lr * grad_v
+        want["new.v"] = float(values["v"].detach()) - lr * grad_v
+        for blank, expected in want.items():
+            got = float(parse_answer(line["answers"][blank]))
+            verdicts.append(abs(got - expected) <= 1e-8 + 0.01 * abs(expected))
+    return verdicts
+
+
+def cli_seconds(lines: list[dict], repeat: int, *options: str) -> float:
+    """Best of ``repeat`` runs of `grader grade` on ``lines``, process start included."""
+    with tempfile.TemporaryDirectory() as tmp:
+        source, sink = Path(tmp) / "subs.jsonl", Path(tmp) / "results.jsonl"
+        source.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
+        command = [
+            sys.executable,
+            "-m",
+            "grader.cli",
+            "grade",
+            "--exercises",
+            str(ROOT / "exercises"),
+            "--input",
+            str(source),
+            "--output",
+            str(sink),
+            *options,
+        ]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        seconds = best_of(
+            repeat,
+            lambda: subprocess.run(command, check=True, env=env, stderr=subprocess.DEVNULL),
+        )
+        written = sum(1 for _ in sink.open("rb"))
+        assert written == len(lines), f"expected {len(lines)} result lines, got {written}"
+    return seconds
+
+
 def best_of(repeat: int, fn) -> float:
     times = []
     for _ in range(repeat):
@@ -85,28 +190,7 @@ def main() -> None:
     vector_rate = args.n / vectorised
     loop_rate = args.loop / looped
 
-    with tempfile.TemporaryDirectory() as tmp:
-        source, sink = Path(tmp) / "subs.jsonl", Path(tmp) / "results.jsonl"
-        source.write_bytes(b"".join(orjson.dumps(s) + b"\n" for s in subs))
-        command = [
-            sys.executable,
-            "-m",
-            "grader.cli",
-            "grade",
-            "--exercises",
-            str(ROOT / "exercises"),
-            "--input",
-            str(source),
-            "--output",
-            str(sink),
-        ]
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        cli = best_of(
-            args.repeat,
-            lambda: subprocess.run(command, check=True, env=env, stderr=subprocess.DEVNULL),
-        )
-        lines = sum(1 for _ in sink.open("rb"))
-        assert lines == args.n, f"expected {args.n} result lines, got {lines}"
+    cli = cli_seconds(subs, args.repeat)
     cli_rate = args.n / cli
 
     print(
@@ -119,8 +203,26 @@ def main() -> None:
     print(
         f"grader grade (JSONL in, JSONL out, process start included): {args.n} in {cli:.3f} s ({cli_rate:,.0f}/s)"
     )
+    own_rate = args.n / cli_seconds(own_students(args.n), args.repeat, "--secret", "course")
     print(
-        f"grade-throughput: vectorised {vector_rate:,.0f}/s; one-at-a-time {loop_rate:,.0f}/s; ratio {vector_rate / loop_rate:.0f}x; cli {cli_rate:,.0f}/s"
+        f"grader grade, every line its own student's variant: {own_rate:,.0f}/s"
+        f" ({own_rate / cli_rate:.0%} of one shared variant)"
+    )
+    exam = paper_exam(args.n)
+    exam_rate = args.n / cli_seconds(exam, args.repeat)
+    print(
+        f"grader grade, every line a paper exam's own numbers: {exam_rate:,.0f}/s"
+        f" ({exam_rate / cli_rate:.0%} of one shared variant)"
+    )
+    randomised = load_dir(ROOT / "exercises")["single-weight-random"]
+    few = exam[: args.loop]
+    torch_rate = len(few) / best_of(args.repeat, lambda: torch_loop(few, randomised))
+    print(f"PyTorch autograd, one paper exam line at a time: {torch_rate:,.0f}/s")
+    print(
+        f"grade-throughput: vectorised {vector_rate:,.0f}/s; one-at-a-time {loop_rate:,.0f}/s;"
+        f" ratio {vector_rate / loop_rate:.0f}x; cli {cli_rate:,.0f}/s;"
+        f" own variants {own_rate / cli_rate:.0%} of shared;"
+        f" paper exam {exam_rate / cli_rate:.0%} of shared, {exam_rate / torch_rate:.1f}x torch"
     )
 
 

@@ -188,7 +188,7 @@ def test_a_draw_is_degenerate_exactly_when_an_obvious_wrong_value_is_within_tole
     tolerance = Tolerance(**exercise.spec.tolerance.model_dump())
     flagged = 0
     for seed in range(400):
-        variant = exercise._make_variant(np.random.default_rng(seed))
+        variant = exercise.raw_draws("", [f"s{seed}"])[0][0]
         expected = [
             blank_id
             for blank_id, (right, wrong) in obvious_wrong_values(
@@ -322,3 +322,36 @@ def test_negative_zero_is_shown_as_zero():
     assert show(np.round(-0.04, 1)) == "0"
     variant = Variant(given={"b": np.array([-0.0, -0.5])}, params={"v": np.array(-0.0)})
     assert json.dumps(variant.to_dict()) == '{"given": {"b": [0, -0.5]}, "params": {"v": 0}}'
+
+
+@pytest.mark.parametrize("exercise_id", RANDOM_IDS)
+def test_drawing_many_students_at_once_gives_each_their_own_variant(shipped, exercise_id):
+    """The bulk draw (one vectorised degeneracy pass) gives exactly what drawing one student at
+    a time gives, redraws included."""
+    exercise = shipped[exercise_id]
+    students = [f"bulk-{i}" for i in range(300)]
+    together = exercise.draw_variants(SECRET, students)
+    for student, variant in zip(students, together, strict=True):
+        assert_same(variant, exercise.draw_variant(SECRET, student))
+
+
+def test_draws_spread_evenly_over_their_ranges():
+    """Over many students every whole number of a randint, every option of a choice, and every
+    rounded value of a uniform turn up about equally often, and nothing outside them."""
+    exercise = load_text(
+        b"id: spread\ntitle: t\ngiven: {a: {randint: [-2, 2]}, c: {choice: [3, 5, 7]},"
+        b" u: {uniform: [0, 1], decimals: 1}}\nparams: {v: {randint: [1, 3], shape: [2]}}\n"
+        b"graph:\n  loss: sum((v * a + c + u) ** 2)\nask:\n  grad: [loss]\n"
+    )
+    variants, columns = exercise.raw_draws(SECRET, [f"s{i}" for i in range(20_000)])
+    counts = {
+        name: dict(zip(*np.unique(columns[name], return_counts=True), strict=True))
+        for name in columns
+    }
+    assert set(counts["a"]) == {-2, -1, 0, 1, 2}
+    assert set(counts["c"]) == {3, 5, 7}
+    assert set(counts["v"]) == {1, 2, 3}
+    assert set(np.round(list(counts["u"]), 1)) == {round(0.1 * k, 1) for k in range(11)}
+    for name in ("a", "c", "v"):
+        shares = np.array(list(counts[name].values())) / sum(counts[name].values())
+        assert np.allclose(shares, 1 / len(shares), atol=0.02), (name, shares)

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, Progress, TimeRemainingColumn, TransferSpee
 from grader.checking import grade_many
 from grader.checking.feedback import LANGUAGES
 from grader.cli.options import exercises_option, secret_option
-from grader.exercises import Exercise, ExerciseError, VariantError, load_dir
+from grader.exercises import Exercise, ExerciseError, Variant, VariantError, load_dir
 
 CHUNK_LINES = 8192
 MAX_LINE_BYTES = 1 << 20
@@ -38,6 +38,7 @@ class Submissions:
         self.exercises, self.secret = exercises, secret
         self.unloadable = unloadable or {}
         self.variants: OrderedDict = OrderedDict()
+        self.templates: dict[str, Variant] = {}
 
     def read(self, line: bytes) -> dict:
         if len(line) > MAX_LINE_BYTES:
@@ -61,25 +62,59 @@ class Submissions:
         answers = sub.get("answers", {})
         if type(answers) is not dict:
             raise LineError("'answers' must be an object of blank: answer")
-        variant = self.variant(exercise, sub["student"])
+        item = {"sub": sub, "exercise": exercise, "variant": None, "answers": answers}
         if sub.get("given") is not None or sub.get("params") is not None:
             for key in ("given", "params"):
                 if sub.get(key) is not None and not isinstance(sub[key], dict):
                     raise LineError(f"'{key}' must be an object of name: value")
             try:
-                variant = exercise.with_values(variant, sub.get("given"), sub.get("params"))
+                explicit = exercise.with_values(
+                    self.template(exercise), sub.get("given"), sub.get("params")
+                )
             except VariantError as exc:
                 raise LineError(str(exc)) from None
-        return {"sub": sub, "exercise": exercise, "variant": variant, "answers": answers}
+            if self.covers(exercise, sub):
+                item["variant"] = explicit
+        return item
 
-    def variant(self, exercise: Exercise, student: str):
-        key = (exercise.id, student)
-        variant = self.variants.get(key)
-        if variant is None:
-            variant = self.variants[key] = exercise.draw_variant(self.secret, student)
-            if len(self.variants) > VARIANT_CACHE_SIZE:
-                self.variants.popitem(last=False)
-        return variant
+    def template(self, exercise: Exercise) -> Variant:
+        """Some variant of ``exercise``, whose values explicit ones replace (to check them)."""
+        if exercise.id not in self.templates:
+            self.templates[exercise.id] = exercise.draw_variant("", "")
+        return self.templates[exercise.id]
+
+    @staticmethod
+    def covers(exercise: Exercise, sub: dict) -> bool:
+        """The line names every given and param value: nothing of the student's draw is left."""
+        named = {*(sub.get("given") or {}), *(sub.get("params") or {})}
+        return named >= {*exercise.spec.given, *exercise.spec.params}
+
+    def resolve(self, items: list[dict]) -> None:
+        """Give every item its variant: the student's draw (drawn in bulk per exercise, for the
+        students this run has not drawn yet), with the line's own values where it has some."""
+        wanted: dict[str, dict[str, Exercise]] = {}
+        for item in items:
+            if item["variant"] is None:
+                exercise = item["exercise"]
+                key = (exercise.id, item["sub"]["student"])
+                if key not in self.variants:
+                    wanted.setdefault(exercise.id, {})[item["sub"]["student"]] = exercise
+        for students in wanted.values():
+            names = list(students)
+            exercise = students[names[0]]
+            for student, variant in zip(
+                names, exercise.draw_variants(self.secret, names), strict=True
+            ):
+                self.variants[(exercise.id, student)] = variant
+        for item in items:
+            if item["variant"] is None:
+                exercise, sub = item["exercise"], item["sub"]
+                variant = self.variants[(exercise.id, sub["student"])]
+                if sub.get("given") is not None or sub.get("params") is not None:
+                    variant = exercise.with_values(variant, sub.get("given"), sub.get("params"))
+                item["variant"] = variant
+        while len(self.variants) > VARIANT_CACHE_SIZE:
+            self.variants.popitem(last=False)
 
 
 def grade_chunk(items: list[dict], lang: str = "en") -> list[bytes]:
@@ -140,6 +175,7 @@ def run(
             skipped += 1
             click.echo(f"{name}:{number}: {exc}", err=True)
         if len(items) >= CHUNK_LINES:
+            reader.resolve(items)
             sink.writelines(grade_chunk(items, lang))
             graded += len(items)
             items = []
@@ -147,6 +183,7 @@ def run(
                 progress(unreported)
                 unreported = 0
     if items:
+        reader.resolve(items)
         sink.writelines(grade_chunk(items, lang))
         graded += len(items)
     return graded, skipped

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 SIGNIFICANT = 12
@@ -9,8 +11,11 @@ SIGNIFICANT = 12
 
 def plain_number(x: float) -> int | float | None:
     """A float rounded to 12 significant digits; integral values as int, ``-0.0`` as 0."""
-    if not np.isfinite(x):
+    x = float(x)
+    if not math.isfinite(x):
         return None
+    if x.is_integer() and abs(x) < 1e15:
+        return int(x)
     x = float(f"{x:.{SIGNIFICANT}g}")
     if x == 0:
         return 0

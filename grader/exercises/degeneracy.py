@@ -43,6 +43,22 @@ def degeneracy(exercise: Exercise, variant: Variant) -> tuple[str, str] | None:
     return None if found is None else (found[0].id, _reason(*found))
 
 
+def degenerate_rows(exercise: Exercise, tape) -> np.ndarray:
+    """Per variant of ``tape`` (step 1's forward values of N variants): a value or an asked
+    gradient is not finite, or an obvious wrong value of a blank would be graded correct; the
+    test :func:`degeneracy` makes of one variant, for N at once."""
+    steps = exercise.chain(tape)
+    bad = np.zeros(tape.variants, dtype=bool)
+    for step_tape, _ in steps:
+        for value in step_tape.values.values():
+            bad |= ~np.isfinite(value.reshape(len(value), -1)).all(axis=1)
+    for blank in exercise.blanks:
+        grad = steps[blank.step - 1][1][blank.target]
+        bad |= ~np.isfinite(grad.reshape(len(grad), -1)).all(axis=1)
+    with np.errstate(invalid="ignore"):
+        return bad | exercise.wrong_values.correct(steps).any(axis=1)
+
+
 def degenerate(exercise: Exercise, variant: Variant) -> bool:
     """True when a value is not finite or an obvious wrong value of a blank would be correct."""
     return degeneracy(exercise, variant) is not None
@@ -98,21 +114,31 @@ class WrongValues:
         gradients in each training step (a list of (tape, gradients))."""
         if not self.rows:
             return None
-        old = np.concatenate(
-            [steps[b.step - 1][0].values[b.target][0].ravel() for b in self.blanks]
-        )
-        grad = np.concatenate([steps[b.step - 1][1][b.target][0].ravel() for b in self.blanks])
-        old, grad = old[self.source], grad[self.source]
-        right = self.right_old * old + self.right_grad * grad
-        off = np.abs(self.off_old * old + self.off_grad * grad)
-        correct = np.logical_and.reduceat(off <= self.tolerance.allowed(right), self.starts)
-        if self.needs_old.any():
-            correct &= ~self.needs_old | np.logical_or.reduceat(old != 0, self.starts)
-        if self.needs_step.any():
-            still = np.abs(grad) <= self.tolerance.allowed(grad)
-            correct &= ~self.needs_step | ~np.logical_and.reduceat(still, self.starts)
+        correct = self.correct(steps)[0]
         first = int(np.argmax(correct))
         return (self.rows[first].blank, self.rows[first].name) if correct[first] else None
+
+    def correct(self, steps: list) -> np.ndarray:
+        """(variants, wrong values): which wrong values would be graded correct, for the N
+        variants whose forward values and gradients ``steps`` holds."""
+        rows = len(next(iter(steps[0][0].values.values())))
+        if not self.rows:
+            return np.zeros((rows, 0), dtype=bool)
+
+        def flat(of) -> np.ndarray:
+            parts = [of(steps[b.step - 1])[b.target].reshape(rows, -1) for b in self.blanks]
+            return np.concatenate(parts, axis=1)[:, self.source]
+
+        old, grad = flat(lambda step: step[0].values), flat(lambda step: step[1])
+        right = self.right_old * old + self.right_grad * grad
+        off = np.abs(self.off_old * old + self.off_grad * grad)
+        correct = np.logical_and.reduceat(off <= self.tolerance.allowed(right), self.starts, axis=1)
+        if self.needs_old.any():
+            correct &= ~self.needs_old | np.logical_or.reduceat(old != 0, self.starts, axis=1)
+        if self.needs_step.any():
+            still = np.abs(grad) <= self.tolerance.allowed(grad)
+            correct &= ~self.needs_step | ~np.logical_and.reduceat(still, self.starts, axis=1)
+        return correct
 
 
 STEP_ALONE = "the step alone"

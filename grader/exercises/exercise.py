@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 
 from grader.engine import Graph, Tape, backward, forward
-from grader.exercises.degeneracy import WrongValues, degenerate
+from grader.exercises.degeneracy import WrongValues, degenerate_rows
 from grader.exercises.spec import BLANK_KINDS, ExerciseSpec, parse_value
 from grader.exercises.tolerance import Tolerance
-from grader.exercises.variants import Variant, draw_value, seed_for
+from grader.exercises.variants import Variant, draw_column, uniforms
 
 MAX_REDRAWS = 64
 
@@ -81,25 +81,62 @@ class Exercise:
         """The student's variant: the same on every call, redrawn past degenerate draws."""
         if not self.randomised:
             if self._fixed is None:
-                self._fixed = self._make_variant(np.random.default_rng(0))
+                self._fixed = self.raw_draws("", [""])[0][0]
             return self._fixed
-        for attempt in range(MAX_REDRAWS):
-            variant = self._make_variant(
-                np.random.default_rng(seed_for(secret, self.id, student, attempt))
-            )
-            if not degenerate(self, variant):
-                return variant
-        return variant
+        return self.draw_variants(secret, [student])[0]
 
-    def _make_variant(self, rng: np.random.Generator) -> Variant:
-        drawn = {
-            name: value if isinstance(value, np.ndarray) else draw_value(value, rng)
+    def draw_variants(self, secret: str, students: Sequence[str]) -> list[Variant]:
+        """The variants of many students, each a pure function of (secret, exercise id,
+        student): drawn and checked for degeneracy in vectorised passes, the degenerate ones
+        drawn again (the next attempt), up to MAX_REDRAWS."""
+        if not self.randomised or not students:
+            return [self.draw_variant(secret, student) for student in students]
+        found: list[Variant | None] = [None] * len(students)
+        todo = np.arange(len(students))
+        for attempt in range(MAX_REDRAWS):
+            drawn, inputs = self.raw_draws(secret, [students[i] for i in todo], attempt)
+            if attempt == MAX_REDRAWS - 1:
+                bad = np.zeros(len(todo), dtype=bool)
+            else:
+                with np.errstate(all="ignore"):
+                    bad = degenerate_rows(self, forward(self.graph, inputs))
+            for i, variant, degenerate_draw in zip(todo, drawn, bad, strict=True):
+                if not degenerate_draw:
+                    found[i] = variant
+            todo = todo[bad]
+            if not len(todo):
+                break
+        return found
+
+    def raw_draws(
+        self, secret: str, students: Sequence[str], attempt: int = 0
+    ) -> tuple[list[Variant], dict[str, np.ndarray]]:
+        """Each student's draw of one attempt, not checked for degeneracy, and the same values
+        stacked as the graph's inputs (one row a student)."""
+        counts = {
+            name: int(np.prod(value.shape)) if value.shape else 1
             for name, value in self.values.items()
+            if not isinstance(value, np.ndarray)
         }
-        return Variant(
-            given={name: drawn[name] for name in self.spec.given},
-            params={name: drawn[name] for name in self.spec.params},
-        )
+        u = uniforms(secret, self.id, students, attempt, sum(counts.values()))
+        columns, start = {}, 0
+        for name, value in self.values.items():
+            if isinstance(value, np.ndarray):
+                columns[name] = np.broadcast_to(value, (len(students), *value.shape))
+                continue
+            shape = tuple(value.shape or ())
+            part = u[:, start : start + counts[name]]
+            columns[name] = draw_column(value, part).reshape(len(students), *shape)
+            start += counts[name]
+        given, params = list(self.spec.given), list(self.spec.params)
+        variants = [
+            Variant(
+                given={name: columns[name][i] for name in given},
+                params={name: columns[name][i] for name in params},
+            )
+            for i in range(len(students))
+        ]
+        return variants, columns
 
     def with_values(self, base: Variant, given: Mapping | None, params: Mapping | None) -> Variant:
         """``base`` with some values replaced by explicit ones (a paper exam's numbers)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import cached_property
 from typing import Annotated, Any
 
 import numpy as np
@@ -47,6 +48,11 @@ class RandInt(_Drawn):
 
 class Choice(_Drawn):
     choice: Annotated[list[Number], Field(min_length=1, max_length=1000)]
+
+    @cached_property
+    def options(self) -> np.ndarray:
+        """The choices as an array, made once."""
+        return np.asarray(self.choice, dtype=np.float64)
 
 
 class Uniform(_Drawn):

@@ -95,7 +95,7 @@ def ensure_many(
                 select(User.id, User.email).where(bulk.one_of(session, User.id, missing))
             ).all()
         )
-        drawn = [exercise.draw_variant(course.secret, emails[user_id]) for user_id in missing]
+        drawn = exercise.draw_variants(course.secret, [emails[user_id] for user_id in missing])
     else:  # the same values for everyone: no need to know who
         drawn = [exercise.draw_variant(course.secret, "")] * len(missing)
     now = utcnow()
