@@ -13,7 +13,7 @@ from grader.exercises import ExerciseError, load_text
 from tests.engine_graphs import random_graph
 from tests.test_solution_reading import ENGLISH
 
-SEEDS = range(40)
+GRAPHS = 40
 
 
 def exercise_of(seed: int):
@@ -42,11 +42,21 @@ def exercise_of(seed: int):
         return None
 
 
-@pytest.mark.parametrize("seed", SEEDS)
+def loadable(count: int) -> list[int]:
+    """The first ``count`` seeds whose random graph the loader takes as an exercise."""
+    seeds, seed = [], 0
+    while len(seeds) < count:
+        if exercise_of(seed) is not None:
+            seeds.append(seed)
+        seed += 1
+    return seeds
+
+
+@pytest.mark.parametrize("seed", loadable(GRAPHS))
 def test_a_random_graph_is_worked_to_its_values_and_its_hints_said(seed):
+    """The worked solution reaches the engine's value on every blank, in English and Russian,
+    and every hint of every level is said."""
     exercise = exercise_of(seed)
-    if exercise is None:
-        pytest.skip("the loader refuses this graph")
     variant = exercise.draw_variant("secret", "demo")
     expected = grade(exercise, variant, {})["blanks"]
     for lang in ("en", "ru"):
