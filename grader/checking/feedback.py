@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gettext
 import math
+import re
 from functools import cache
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from grader.checking.narration import atom, render
 from grader.engine import OPS, Edge
 from grader.engine.expr import Ref
 from grader.engine.ops import mistakes_told
+from grader.engine.prose import power
 from grader.exercises import Blank, Exercise
 
 LANGUAGES = ("en", "ru")
@@ -163,7 +165,15 @@ def gradient_rule(op: str, j: int, labels: list[str], _) -> str:
     """The gradient ``op`` sends back to its argument ``j``, from its record: ``g · x``."""
     a, b = ([atom(label) for label in labels] + [""])[:2]
     words = OPS[op].gradient
-    return _(words[min(j, len(words) - 1)]).format(a=a, b=b)
+    return _worked_exponents(_(words[min(j, len(words) - 1)]).format(a=a, b=b))
+
+
+_EXPONENT = re.compile(r"\^\((\d+) − 1\)")
+
+
+def _worked_exponents(text: str) -> str:
+    """A whole-number exponent written out: ``e3^(2 − 1)`` -> ``e3``, ``e3^(3 − 1)`` -> ``e3²``."""
+    return _EXPONENT.sub(lambda m: power("", int(m.group(1)) - 1), text)
 
 
 def node_phrase(op: str) -> str:
