@@ -38,30 +38,18 @@ OPTIONS = {
 }
 
 
-def synthetic(n: int, seed: int = 1) -> list[dict]:
-    """n submissions by 1,000 students, each blank drawn from right and typical wrong answers."""
+def synthetic(
+    n: int, seed: int = 1, exercise: str = "single-weight", students: int | None = 1000
+) -> list[dict]:
+    """n submissions, each blank drawn from right and typical wrong answers: by ``students``
+    students (``None``: every line a different student, each with their own variant)."""
     rng = np.random.default_rng(seed)
     columns = {blank: rng.choice(len(values), size=n) for blank, values in OPTIONS.items()}
     return [
         {
             "id": f"s{i}",
-            "student": f"student{i % 1000}",
-            "exercise": "single-weight",
-            "answers": {blank: OPTIONS[blank][columns[blank][i]] for blank in OPTIONS},
-        }
-        for i in range(n)
-    ]
-
-
-def own_students(n: int, seed: int = 2) -> list[dict]:
-    """n lines of single-weight-random, each by a different student (their own variant)."""
-    rng = np.random.default_rng(seed)
-    columns = {blank: rng.choice(len(values), size=n) for blank, values in OPTIONS.items()}
-    return [
-        {
-            "id": f"r{i}",
-            "student": f"student-{i}",
-            "exercise": "single-weight-random",
+            "student": f"student{i % students}" if students else f"student-{i}",
+            "exercise": exercise,
             "answers": {blank: OPTIONS[blank][columns[blank][i]] for blank in OPTIONS},
         }
         for i in range(n)
@@ -203,7 +191,12 @@ def main() -> None:
     print(
         f"grader grade (JSONL in, JSONL out, process start included): {args.n} in {cli:.3f} s ({cli_rate:,.0f}/s)"
     )
-    own_rate = args.n / cli_seconds(own_students(args.n), args.repeat, "--secret", "course")
+    own_rate = args.n / cli_seconds(
+        synthetic(args.n, 2, "single-weight-random", students=None),
+        args.repeat,
+        "--secret",
+        "course",
+    )
     print(
         f"grader grade, every line its own student's variant: {own_rate:,.0f}/s"
         f" ({own_rate / cli_rate:.0%} of one shared variant)"
