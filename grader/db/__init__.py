@@ -4,6 +4,7 @@ from grader.db.base import Base, utcnow
 from grader.db.batch import Batch, BatchChunk
 from grader.db.course import Course, CourseExercise, Enrolment
 from grader.db.exercise import Exercise, ExerciseVersion
+from grader.db.practice import Practice, PracticeAttempt
 from grader.db.result import Result
 from grader.db.result_blank import ResultBlank
 from grader.db.result_history import ResultHistory
@@ -23,6 +24,8 @@ __all__ = [
     "Enrolment",
     "Exercise",
     "ExerciseVersion",
+    "Practice",
+    "PracticeAttempt",
     "Result",
     "ResultBlank",
     "ResultHistory",
