@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from grader.checking.preview import preview
 from grader.db import User, utcnow
+from grader.exercises import Exercise
 from grader.services import accounts, exercises
 from grader.services.errors import Forbidden, Invalid
 from grader.services.standing import closed_reason
@@ -36,8 +37,12 @@ def read_back(
     if closed_reason(settings, 0, staff, utcnow()) == "not_open":
         raise Forbidden(f"'{exercise_slug}' opens at {settings.opens_at:%Y-%m-%d %H:%M} UTC")
     version = exercises.current_version(session, exercise)
-    cleaned = clean_answers(version.blanks, answers)
-    return {
-        "exercise": exercise.slug,
-        "blanks": preview(exercises.load_version(version), cleaned, lang),
-    }
+    return preview_of(exercise.slug, exercises.load_version(version), version.blanks, answers, lang)
+
+
+def preview_of(
+    slug: str, exercise: Exercise, blanks: list[dict], answers: Any, lang: str = "en"
+) -> dict:
+    """The preview of answers to ``exercise`` (whose ``blanks`` are listed as a version lists
+    them), named ``slug``: a practice's too."""
+    return {"exercise": slug, "blanks": preview(exercise, clean_answers(blanks, answers), lang)}

@@ -1,4 +1,5 @@
-"""Rate limits: failed logins per account and per address, submissions and previews per student.
+"""Rate limits: failed logins per account and per address; submissions, previews and practices
+made per student.
 
 Only failed logins count, and a right password is let in however many wrong ones came before
 it (a student locked out by a classmate's guesses, or a class behind one address locked out by
@@ -14,8 +15,9 @@ counts in its own memory until Redis is back (Flask-Limiter logs a warning when 
 and when Redis recovers): the limits then hold per process, and no request fails because of
 the limiter.
 
-Views say which limits they are under with ``@marks.login_view``, ``@marks.submission_view``
-and ``@marks.preview_view`` (a preview spends no attempt, so its limit is more generous).
+Views say which limits they are under with ``@marks.login_view``, ``@marks.submission_view``,
+``@marks.preview_view`` (a preview spends no attempt, so its limit is more generous) and
+``@marks.practice_view`` (making a practice draws numbers or a whole graph).
 """
 
 from __future__ import annotations
@@ -85,6 +87,12 @@ def init_app(app: Flask) -> Limiter:
         key_func=student,
         error_message="too many previews: wait a minute and try again",
     )
+    practice_limit = limiter.shared_limit(
+        lambda: current_app.config["PRACTICE_LIMIT"],
+        scope="practices",
+        key_func=student,
+        error_message="too many practices: wait a minute and try again",
+    )
     for endpoint, view in list(app.view_functions.items()):
         kind = getattr(view, "grader_limits", None)
         if kind == "login":
@@ -94,6 +102,8 @@ def init_app(app: Flask) -> Limiter:
             view = after_login(view, submission_limit(view))
         elif kind == "preview":
             view = after_login(view, preview_limit(view))
+        elif kind == "practice":
+            view = after_login(view, practice_limit(view))
         app.view_functions[endpoint] = view
     return limiter
 

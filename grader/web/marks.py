@@ -24,6 +24,13 @@ def preview_view(view):
     return view
 
 
+def practice_view(view):
+    """A view that makes a practice (new numbers, or a new graph drawn for it): under the
+    practice limit."""
+    view.grader_limits = "practice"
+    return view
+
+
 def max_body(setting: str):
     """A view whose request body may be at most ``config[setting]`` bytes."""
 

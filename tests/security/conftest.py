@@ -18,6 +18,8 @@ from grader.db import (
     Course,
     CourseExercise,
     Enrolment,
+    Practice,
+    PracticeAttempt,
     Result,
     Submission,
     User,
@@ -34,12 +36,24 @@ BATCH_TIMEOUT = 30.0
 ANSWERS = {"grad.e3": "-10", "grad.e2": "-10", "grad.e1": "-20"}
 # Rows a request may create or change; student_variants is left out: a variant is a pure
 # function of (course secret, exercise, student), stored on first view as a cache.
-TABLES = (ApiToken, Batch, Course, CourseExercise, Enrolment, Result, Submission, User)
+TABLES = (
+    ApiToken,
+    Batch,
+    Course,
+    CourseExercise,
+    Enrolment,
+    Practice,
+    PracticeAttempt,
+    Result,
+    Submission,
+    User,
+)
 
 
 @dataclass
 class Side:
-    """One course: its student (who has one graded submission) and its instructor."""
+    """One course: its student (who has one graded submission, and practices with an attempt
+    at the last) and its instructor."""
 
     course: str
     student: Browser
@@ -47,13 +61,31 @@ class Side:
     student_id: int
     submission_id: int
     batch_id: int
+    practice_number: int
+    practice_attempt_id: int
 
 
 def cookie_csrf(browser: Browser) -> str:
     return browser.client.get("/api/v1/session").get_json()["csrf_token"]
 
 
-def make_side(app) -> Side:
+def practise(student: Browser, course: str, practices: int) -> tuple[int, int]:
+    """The student's practices of single-weight, an attempt at the last: (its number, the
+    attempt's id)."""
+    api = "/api/v1/exercises/single-weight/practice"
+    headers = {"X-CSRFToken": cookie_csrf(student)}
+    for _ in range(practices):
+        made = student.client.post(api, json={"course": course}, headers=headers)
+        assert made.status_code == 201, made.get_data(as_text=True)
+    number = made.get_json()["number"]
+    reply = student.client.post(
+        f"{api}/{number}/submissions", json={"course": course, "answers": ANSWERS}, headers=headers
+    )
+    assert reply.status_code == 201, reply.get_data(as_text=True)
+    return number, reply.get_json()["id"]
+
+
+def make_side(app, practices: int = 1) -> Side:
     email, course = new_student(app, role="instructor")
     student_email, _ = new_student(app, course)
     instructor, student = log_in(app, email, course), log_in(app, student_email, course)
@@ -77,7 +109,10 @@ def make_side(app) -> Side:
         time.sleep(0.05)
     with app.app_context():
         student_id = db.session.scalar(select(User.id).filter_by(email=student_email))
-    return Side(course, student, instructor, student_id, submission_id, batch_id)
+    number, attempt_id = practise(student, course, practices)
+    return Side(
+        course, student, instructor, student_id, submission_id, batch_id, number, attempt_id
+    )
 
 
 @pytest.fixture(scope="session")
@@ -129,7 +164,9 @@ def mine(app) -> Side:
 
 @pytest.fixture
 def theirs(app) -> Side:
-    return make_side(app)
+    """The other course, whose student has made one more practice than ``mine``'s (so their
+    practice's number is not one the caller has)."""
+    return make_side(app, practices=2)
 
 
 def snapshot(app) -> dict:

@@ -19,6 +19,8 @@ def url_for_rule(rule, side: Side) -> str:
         "submission_id": side.submission_id,
         "batch_id": side.batch_id,
         "user_id": side.student_id,
+        "number": side.practice_number,
+        "attempt_id": side.practice_attempt_id,
         "code": "ru",
         "filename": "css/site.css",
     }

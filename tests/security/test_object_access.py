@@ -7,7 +7,15 @@ import logging
 
 from tests.security.conftest import Side, cookie_csrf, snapshot
 
-ROUTE_OBJECTS = {"slug", "exercise_slug", "submission_id", "batch_id", "user_id"}
+ROUTE_OBJECTS = {
+    "slug",
+    "exercise_slug",
+    "submission_id",
+    "batch_id",
+    "user_id",
+    "number",
+    "attempt_id",
+}
 NOT_OBJECTS = {"code", "filename"}
 
 
@@ -27,6 +35,8 @@ def urls_reaching(rule, own: Side, other: Side) -> list[str]:
         "submission_id": other.submission_id,
         "batch_id": other.batch_id,
         "user_id": other.student_id,
+        "number": other.practice_number,
+        "attempt_id": other.practice_attempt_id,
     }
     urls = [rule.build({k: theirs[k] for k in rule.arguments}, append_unknown=False)[1]]
     if "slug" in rule.arguments and set(rule.arguments) - {"slug", "exercise_slug"}:
@@ -75,6 +85,8 @@ def test_own_objects_are_reachable(app, mine):
     base = f"/courses/{mine.course}/exercises/single-weight"
     assert student.get(f"{base}/attempts/{mine.submission_id}").status_code == 200
     assert student.get(f"/api/v1/submissions/{mine.submission_id}").status_code == 200
+    practice = f"{base}/practice/{mine.practice_number}"
+    assert student.get(f"{practice}/attempts/{mine.practice_attempt_id}").status_code == 200
     instructor = mine.instructor
     assert (
         instructor.get(f"/instructor/courses/{mine.course}/batches/{mine.batch_id}").status_code

@@ -2,8 +2,17 @@
 
 from flask import Blueprint
 
-from grader.web.api import batches, courses, exercises, health, openapi, session, submissions
+from grader.web.api import (
+    batches,
+    courses,
+    exercises,
+    health,
+    openapi,
+    practice,
+    session,
+    submissions,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-for module in (health, session, submissions, exercises, batches, courses, openapi):
+for module in (health, session, submissions, exercises, practice, batches, courses, openapi):
     bp.register_blueprint(module.bp)
