@@ -4,10 +4,10 @@ each attempt get graded without reloading."""
 from flask import Blueprint, current_app
 
 from grader.services.penalties import percent
-from grader.web.student import account, attempts, courses, exercise, guard, present
+from grader.web.student import account, attempts, courses, exercise, guard, practice, present
 
 bp = Blueprint("student", __name__)
-for module in (account, courses, exercise, attempts):
+for module in (account, courses, exercise, attempts, practice):
     bp.register_blueprint(module.bp)
 guard.register(bp)
 bp.add_app_template_global(present.number, "number")

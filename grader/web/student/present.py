@@ -85,14 +85,24 @@ def blank_field(blank: Blank, loss: str, roles: Mapping[str, str]) -> BlankField
     else:
         label = gettext("new %(name)s", name=name)
         spoken = label
+    if blank.step > 1:
+        spoken = gettext("%(blank)s, step %(step)d", blank=spoken, step=blank.step)
     return BlankField(
         blank.id, blank.kind, name, label, spoken, where, shape_hint(blank.shape), blank.points
     )
 
 
 def blank_label(blank: Blank | None, blank_id: str, loss: str) -> str:
-    """The symbol of a blank as the form shows it (its id when the exercise no longer has it)."""
-    return blank_field(blank, loss, {}).label if blank is not None else blank_id
+    """The symbol of a blank as the form shows it, with its training step after the first (its
+    id when the exercise no longer has it)."""
+    if blank is None:
+        return blank_id
+    label = blank_field(blank, loss, {}).label
+    return (
+        label
+        if blank.step == 1
+        else gettext("%(blank)s, step %(step)d", blank=label, step=blank.step)
+    )
 
 
 def shape_hint(shape: tuple[int, ...]) -> str:
@@ -192,6 +202,7 @@ class Attempt:
     penalised_score: float | None = None
     blanks: list[BlankResult] = field(default_factory=list)
     marks: dict[str, str] = field(default_factory=dict)
+    step_marks: dict[int, dict[str, str]] = field(default_factory=dict)  # marks of each step
     counts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -249,9 +260,10 @@ def attempt(submission: dict, exercise: Exercise) -> Attempt:
             )
         )
         view.counts[verdict] = view.counts.get(verdict, 0) + 1
-        target = blank.target if blank else blank_id.partition(".")[2]
-        if SEVERITY.index(verdict) >= SEVERITY.index(view.marks.get(target, "correct")):
-            view.marks[target] = verdict
+        target = blank.target if blank else blank_id.partition(".")[2].partition("@")[0]
+        for marks in (view.marks, view.step_marks.setdefault(blank.step if blank else 1, {})):
+            if SEVERITY.index(verdict) >= SEVERITY.index(marks.get(target, "correct")):
+                marks[target] = verdict
     return view
 
 

@@ -1,8 +1,10 @@
-// The exercise page: draw the graph, send the answers without reloading, follow the attempt until
-// it is graded, then show each blank's verdict beside its input and on the graph.
+// The exercise page (and a practice's): draw the graph, send the answers without reloading,
+// follow the attempt until it is graded (a practice's comes back graded), then show each blank's
+// verdict beside its input and on the graph of its training step.
 
 import { drawGraph, markGraph } from "./graph.js";
 import { watchAnswers } from "./preview.js";
+import { watchSteps } from "./steps.js";
 
 const data = JSON.parse(document.getElementById("exercise-data").textContent);
 const words = data.words;
@@ -15,12 +17,22 @@ const POLL_MAX_MS = 2000;
 const POLL_GIVE_UP_MS = 120000;
 
 let svg = null;
-let marks = data.latest ? data.latest.marks : {};
+let latest = data.latest;
+let shownStep = () => 1;
 
-async function showGraph() {
+// The verdicts drawn on the graph: those of the blanks of the step it shows.
+function marks() {
+  if (!latest) return {};
+  const step = shownStep();
+  if (latest.step_marks && latest.step_marks[step]) return latest.step_marks[step];
+  return step === 1 ? latest.marks : {};
+}
+
+async function showGraph(dot = data.dot, step = 1) {
   try {
-    svg = await drawGraph(graph, data.dot, words.graphLabel);
-    markGraph(svg, marks);
+    svg = await drawGraph(graph, dot, words.graphLabel);
+    graph.dataset.step = String(step);
+    markGraph(svg, marks());
   } catch (error) {
     graph.dataset.state = "failed";
     graph.replaceChildren(paragraph(words.graphFailed));
@@ -96,8 +108,8 @@ function showAttempt(attempt) {
       input.setAttribute("aria-invalid", "true");
     }
   }
-  marks = attempt.marks;
-  markGraph(svg, marks);
+  latest = attempt;
+  markGraph(svg, marks());
 }
 
 // Swaps in the parts of the page that change with an attempt (facts, history, solution), each
@@ -179,7 +191,7 @@ async function submit(event) {
       credentials: "same-origin",
     });
     const reply = await response.json().catch(() => ({}));
-    if (response.status !== 202) {
+    if (!response.ok) {
       const closed = response.status === 403 || response.status === 409;
       setStatus(reply.message || words.offline, closed ? "closed" : "refused");
       return;
@@ -187,6 +199,13 @@ async function submit(event) {
     renewKey();
     clearVerdicts();
     markGraph(svg, {});
+    if (reply.attempt) {
+      // Graded in the request (a practice): no queue to follow.
+      showAttempt(reply.attempt);
+      await refreshParts();
+      setStatus(`${attemptLabel(reply.attempt.number)} ${reply.attempt.summary}`, "graded");
+      return;
+    }
     setStatus(words.queued, "queued");
     await follow(reply.url);
   } catch (error) {
@@ -205,6 +224,7 @@ function renewKey() {
 
 form.addEventListener("submit", submit);
 watchAnswers(form, data);
+shownStep = watchSteps(form, data, showGraph);
 // A retried post of the same answers is the same attempt; changed answers are a new one.
 form.addEventListener("input", renewKey);
 showGraph();
