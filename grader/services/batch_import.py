@@ -32,6 +32,7 @@ from grader.services.submissions import clean_answers
 MAX_LINE_BYTES = 1 << 20
 MAX_ERRORS = 1000
 MAX_SOURCE_ID = 200
+MAX_REMEMBERED = 200_000
 RESERVED_COLUMNS = ("id", "student", "exercise")
 BLANK_KINDS = ("grad", "update", "new")
 VALUE_SECTIONS = ("given", "params")
@@ -158,6 +159,7 @@ class Loader:
     offered: dict[str, Offered | ServiceError] = field(default_factory=dict)
     chunks: int = 0
     content: Any = field(default_factory=hashlib.sha256)
+    students: dict[str, int] = field(default_factory=dict)
 
     def add(self, number: int, record: Any) -> None:
         self.content.update(
@@ -253,6 +255,16 @@ class Loader:
         return known
 
     def _students(self, emails: set[str]) -> dict[str, int]:
+        """User ids by email, remembered for the rest of the import (a student's lines are
+        spread over many chunks); the ones not seen in an earlier chunk are looked up."""
+        if len(self.students) > MAX_REMEMBERED:
+            self.students.clear()
+        new = emails.difference(self.students)
+        if new:
+            self.students.update(self._enrol(new))
+        return self.students
+
+    def _enrol(self, emails: set[str]) -> dict[str, int]:
         """User ids by email; unknown students are created and every one not yet in the course
         is enrolled as a student (an import gives no one a role to teach)."""
         session, ordered = self.session, sorted(emails)
