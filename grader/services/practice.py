@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from grader import exercises as core
-from grader.db import Course, CourseExercise, Exercise, Practice, User, utcnow
+from grader.db import Course, CourseExercise, Exercise, ExerciseVersion, Practice, User, utcnow
 from grader.db.practice import PRACTICE_KINDS
 from grader.exercises.practice import (
     PracticeError,
@@ -53,7 +53,7 @@ class Opened:
 
 def offered(
     session: Session, user: User, exercise_slug: str, course_slug: str | None
-) -> tuple[Course, Exercise, CourseExercise | None, object]:
+) -> tuple[Course, Exercise, CourseExercise | None, ExerciseVersion]:
     """The course, the exercise it offers, its settings and current version; Forbidden to a
     student before the exercise opens."""
     if not isinstance(course_slug, str | None):

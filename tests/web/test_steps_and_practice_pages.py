@@ -132,6 +132,7 @@ def test_practice_with_new_numbers_is_a_page_worked_like_the_exercise(student):
     assert attempt["blanks"]["grad.e3"]["expected"] is not None
     parts = student.get(data["historyUrl"]).get_data(as_text=True)
     assert "Show the worked solution" in parts and "Attempt 1" in parts
+    assert re.search(r'id="exercise-facts">.*?<dd>1 <span', parts, re.S)
     again = student.get(data["pollUrl"].replace("/0", f"/{attempt['id']}")).get_json()
     assert again["id"] == attempt["id"]
     assert "Practice 1" in page(student, "single-weight")

@@ -45,6 +45,11 @@ def solution_html(found: practice.Opened, attempts: list):
     return markdown.render(solve(found.spec, found.variant, current_language()).markdown)
 
 
+def precision(found: practice.Opened) -> str:
+    """How precise each answer must be, in the reader's language."""
+    return feedback.precision(found.spec, feedback.translator(current_language()))
+
+
 @bp.post("/practice")
 @max_body("MAX_SUBMISSION_BYTES")
 @practice_view
@@ -89,7 +94,7 @@ def show(slug: str, exercise_slug: str, number: int):
         latest=latest,
         results={blank.id: blank for blank in latest.blanks} if latest else {},
         solution=solution_html(found, attempts),
-        precision=feedback.precision(found.spec, feedback.translator(current_language())),
+        precision=precision(found),
         idempotency_key=uuid.uuid4().hex,
         practices=practice.listed(db.session, user(), found.course, found.exercise)[
             :PRACTICES_LISTED
@@ -143,7 +148,10 @@ def history(slug: str, exercise_slug: str, number: int):
     found = opened(slug, exercise_slug, number)
     attempts = shown(found)
     return render_template(
-        "student/_practice_after.html", attempts=attempts, solution=solution_html(found, attempts)
+        "student/_practice_refresh.html",
+        attempts=attempts,
+        solution=solution_html(found, attempts),
+        precision=precision(found),
     )
 
 
