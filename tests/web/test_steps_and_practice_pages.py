@@ -64,7 +64,8 @@ def test_a_later_steps_graph_is_worked_from_the_students_own_new_values(student)
     assert 'label="e2 = 1"' in dot and 'label="e3 = -4"' in dot and 'label="loss = 16"' in dot
     third = student.get(f"{base}?step=3&new.v=0.2&new.v%402=0.384").get_json()["dot"]
     assert 'label="e3 = -4.232"' in third
-    assert student.get(f"{base}?step=4").status_code == 422
+    for bad in ("4", "0", "²", "x"):
+        assert student.get(f"{base}?step={bad}").status_code == 422, bad
     first = student.get(f"{base}?step=1").get_json()
     assert 'label="e3 = -5"' in first["dot"]
 

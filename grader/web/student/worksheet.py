@@ -54,7 +54,7 @@ def step_graph(spec: core.Exercise, variant: core.Variant) -> dict:
     """The graph of the step ``?step=K`` from the new values of step K − 1 in the query string
     (``?new.v=0.2``): ``{"step", "dot", "note"}``."""
     raw = request.args.get("step", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= spec.spec.steps:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= spec.spec.steps:
         raise Invalid(f"'step' is a training step of this exercise, 1 to {spec.spec.steps}")
     step = int(raw)
     answers = {key: value for key, value in request.args.items() if key.startswith("new.")}
