@@ -1,13 +1,15 @@
 """Batch regrade at scale: N submissions regraded through Redis and Celery workers, against the
-naive way (one task per submission), with live submissions made during the batch.
+naive way (one task per submission) and the bare write limit, with live submissions made during
+the batch.
 
     python benchmarks/batch_regrade.py --n 100000 [--students 20000] [--naive 2000]
         [--concurrency 2] [--server postgresql://postgres@127.0.0.1:5432/postgres]
-        [--redis redis://127.0.0.1:6379/7]
+        [--redis redis://127.0.0.1:6379/7] [--exercise single-weight|single-weight-random]
 
 Seeds a throwaway PostgreSQL database with one course, ``--students`` students and N
-submissions of `single-weight` (right and typical wrong answers in every blank), graded against
-an older version of the exercise (learning rate 0.1 instead of 0.01) and bulk-loaded with COPY,
+submissions of ``--exercise`` (right and typical wrong answers in every blank; of the
+randomised exercise, each student answering their own variant), graded against an older
+version of the exercise (learning rate 0.1 instead of 0.01) and bulk-loaded with COPY,
 so the database's triggers fill the per-blank table as in production. Then, with `grader worker`
 running (``--concurrency`` processes consuming the live and the batch queues):
 
@@ -17,10 +19,14 @@ running (``--concurrency`` processes consuming the live and the batch queues):
    service and queue as `POST /api/v1/submissions`; each one's time from submit to graded is
    reported;
 2. regrades again, nothing having changed (every result is compared, none is written);
-3. grades ``--naive`` of the submissions the naive way: one Celery task per submission
+3. measures the bare write limit: COPY of the rows the first regrade wrote (the results, their
+   blanks and the archived old results) into new tables of the same columns and indexes, with
+   no grading, triggers or foreign keys, in one transaction;
+4. grades ``--naive`` of the submissions the naive way: one Celery task per submission
    (`grader.grade_submission`, each claiming and writing only its own row).
 
-The last line is ``batch-regrade: N submissions in S s (R/s); naive baseline B/s; ratio X``.
+The last line is ``batch-regrade: N submissions in S s (R/s); naive baseline B/s; ratio X;
+write limit W/s, regrade P of it``.
 The database is dropped at the end, and the run's queues removed from Redis.
 """
 
@@ -85,7 +91,8 @@ POLL = 0.02
 
 
 def seed(app, n: int, students: int, rng) -> None:
-    """The course, its students, and N submissions graded against the older version."""
+    """The course, its students, and N submissions graded against the older version (of a
+    randomised exercise, each student's own variant of it)."""
     with app.app_context():
         session = db.session
         sync_exercises(session, app.config["EXERCISES_DIR"])
@@ -100,13 +107,14 @@ def seed(app, n: int, students: int, rng) -> None:
         old_row = version_row(exercise, old, old_text)
         session.add(old_row)
         session.commit()
-        ids = (course.id, exercise.id, old_row.id, old.content_hash)
-    course_id, exercise_id, version_id, old_hash = ids
-    variant = old.draw_variant("", "")
-    reference = reference_many(old, [variant])[0]
+        ids = (course.id, exercise.id, old_row.id, old.content_hash, course.secret)
+    course_id, exercise_id, version_id, old_hash, secret = ids
     picks = {blank: rng.integers(len(values), size=n) for blank, values in OPTIONS.items()}
     answers = [{blank: OPTIONS[blank][picks[blank][i]] for blank in OPTIONS} for i in range(n)]
-    graded = grade_many(old, [variant] * n, answers)
+    owners = rng.integers(students, size=n)
+    drawn = old.draw_variants(secret, [f"student{g}@bench.test" for g in range(1, students + 1)])
+    references = reference_many(old, drawn)
+    graded = grade_many(old, [drawn[owner] for owner in owners], answers)
     scores, max_score, variants, blanks = graded.json_columns()
     now = datetime.now(UTC)
     url = app.config["DATABASE_URL"]
@@ -128,24 +136,21 @@ def seed(app, n: int, students: int, rng) -> None:
             "SELECT %s, id, 'student', now() FROM users WHERE id = ANY(%s)",
             (course_id, user_ids),
         )
-        connection.execute(
-            'INSERT INTO variants (course_id, user_id, exercise_version_id, "values", '
-            "reference, created_at) SELECT %s, id, %s, %s, %s, now() FROM users "
-            "WHERE id = ANY(%s)",
-            (
-                course_id,
-                version_id,
-                orjson.dumps(variant.to_dict()).decode(),
-                orjson.dumps(reference).decode(),
-                user_ids,
-            ),
-        )
+        with connection.cursor().copy(
+            'COPY variants (course_id, user_id, exercise_version_id, "values", reference, '
+            "created_at) FROM STDIN"
+        ) as copy:
+            for user, variant, reference in zip(user_ids, drawn, references, strict=True):
+                values = orjson.dumps(variant.to_dict(), option=orjson.OPT_SERIALIZE_NUMPY)
+                reference = orjson.dumps(reference, option=orjson.OPT_SERIALIZE_NUMPY)
+                copy.write_row(
+                    (course_id, user, version_id, values.decode(), reference.decode(), now)
+                )
         variant_of = dict(
             connection.execute(
                 "SELECT user_id, id FROM variants WHERE exercise_version_id = %s", (version_id,)
             ).fetchall()
         )
-        owners = rng.integers(len(user_ids), size=n)
         first = connection.execute("SELECT nextval('submissions_id_seq')").fetchone()[0]
         attempts: dict[int, int] = {}
         with connection.cursor().copy(
@@ -336,6 +341,38 @@ def check_regraded(app, n: int, state: dict) -> None:
         sys.exit("the regrade is wrong: " + "; ".join(problems))
 
 
+WRITTEN_TABLES = ("results", "result_blanks", "result_history")
+
+
+def write_limit(url: str, n: int) -> tuple[float, dict[str, int]]:
+    """The bare write limit: seconds to COPY the rows a regrade of N wrote (the results, their
+    blanks, the archived old results) into new tables of the same shapes (columns, defaults
+    and indexes; no triggers, no foreign keys, no grading), committed as a chunk is (without
+    waiting for the disk); and the rows copied per table."""
+    with psycopg.connect(url) as connection:
+        data, rows = {}, {}
+        for table in WRITTEN_TABLES:
+            with connection.cursor().copy(f"COPY {table} TO STDOUT") as copy:
+                data[table] = b"".join(bytes(block) for block in copy)
+            rows[table] = data[table].count(b"\n")
+            connection.execute(
+                f"CREATE TABLE bare_{table} (LIKE {table} INCLUDING DEFAULTS INCLUDING INDEXES)"
+            )
+        connection.commit()
+        started = time.perf_counter()
+        connection.execute("SET synchronous_commit = off")
+        for table in WRITTEN_TABLES:
+            with connection.cursor().copy(f"COPY bare_{table} FROM STDIN") as copy:
+                for start in range(0, len(data[table]), 1 << 20):
+                    copy.write(data[table][start : start + (1 << 20)])
+        connection.commit()
+        seconds = time.perf_counter() - started
+        for table in WRITTEN_TABLES:
+            connection.execute(f"DROP TABLE bare_{table}")
+        connection.commit()
+    return seconds, rows
+
+
 def naive(app, count: int) -> float:
     """Grade ``count`` submissions one Celery task each; submissions a second."""
     with app.app_context():
@@ -370,6 +407,7 @@ def naive(app, count: int) -> float:
 
 
 def main() -> None:
+    global EXERCISE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--students", type=int, default=20_000)
@@ -379,9 +417,16 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/7")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
+        "--exercise",
+        choices=(EXERCISE, f"{EXERCISE}-random"),
+        default=EXERCISE,
+        help="the fixed exercise (one variant shared) or the randomised one (each their own)",
+    )
+    parser.add_argument(
         "--chunks", action="store_true", help="print each chunk's timings from the worker's log"
     )
     args = parser.parse_args()
+    EXERCISE = args.exercise
 
     name = f"grader_bench_regrade_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(args.server, autocommit=True) as connection:
@@ -449,11 +494,19 @@ def main() -> None:
                 if " chunk " in line:
                     clock = line.split(" ", 2)[1] if line.startswith("[") else ""
                     print(f"  {clock} " + line.split("] ", 1)[-1].split(": ", 1)[-1])
+        copied, rows = write_limit(url, args.n)
+        limit = args.n / copied
+        copied_rows = ", ".join(f"{count:,} {table}" for table, count in rows.items())
+        print(
+            f"write limit: COPY of the same rows ({copied_rows}) into bare tables of the same "
+            f"shapes in {copied:.2f} s ({limit:,.0f} submissions/s)"
+        )
         baseline = naive(app, args.naive)
         print(f"naive: {args.naive:,} submissions, one Celery task each: {baseline:,.0f}/s")
         print(
             f"batch-regrade: {args.n} submissions in {seconds:.2f} s ({rate:.0f}/s); "
-            f"naive baseline {baseline:.0f}/s; ratio {rate / baseline:.1f}"
+            f"naive baseline {baseline:.0f}/s; ratio {rate / baseline:.1f}; "
+            f"write limit {limit:.0f}/s, regrade {rate / limit:.0%} of it"
         )
     finally:
         if worker is not None:
