@@ -44,6 +44,15 @@ class Graded:
     def to_dicts(self) -> list[dict]:
         return self.rows(slice(None))
 
+    def expected_rows(self) -> list[dict]:
+        """Each row's expected value of every blank, as :meth:`rows` writes them (without
+        building the rest of the rows)."""
+        numbers: dict = {}
+        columns = {
+            blank.id: _numbers(self.expected[blank.id], numbers) for blank in self.exercise.blanks
+        }
+        return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
     def rows(self, part: slice) -> list[dict]:
         """Rows as dicts, built a column at a time (the per-row work is only assembling dicts)."""
         numbers: dict = {}

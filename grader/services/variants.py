@@ -60,11 +60,8 @@ def reference_many(exercise: core.Exercise, variants: list[core.Variant]) -> lis
     """The expected value of every blank for each of these values, in one vectorised pass
     (each distinct variant graded once)."""
     distinct = list({id(variant): variant for variant in variants}.values())
-    graded = grade_many(exercise, distinct, [{}] * len(distinct)).to_dicts()
-    expected = {
-        id(variant): {blank: entry["expected"] for blank, entry in row["blanks"].items()}
-        for variant, row in zip(distinct, graded, strict=True)
-    }
+    graded = grade_many(exercise, distinct, [{}] * len(distinct)).expected_rows()
+    expected = {id(variant): row for variant, row in zip(distinct, graded, strict=True)}
     return [expected[id(variant)] for variant in variants]
 
 
