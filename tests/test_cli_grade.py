@@ -328,3 +328,28 @@ def test_help_is_available(args):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0
     assert "Usage" in result.output
+
+
+def test_the_blanks_of_later_training_steps_are_graded_from_the_students_own_values():
+    """A line of a three-step exercise names step 2's blanks with @2; they are graded against
+    the chain of steps, following through from the student's own new value of step 1."""
+    exercises = load_dir(ROOT / "exercises")
+    answers = {
+        **{blank: BOOK_ANSWERS[blank].lstrip("-") for blank in ("grad.e3", "grad.e2", "grad.e1")},
+        "update.v": "-0.2",
+        "new.v": "-0.2",
+        "grad.e3@2": "-10.8",
+        "grad.e1@2": "-21.6",
+        "new.v@2": "0.016",
+    }
+    line = {"id": "a", "student": "s", "exercise": "single-weight-3-steps", "answers": answers}
+    sink = io.BytesIO()
+    assert run(exercises, io.BytesIO(lines(line).encode()), sink, "", "subs.jsonl") == (1, 0)
+    (result,) = [json.loads(text) for text in sink.getvalue().splitlines()]
+    blanks = result["blanks"]
+    assert blanks["grad.e3"]["verdict"] == "incorrect"
+    assert {blanks[b]["verdict"] for b in ("grad.e3@2", "grad.e1@2", "new.v@2")} == {
+        "follow_through"
+    }
+    assert blanks["grad.e3@2"]["expected"] == -9.2 and blanks["new.v@3"]["verdict"] == "missing"
+    assert result["max_score"] == 15
