@@ -17,8 +17,7 @@ from sqlalchemy.orm import Session
 from grader import exercises as core
 from grader.checking import grade_many
 from grader.db import Batch, BatchChunk, Course, ExerciseVersion
-from grader.db.errors import unavailable
-from grader.services.exercises import version_by_id
+from grader.services.exercises import version_or_reason
 from grader.services.variants import ensure_many
 
 log = logging.getLogger(__name__)
@@ -126,16 +125,12 @@ def by_version(items: list[Item]) -> dict[int, list[Item]]:
 def grade(session: Session, version_id: int, items: list[Item]) -> None:
     """Grade the items of one exercise version in one pass (one at a time if that fails); each
     item that cannot be graded gets the reason."""
-    try:
-        exercise_hash, exercise = version_by_id(session, version_id)
-    except Exception as exc:
-        if unavailable(exc):
-            raise
-        session.rollback()
-        log.exception("exercise version %s cannot be loaded", version_id)
+    loaded = version_or_reason(session, version_id)
+    if isinstance(loaded, str):
         for item in items:
-            item.error = f"its exercise version cannot be loaded: {type(exc).__name__}: {exc}"
+            item.error = loaded
         return
+    exercise_hash, exercise = loaded
     known: dict[bytes | int, core.Variant | str] = {}
     chosen = []
     for item in items:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -13,7 +14,10 @@ from sqlalchemy.orm import Session, defer
 
 from grader import exercises as core
 from grader.db import Course, CourseExercise, Exercise, ExerciseVersion
+from grader.db.errors import unavailable
 from grader.services.errors import NotFound
+
+log = logging.getLogger(__name__)
 
 CACHE_SIZE = 256
 _cache: OrderedDict[str, core.Exercise] = OrderedDict()
@@ -120,6 +124,19 @@ def version_by_id(session: Session, version_id: int) -> tuple[str, core.Exercise
         version = session.get(ExerciseVersion, version_id)
         known = _versions[key] = (version.content_hash, load_version(version))
     return known
+
+
+def version_or_reason(session: Session, version_id: int) -> tuple[str, core.Exercise] | str:
+    """:func:`version_by_id`, or why the version cannot be loaded (logged; the session is rolled
+    back). A database that does not answer is raised, not a reason: the work is tried again."""
+    try:
+        return version_by_id(session, version_id)
+    except Exception as exc:
+        if unavailable(exc):
+            raise
+        session.rollback()
+        log.exception("exercise version %s cannot be loaded", version_id)
+        return f"its exercise version cannot be loaded: {type(exc).__name__}: {exc}"
 
 
 def current_version(session: Session, exercise: Exercise) -> ExerciseVersion:

@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session
 
 from grader import exercises as core
 from grader.checking import grade_many
-from grader.db.errors import unavailable
-from grader.services.exercises import version_by_id
+from grader.services.exercises import version_or_reason
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +42,11 @@ def grade_claimed(
     graded: dict[int, tuple[dict, str]] = {}
     failures: dict[int, str] = {}
     for version_id, items in groups.items():
-        try:
-            exercise_hash, exercise = version_by_id(session, version_id)
-        except Exception as exc:
-            if unavailable(exc):
-                raise
-            session.rollback()
-            log.exception("exercise version %s cannot be loaded", version_id)
-            reason = f"its exercise version cannot be loaded: {type(exc).__name__}: {exc}"
-            failures.update((item.id, reason) for item in items)
+        loaded = version_or_reason(session, version_id)
+        if isinstance(loaded, str):
+            failures.update((item.id, loaded) for item in items)
             continue
+        exercise_hash, exercise = loaded
         try:
             rows = _grade(exercise, items)
         except Exception:
