@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from grader.engine import forward
+
 if TYPE_CHECKING:
     from grader.exercises.exercise import Blank, Exercise
     from grader.exercises.variants import Variant
@@ -30,38 +32,36 @@ if TYPE_CHECKING:
 def degeneracy(exercise: Exercise, variant: Variant) -> tuple[str, str] | None:
     """Why ``variant`` is degenerate, as (the name or blank at fault, reason); None if it is not.
     Every training step is checked, each from the parameters the step before left."""
-    tape, grads = exercise.evaluate([variant])
-    steps = exercise.chain(tape) if exercise.spec.steps > 1 else [(tape, grads)]
-    for tape, _ in steps:
-        for name, value in tape.values.items():
-            if not np.isfinite(value).all():
-                return name, f"the value of '{name}' is not finite for these numbers"
-    for blank in exercise.blanks:
-        if not np.isfinite(steps[blank.step - 1][1][blank.target]).all():
-            return blank.id, f"the gradient of '{blank.target}' is not finite for these numbers"
+    steps = exercise.chain(forward(exercise.graph, exercise.inputs([variant])))
+    for name, reason, bad in _not_finite(exercise, steps):
+        if bad[0]:
+            return name, reason
     found = exercise.wrong_values.first_correct(steps)
     return None if found is None else (found[0].id, _reason(*found))
 
 
 def degenerate_rows(exercise: Exercise, tape) -> np.ndarray:
-    """Per variant of ``tape`` (step 1's forward values of N variants): a value or an asked
-    gradient is not finite, or an obvious wrong value of a blank would be graded correct; the
-    test :func:`degeneracy` makes of one variant, for N at once."""
+    """Per variant of ``tape`` (step 1's forward values of N variants): the test
+    :func:`degeneracy` makes of one variant, for N at once."""
     steps = exercise.chain(tape)
     bad = np.zeros(tape.variants, dtype=bool)
-    for step_tape, _ in steps:
-        for value in step_tape.values.values():
-            bad |= ~np.isfinite(value.reshape(len(value), -1)).all(axis=1)
-    for blank in exercise.blanks:
-        grad = steps[blank.step - 1][1][blank.target]
-        bad |= ~np.isfinite(grad.reshape(len(grad), -1)).all(axis=1)
+    for _, _, rows in _not_finite(exercise, steps):
+        bad |= rows
     with np.errstate(invalid="ignore"):
         return bad | exercise.wrong_values.correct(steps).any(axis=1)
 
 
-def degenerate(exercise: Exercise, variant: Variant) -> bool:
-    """True when a value is not finite or an obvious wrong value of a blank would be correct."""
-    return degeneracy(exercise, variant) is not None
+def _not_finite(exercise: Exercise, steps: list):
+    """(name or blank, reason, per variant: whether it is not finite) for every forward value
+    and every asked gradient of every step."""
+    for tape, _ in steps:
+        for name, value in tape.values.items():
+            rows = ~np.isfinite(value.reshape(len(value), -1)).all(axis=1)
+            yield name, f"the value of '{name}' is not finite for these numbers", rows
+    for blank in exercise.blanks:
+        grad = steps[blank.step - 1][1][blank.target]
+        rows = ~np.isfinite(grad.reshape(len(grad), -1)).all(axis=1)
+        yield blank.id, f"the gradient of '{blank.target}' is not finite for these numbers", rows
 
 
 class _Row(NamedTuple):
