@@ -168,11 +168,31 @@ def hint_text(
         return None
     if exercise.spec.steps == 1:
         answers = b"{}"  # only a later training step starts from the student's answers
-    key = (content_hash, variant, answers, blank, level, lang)
+    return remembered_hint(
+        (content_hash, variant),
+        lambda: (exercise, core.Variant.from_dict(orjson.loads(variant))),
+        answers,
+        blank,
+        level,
+        lang,
+    )
+
+
+def remembered_hint(
+    numbers: tuple,
+    opened: Callable[[], tuple[core.Exercise, core.Variant]],
+    answers: bytes,
+    blank: str,
+    level: int,
+    lang: str,
+) -> str:
+    """A hint's text, made once for the same exercise and numbers (``numbers`` names them;
+    ``opened`` gives them when the text is not remembered), answers, blank, level and language."""
+    key = (*numbers, answers, blank, level, lang)
     with _lock:
         text = _texts.get(key)
     if text is None:
-        values = core.Variant.from_dict(orjson.loads(variant))
+        exercise, values = opened()
         text = hints.hint(exercise, values, blank, level, lang, orjson.loads(answers))
         with _lock:
             _texts[key] = text

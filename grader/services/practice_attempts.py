@@ -12,15 +12,16 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import orjson
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from grader.checking import ENGINE_VERSION, grade, hints
+from grader.checking import ENGINE_VERSION, grade
 from grader.checking.solution import solve
 from grader.db import PracticeAttempt, User
 from grader.services.errors import Conflict, Invalid, NotFound
-from grader.services.learning import WRONG, Settings
+from grader.services.learning import WRONG, Settings, remembered_hint
 from grader.services.practice import Opened
 from grader.services.submissions import MAX_IDEMPOTENCY_KEY, clean_answers
 
@@ -123,7 +124,14 @@ def as_json(
         hint = None
         if rules.hints and entry.get("verdict") == WRONG and opened.spec.blank(blank):
             level = rules.level(wrong[blank])
-            text = hints.hint(opened.spec, opened.variant, blank, level, lang, row.answers)
+            text = remembered_hint(
+                ("practice", opened.content_hash, orjson.dumps(practice.values)),
+                lambda: (opened.spec, opened.variant),
+                orjson.dumps(row.answers if opened.spec.spec.steps > 1 else {}),
+                blank,
+                level,
+                lang,
+            )
             hint = {"level": level, "text": text}
         blanks[blank] = {**entry, "hint": hint}
     return {
