@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from grader.cli.exercise_files import export_command, import_command
 from grader.cli.explain import explain_command
 from grader.cli.service import sync_command
 from grader.config import default_exercises_dir
@@ -80,5 +81,7 @@ def generate_command(
 
 exercises_group.add_command(explain_command)
 exercises_group.add_command(sync_command)
+exercises_group.add_command(export_command)
+exercises_group.add_command(import_command)
 
 COMMANDS = [exercises_group]
