@@ -50,7 +50,7 @@ def sync_exercises(app, quiet: bool = False) -> None:
     except ExerciseError as exc:
         raise click.ClickException(str(exc)) from None
     if not quiet:
-        for word in ("added", "changed", "retired"):
+        for word in ("added", "changed", "retired", "skipped"):
             for slug in getattr(report, word):
                 click.echo(f"{word}: {slug}")
         click.echo(

@@ -3,7 +3,7 @@
 from grader.db.base import Base, utcnow
 from grader.db.batch import Batch, BatchChunk
 from grader.db.course import Course, CourseExercise, Enrolment
-from grader.db.exercise import Exercise, ExerciseVersion
+from grader.db.exercise import Exercise, ExerciseShare, ExerciseVersion
 from grader.db.practice import Practice, PracticeAttempt
 from grader.db.result import Result
 from grader.db.result_blank import ResultBlank
@@ -23,6 +23,7 @@ __all__ = [
     "Database",
     "Enrolment",
     "Exercise",
+    "ExerciseShare",
     "ExerciseVersion",
     "Practice",
     "PracticeAttempt",

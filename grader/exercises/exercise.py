@@ -51,6 +51,7 @@ class Exercise:
     blanks: list[Blank]
     content_hash: str
     source: str = ""
+    lines: dict[tuple, int] = field(default_factory=dict, repr=False, compare=False)
     _fixed: Variant | None = field(default=None, repr=False)
     _wrong_values: WrongValues | None = field(default=None, repr=False, compare=False)
 

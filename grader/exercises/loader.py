@@ -112,6 +112,7 @@ def load_text(raw: bytes, source: str = "<exercise>") -> Exercise:
         raise fail(("graph", exc.edge) if exc.edge else ("graph",), str(exc)) from None
 
     exercise = Exercise(spec, graph, values, {}, [], hashlib.sha256(raw).hexdigest(), source)
+    exercise.lines = lines
     sample = exercise.raw_draws("", ["sample"])[0][0]
     try:
         tape = forward(graph, {name: value[None] for name, value in sample.values().items()})
@@ -151,12 +152,12 @@ def load_text(raw: bytes, source: str = "<exercise>") -> Exercise:
     if not exercise.randomised:
         problem = degeneracy(exercise, sample)
         if problem is not None:
-            raise fail(_line_of(spec, problem[0]), problem[1])
+            raise fail(line_of(spec, problem[0]), problem[1])
     for student in (f"sample-{i}" for i in range(SAMPLED_STUDENTS if exercise.randomised else 0)):
         problem = degeneracy(exercise, exercise.draw_variant("load-check", student))
         if problem is not None:
             raise fail(
-                _line_of(spec, problem[0]),
+                line_of(spec, problem[0]),
                 f"{problem[1]} for some students even after {MAX_REDRAWS} redraws: widen or shift the draws",
             )
     return exercise
@@ -165,7 +166,7 @@ def load_text(raw: bytes, source: str = "<exercise>") -> Exercise:
 SAMPLED_STUDENTS = 30
 
 
-def _line_of(spec: ExerciseSpec, at: str) -> tuple:
+def line_of(spec: ExerciseSpec, at: str) -> tuple:
     """The source path of a blank id (its entry under ``ask``) or of a defined name."""
     kind, _, target = at.partition(".")
     target = target.partition("@")[0]

@@ -7,13 +7,16 @@ from functools import cached_property
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 Number = int | float
 Nested = Number | list[Any]
 BLANK_KINDS = ("grad", "update", "new")
 MAX_ELEMENTS = 400
 MAX_STEPS = 5
+MAX_EDGES = 200
+MAX_INPUTS = 100
+MAX_ASKED = 200
 
 
 class Strict(BaseModel):
@@ -96,9 +99,9 @@ def parse_value(value: Any) -> np.ndarray | Draw:
 
 
 class Ask(Strict):
-    grad: list[str] = []
-    update: list[str] = []
-    new: list[str] = []
+    grad: Annotated[list[str], Field(max_length=MAX_ASKED)] = []
+    update: Annotated[list[str], Field(max_length=MAX_INPUTS)] = []
+    new: Annotated[list[str], Field(max_length=MAX_INPUTS)] = []
 
 
 class Tolerance(Strict):
@@ -127,7 +130,11 @@ class ExerciseSpec(Strict):
 
     @field_validator("given", "params", "graph")
     @classmethod
-    def _names(cls, v: dict[str, Any]) -> dict[str, Any]:
+    def _names(cls, v: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        most = MAX_EDGES if info.field_name == "graph" else MAX_INPUTS
+        if len(v) > most:
+            what = "edges" if info.field_name == "graph" else "names"
+            raise ValueError(f"at most {most} {what}, this file has {len(v)}")
         for name in v:
             if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
                 raise ValueError(

@@ -22,7 +22,7 @@ from grader.db import (
 from grader.db.course import REVEAL_POLICIES
 from grader.services import accounts
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
-from grader.services.exercises import narrowed
+from grader.services.exercises import narrowed, visible_in
 from grader.services.penalties import MAX_PENALTY
 
 MAX_TITLE = 200
@@ -113,7 +113,9 @@ def catalogue(session: Session, course: Course) -> list[CatalogueEntry]:
             .group_by(Submission.exercise_id)
         )
     }
-    exercises = session.scalars(select(Exercise).where(Exercise.active)).all()
+    exercises = session.scalars(
+        select(Exercise).where(Exercise.active, visible_in(course.id))
+    ).all()
     entries = [
         CatalogueEntry(
             exercise,
@@ -147,20 +149,24 @@ def outdated(session: Session, course: Course, exercise: Exercise) -> int:
     )
 
 
-def find_exercise(session: Session, slug: str) -> Exercise:
-    """An active exercise by its id, or NotFound."""
-    exercise = session.scalar(select(Exercise).filter_by(slug=slug, active=True))
+def find_exercise(session: Session, slug: str, course: Course) -> Exercise:
+    """An active exercise the course may see, by its id, or NotFound."""
+    exercise = session.scalar(
+        select(Exercise).filter_by(slug=slug, active=True).where(visible_in(course.id))
+    )
     if exercise is None:
         raise NotFound(f"no exercise '{slug}'")
     return exercise
 
 
-def _pin_offered(session: Session, course: Course) -> None:
+def pin_offered(session: Session, course: Course) -> None:
     """Turn "every active exercise" into an explicit list, so changing one keeps the others."""
     if narrowed(session, course):
         return
     for position, exercise in enumerate(
-        session.scalars(select(Exercise).where(Exercise.active).order_by(Exercise.slug))
+        session.scalars(
+            select(Exercise).where(Exercise.active, visible_in(course.id)).order_by(Exercise.slug)
+        )
     ):
         session.add(CourseExercise(course_id=course.id, exercise_id=exercise.id, position=position))
     session.flush()
@@ -175,7 +181,7 @@ def settings_of(session: Session, course: Course, exercise: Exercise) -> CourseE
 
 def settings_for(session: Session, course: Course, exercise: Exercise) -> CourseExercise:
     """The exercise's settings row in the course, created (and so offered) if missing."""
-    _pin_offered(session, course)
+    pin_offered(session, course)
     row = settings_of(session, course, exercise)
     if row is None:
         position = session.scalar(

@@ -8,12 +8,12 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, Exists, FromClause, Join, and_, join, select
+from sqlalchemy import ColumnElement, Exists, FromClause, Join, and_, join, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
 from grader import exercises as core
-from grader.db import Course, CourseExercise, Exercise, ExerciseVersion
+from grader.db import Course, CourseExercise, Exercise, ExerciseShare, ExerciseVersion
 from grader.db.errors import unavailable
 from grader.services.errors import NotFound
 
@@ -33,6 +33,7 @@ class SyncReport:
     changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     retired: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
 
 
 def sync_exercises(session: Session, directory: str | Path) -> SyncReport:
@@ -53,8 +54,18 @@ def sync_exercises(session: Session, directory: str | Path) -> SyncReport:
 
 def _store(session: Session, loaded: dict[str, core.Exercise]) -> SyncReport:
     report = SyncReport()
-    rows = {row.slug: row for row in session.scalars(select(Exercise))}
+    rows = {
+        row.slug: row
+        for row in session.scalars(select(Exercise).where(Exercise.owner_course_id.is_(None)))
+    }
+    owned = set(session.scalars(select(Exercise.slug).where(Exercise.owner_course_id.is_not(None))))
     for slug, exercise in loaded.items():
+        if slug in owned:
+            log.warning(
+                "%s: exercise id %r is a course's own exercise: not synced", exercise.source, slug
+            )
+            report.skipped.append(slug)
+            continue
         raw = Path(exercise.source).read_bytes()
         row = rows.get(slug)
         if row is None:
@@ -153,12 +164,14 @@ def offered(session: Session, course: Course) -> list[tuple[Exercise, CourseExer
     chosen = session.execute(
         select(Exercise, CourseExercise)
         .join(CourseExercise, CourseExercise.exercise_id == Exercise.id)
-        .where(CourseExercise.course_id == course.id, Exercise.active)
+        .where(CourseExercise.course_id == course.id, Exercise.active, visible_in(course.id))
         .order_by(CourseExercise.position, Exercise.slug)
     ).all()
     if chosen:
         return [(exercise, settings) for exercise, settings in chosen]
-    everything = session.scalars(select(Exercise).where(Exercise.active).order_by(Exercise.slug))
+    everything = session.scalars(
+        select(Exercise).where(Exercise.active, visible_in(course.id)).order_by(Exercise.slug)
+    )
     return [(exercise, None) for exercise in everything]
 
 
@@ -190,7 +203,12 @@ def with_offered(courses: FromClause | type[Course], slug: str) -> Join:
     """``courses`` outer-joined to the exercise ``slug``, its current version and its settings
     in each course: where the exercise or its version is null, no such exercise is active."""
     return (
-        join(courses, Exercise, and_(Exercise.slug == slug, Exercise.active), isouter=True)
+        join(
+            courses,
+            Exercise,
+            and_(Exercise.slug == slug, Exercise.active, visible_in(Course.id)),
+            isouter=True,
+        )
         .outerjoin(
             ExerciseVersion,
             and_(
@@ -203,6 +221,18 @@ def with_offered(courses: FromClause | type[Course], slug: str) -> Join:
             and_(CourseExercise.exercise_id == Exercise.id, CourseExercise.course_id == Course.id),
         )
     )
+
+
+def visible_in(course_id: ColumnElement[int] | int) -> ColumnElement[bool]:
+    """True for the exercises a course may see and offer: the shared exercise files, its own,
+    and those an admin shared with it."""
+    shared = (
+        select(ExerciseShare.id)
+        .where(ExerciseShare.exercise_id == Exercise.id, ExerciseShare.course_id == course_id)
+        .correlate_except(ExerciseShare)
+        .exists()
+    )
+    return or_(Exercise.owner_course_id.is_(None), Exercise.owner_course_id == course_id, shared)
 
 
 def chosen_in(course_id: ColumnElement[int]) -> Exists:

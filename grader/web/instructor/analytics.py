@@ -23,7 +23,7 @@ def chosen_basis() -> str:
 def show(slug: str, exercise_slug: str):
     """Where the class goes wrong on this exercise, and why."""
     course = taught_course(slug)
-    exercise = courses.find_exercise(db.session, exercise_slug)
+    exercise = courses.find_exercise(db.session, exercise_slug, course)
     outdated = courses.outdated(db.session, course, exercise)
     return render_template(
         "instructor/analytics.html",

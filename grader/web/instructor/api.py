@@ -18,7 +18,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 def analytics(slug: str, exercise_slug: str):
     """Overview, histogram and per-blank figures (``?basis=first|best|last``)."""
     course = taught_course(slug)
-    exercise = courses.find_exercise(db.session, exercise_slug)
+    exercise = courses.find_exercise(db.session, exercise_slug, course)
     return report.build(db.session, course, exercise, chosen_basis()).as_json()
 
 

@@ -58,7 +58,7 @@ def show(slug: str):
 def offer(slug: str, exercise_slug: str):
     """Offer the exercise to the course's students, or withdraw it."""
     course = taught_course(slug)
-    exercise = courses.find_exercise(db.session, exercise_slug)
+    exercise = courses.find_exercise(db.session, exercise_slug, course)
     offer = request.form.get("offer") == "1"
     try:
         courses.set_offered(db.session, course, exercise, offer)
@@ -80,7 +80,7 @@ def settings(slug: str, exercise_slug: str):
     """Open and close dates, attempt limit, when expected values are shown, hints, the attempt
     penalty, points."""
     course = taught_course(slug)
-    exercise = courses.find_exercise(db.session, exercise_slug)
+    exercise = courses.find_exercise(db.session, exercise_slug, course)
     problems: dict[str, str] = {}
     if request.method == "POST":
         form = courses.SettingsForm(
