@@ -133,7 +133,8 @@ def test_explain_prints_the_solution_in_russian(tmp_path):
     result = CliRunner().invoke(explain_command, args)
     assert result.exit_code == 0, result.output
     exercise = shipped("single-weight")
-    assert result.output == solve(exercise, exercise.draw_variant("", "demo"), "ru").markdown
+    solution = solve(exercise, exercise.draw_variant("", "demo"), "ru").markdown
+    assert result.output == f"# Один вес, один пример\n\n{solution}"
     assert "Прямой проход" in result.output
 
 

@@ -46,7 +46,12 @@ def explain_command(
         known = ", ".join(sorted(exercises)) or "none"
         raise click.ClickException(f"unknown exercise '{exercise_id}' (known: {known})")
     variant = exercise.draw_variant(secret, student)
-    out = {"exercise": exercise.id, "student": student, "variant": variant.to_dict()}
+    out = {
+        "exercise": exercise.id,
+        "title": exercise.spec.title_in(lang),
+        "student": student,
+        "variant": variant.to_dict(),
+    }
     if hints:
         levels = ladder(exercise, variant, lang)
         if as_json:
@@ -61,4 +66,4 @@ def explain_command(
     if as_json:
         click.echo(json.dumps({**out, **solution.to_dict()}, ensure_ascii=False, indent=2))
     else:
-        click.echo(solution.markdown, nl=False)
+        click.echo(f"# {out['title']}\n\n{solution.markdown}", nl=False)

@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grader.db.base import Base, utcnow
+from grader.exercises.texts import localized
 
 
 class Exercise(Base):
@@ -22,6 +23,7 @@ class Exercise(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     title: Mapped[str] = mapped_column(String(200))
+    titles: Mapped[dict[str, Any] | None]
     current_hash: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -30,6 +32,10 @@ class Exercise(Base):
     )
 
     versions: Mapped[list[ExerciseVersion]] = relationship(back_populates="exercise")
+
+    def title_in(self, lang: str | None) -> str:
+        """The title in the reader's language (English, else the first given, if not there)."""
+        return localized(self.titles or self.title, lang)
 
 
 class ExerciseVersion(Base):

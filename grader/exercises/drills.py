@@ -204,18 +204,57 @@ def _off_kinks(engine, tape) -> bool:
     return True
 
 
-def _notes(graph: _Graph, tape) -> list[str] | None:
-    """The text's sentence for each transcendental op, None where it is not at a whole number."""
+def _notes(graph: _Graph, tape) -> list[tuple[str, int, str, str, str]] | None:
+    """Each transcendental op's argument, whole-number value there, op, value and derivative;
+    None where one is not at a whole number."""
     notes = []
     for op, argument, _ in graph.transcendental:
         z = float(tape.values[argument][0])
         if z != round(z) or abs(z) > 2 or (op == "log" and z <= 0):
             return None
         value, slope = (_rounded(f(z)) for f in TRANSCENDENTAL[op])
-        notes.append(
-            f"At `{argument} = {int(z)}`: `{op}({argument}) {value}` and its derivative `{slope}`."
-        )
+        notes.append((argument, int(z), op, value, slope))
     return notes
+
+
+NOTE = {
+    "en": "At `{0} = {1}`: `{2}({0}) {3}` and its derivative `{4}`.",
+    "ru": "При `{0} = {1}`: `{2}({0}) {3}`, производная `{4}`.",
+}
+WORDS = {
+    "en": {
+        "title": "Generated drill {seed}",
+        "edges": "A graph drawn for practice. The edges, from the input to the loss:",
+        "values": "The values: {given}; the parameters start at {params}.",
+        "ask": "Fill in the gradient of the loss on every edge and parameter, the update step of"
+        " each parameter with learning rate {lr}, and its new value.",
+    },
+    "ru": {
+        "title": "Тренировочный граф {seed}",
+        "edges": "Граф для тренировки. Рёбра от входа к функции потерь:",
+        "values": "Значения: {given}; параметры начинаются с {params}.",
+        "ask": "Впишите градиент функции потерь на каждом ребре и по каждому параметру, шаг"
+        " обновления каждого параметра при скорости обучения {lr} и его новое значение.",
+    },
+}
+
+
+def _text(lang: str, graph: _Graph, lr: float, notes: list[tuple]) -> list[str]:
+    """The drill's text in one language, as the lines of a YAML block."""
+    words = WORDS[lang]
+    given = ", ".join(f"`{name} = {show(np.asarray(v))}`" for name, v in graph.given.items())
+    params = ", ".join(f"`{name} = {show(np.asarray(v))}`" for name, v in graph.params.items())
+    return [
+        f"  {lang}: |",
+        f"    {words['edges']}",
+        "",
+        *(f"    - `{name} = {source}`" for name, source in graph.edges.items()),
+        "",
+        "    " + words["values"].format(given=given, params=params),
+        *("    " + NOTE[lang].format(*note) for note in notes),
+        "",
+        "    " + words["ask"].format(lr=f"{lr:g}"),
+    ]
 
 
 def _rounded(value: float) -> str:
@@ -234,27 +273,16 @@ def _hand_computable(graph: _Graph, tape, grads, lr: float) -> bool:
     return all(nice(value) for value in values)
 
 
-def _file(drill: Drill, graph: _Graph, lr: float, notes: list[str]) -> str:
-    """The exercise file: text, values, graph, blanks (every edge and every parameter)."""
+def _file(drill: Drill, graph: _Graph, lr: float, notes: list[tuple]) -> str:
+    """The exercise file: title and text in English and Russian, values, graph, blanks (every edge and every parameter)."""
     edges = [name for name in graph.edges if name != "loss"]
     params = list(graph.params)
     lines = [
         f"id: {drill.exercise_id}",
-        f"title: Generated drill {drill.seed}",
-        "text: |",
-        "  A graph drawn for practice. The edges, from the input to the loss:",
-        "",
-        *(f"  - `{name} = {source}`" for name, source in graph.edges.items()),
-        "",
-        "  The values: "
-        + ", ".join(f"`{name} = {show(np.asarray(v))}`" for name, v in graph.given.items())
-        + "; the parameters start at "
-        + ", ".join(f"`{name} = {show(np.asarray(v))}`" for name, v in graph.params.items())
-        + ".",
-        *(f"  {note}" for note in notes),
-        "",
-        f"  Fill in the gradient of the loss on every edge and parameter, the update step of each"
-        f" parameter with learning rate {lr:g}, and its new value.",
+        "title:",
+        *(f"  {lang}: {WORDS[lang]['title'].format(seed=drill.seed)}" for lang in WORDS),
+        "text:",
+        *(line for lang in WORDS for line in _text(lang, graph, lr, notes)),
         "given:",
         *(f"  {name}: {json.dumps(value)}" for name, value in graph.given.items()),
         "params:",

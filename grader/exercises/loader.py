@@ -8,9 +8,10 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from grader.engine import GraphError, build_graph, forward
+from grader.exercises import texts
 from grader.exercises.degeneracy import degeneracy
 from grader.exercises.exercise import MAX_REDRAWS, Exercise, make_blanks
-from grader.exercises.spec import ExerciseSpec, parse_value
+from grader.exercises.spec import MAX_TEXT, MAX_TITLE, ExerciseSpec, parse_value
 from grader.exercises.yamlsource import SourceError, load_with_lines
 
 
@@ -85,6 +86,9 @@ def load_text(raw: bytes, source: str = "<exercise>") -> Exercise:
 
     if not isinstance(data, dict):
         raise fail((), "an exercise file is a mapping of keys (id, title, graph, ask, ...)")
+    for key, limit in (("title", MAX_TITLE), ("text", MAX_TEXT)):
+        for path, reason in texts.problems(key, data.get(key), limit):
+            raise fail(path, reason)
     try:
         spec = ExerciseSpec.model_validate(data)
     except ValidationError as exc:

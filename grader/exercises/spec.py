@@ -9,6 +9,8 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from grader.exercises import texts
+
 Number = int | float
 Nested = Number | list[Any]
 BLANK_KINDS = ("grad", "update", "new")
@@ -17,6 +19,8 @@ MAX_STEPS = 5
 MAX_EDGES = 200
 MAX_INPUTS = 100
 MAX_ASKED = 200
+MAX_TITLE = 200
+MAX_TEXT = 20000
 
 
 class Strict(BaseModel):
@@ -114,8 +118,16 @@ class ExerciseSpec(Strict):
     """One exercise file, validated field by field."""
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
-    title: Annotated[str, Field(min_length=1, max_length=200)]
-    text: Annotated[str, Field(max_length=20000)] = ""
+    titles: Annotated[
+        Annotated[str, Field(min_length=1, max_length=MAX_TITLE)]
+        | dict[str, Annotated[str, Field(min_length=1, max_length=MAX_TITLE)]],
+        Field(alias="title"),
+    ]
+    texts: Annotated[
+        Annotated[str, Field(max_length=MAX_TEXT)]
+        | dict[str, Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]],
+        Field(alias="text"),
+    ] = ""
     given: dict[str, Any] = {}
     params: dict[str, Any] = {}
     learning_rate: Annotated[float, Field(gt=0, le=100)] = 0.01
@@ -142,6 +154,15 @@ class ExerciseSpec(Strict):
                 )
         return v
 
+    @field_validator("titles", "texts")
+    @classmethod
+    def _languages(cls, v, info):
+        limit = MAX_TITLE if info.field_name == "titles" else MAX_TEXT
+        found = texts.problems(info.field_name, v, limit)
+        if found:
+            raise ValueError(found[0][1].partition(": ")[2])
+        return v
+
     @model_validator(mode="after")
     def _blank_points(self):
         if isinstance(self.points, dict):
@@ -151,6 +172,24 @@ class ExerciseSpec(Strict):
                         f"points key '{key}' is neither a kind ({', '.join(BLANK_KINDS)}) nor a blank"
                     )
         return self
+
+    @property
+    def title(self) -> str:
+        """The title in English (else the first language given)."""
+        return texts.localized(self.titles, texts.FALLBACK)
+
+    @property
+    def text(self) -> str:
+        """The text in English (else the first language given)."""
+        return texts.localized(self.texts, texts.FALLBACK)
+
+    def title_in(self, lang: str | None) -> str:
+        """The title in the reader's language, with the fallback of :func:`texts.localized`."""
+        return texts.localized(self.titles, lang)
+
+    def text_in(self, lang: str | None) -> str:
+        """The text in the reader's language, with the fallback of :func:`texts.localized`."""
+        return texts.localized(self.texts, lang)
 
     @property
     def follow_through_credit(self) -> float:

@@ -77,6 +77,7 @@ def _store(session: Session, loaded: dict[str, core.Exercise]) -> SyncReport:
         else:
             report.unchanged.append(slug)
         row.title, row.current_hash, row.active = exercise.spec.title, exercise.content_hash, True
+        row.titles = titles_of(exercise)
         session.flush()
         known = session.scalar(
             select(ExerciseVersion.id).filter_by(
@@ -91,6 +92,12 @@ def _store(session: Session, loaded: dict[str, core.Exercise]) -> SyncReport:
             report.retired.append(slug)
     session.flush()
     return report
+
+
+def titles_of(exercise: core.Exercise) -> dict[str, str] | None:
+    """The titles by language to store, or None for a file with one plain title."""
+    titles = exercise.spec.titles
+    return dict(titles) if isinstance(titles, dict) else None
 
 
 def version_row(row: Exercise, exercise: core.Exercise, source: str) -> ExerciseVersion:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from grader.checking import ENGINE_VERSION, grade
 from grader.checking.solution import solve
 from grader.db import PracticeAttempt, User
+from grader.exercises.texts import by_language
 from grader.services.errors import Conflict, Invalid, NotFound
 from grader.services.learning import WRONG, Settings, remembered_hint
 from grader.services.practice import Opened
@@ -165,8 +166,10 @@ def practice_json(session: Session, opened: Opened, lang: str) -> dict:
         "kind": practice.kind,
         "exercise": opened.exercise.slug,
         "course": opened.course.slug,
-        "title": spec.title,
-        "text": spec.text,
+        "title": spec.title_in(lang),
+        "text": spec.text_in(lang),
+        "titles": by_language(spec.titles),
+        "texts": by_language(spec.texts),
         "graph": {name: str(expression) for name, expression in spec.graph.items()},
         "learning_rate": spec.learning_rate,
         "steps": spec.steps,

@@ -18,10 +18,11 @@ babel = Babel()
 
 
 def select_locale() -> str:
-    """The language chosen with the switch (a cookie), else the best of the browser's."""
-    chosen = request.cookies.get(LANGUAGE_COOKIE)
-    if chosen in LANGUAGES:
-        return chosen
+    """The language asked for with ``?lang=``, else the one chosen with the switch (a cookie),
+    else the best of the browser's (``Accept-Language``)."""
+    for chosen in (request.args.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+        if chosen in LANGUAGES:
+            return chosen
     return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
 
 

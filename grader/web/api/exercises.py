@@ -7,6 +7,7 @@ from functools import cache
 from flask import Blueprint, request
 from flask_login import login_required
 
+from grader.exercises.texts import by_language
 from grader.extensions import db
 from grader.services import accounts, exercises, learning, standing, submissions, variants
 from grader.services.errors import Forbidden
@@ -21,12 +22,14 @@ bp = Blueprint("exercises", __name__)
 def index():
     """The exercises of the caller's course (``?course=SLUG`` when in several)."""
     course = accounts.course_of(db.session, user(), request.args.get("course"))
+    lang = current_language()
     return {
         "course": course.slug,
         "exercises": [
             {
                 "id": exercise.slug,
-                "title": exercise.title,
+                "title": exercise.title_in(lang),
+                "titles": exercise.titles or by_language(exercise.title),
                 "max_attempts": settings.max_attempts if settings else None,
                 "due_at": settings.due_at.isoformat() if settings and settings.due_at else None,
             }
@@ -57,8 +60,10 @@ def show(slug: str):
     return {
         "id": exercise.slug,
         "course": course.slug,
-        "title": spec.title,
-        "text": spec.text,
+        "title": spec.title_in(lang),
+        "text": spec.text_in(lang),
+        "titles": by_language(spec.titles),
+        "texts": by_language(spec.texts),
         "graph": {name: str(expression) for name, expression in spec.graph.items()},
         "learning_rate": spec.learning_rate,
         "variant": variant.values,

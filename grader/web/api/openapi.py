@@ -27,6 +27,28 @@ def reply(description: str, schema: dict | None = None, media: str = "applicatio
 ERRORS = {str(code): {"$ref": f"#/components/responses/E{code}"} for code in (400, 401, 404, 503)}
 LIMITED = {"429": {"$ref": "#/components/responses/E429"}}
 COURSE_QUERY = {"name": "course", "in": "query", "schema": {"type": "string"}}
+LANGUAGE_RULE = (
+    "The reader's language is `?lang=` (en or ru), else the language cookie of the site's "
+    "switch, else the best match of the `Accept-Language` header, else en."
+)
+LANG_QUERY = {
+    "name": "lang",
+    "in": "query",
+    "schema": {"enum": ["en", "ru"]},
+    "description": LANGUAGE_RULE,
+}
+LOCALIZED = {
+    "type": "string",
+    "description": "in the reader's language; where the exercise file lacks it, in English, "
+    "else in the first language the file gives",
+}
+BY_LANGUAGE = {
+    "type": "object",
+    "additionalProperties": {"type": "string"},
+    "description": "every language the exercise file gives, by code (en, ru); a plain string "
+    "in the file is given as en",
+    "example": {"en": "One weight, one example", "ru": "Один вес, один пример"},
+}
 NUMBER_OR_ARRAY = {"oneOf": [{"type": "number"}, {"type": "array"}]}
 
 SCHEMAS = {
@@ -163,8 +185,10 @@ SCHEMAS = {
         "properties": {
             "id": {"type": "string"},
             "course": {"type": "string"},
-            "title": {"type": "string"},
-            "text": {"type": "string"},
+            "title": LOCALIZED,
+            "text": LOCALIZED,
+            "titles": BY_LANGUAGE,
+            "texts": BY_LANGUAGE,
             "graph": {"type": "object", "additionalProperties": {"type": "string"}},
             "learning_rate": {"type": "number"},
             "variant": ref("Variant"),
@@ -297,16 +321,21 @@ PATHS = {
     "/exercises": {
         "get": {
             "summary": "The exercises of the caller's course",
-            "parameters": [COURSE_QUERY],
+            "description": "Each with its `title` in the reader's language and `titles` by "
+            "language. " + LANGUAGE_RULE,
+            "parameters": [COURSE_QUERY, LANG_QUERY],
             "responses": {"200": reply("Exercises"), **ERRORS},
         }
     },
     "/exercises/{id}": {
         "get": {
             "summary": "One exercise with the caller's own variant",
+            "description": "`title` and `text` in the reader's language, `titles` and `texts` "
+            "in every language the exercise gives. " + LANGUAGE_RULE,
             "parameters": [
                 {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
                 COURSE_QUERY,
+                LANG_QUERY,
             ],
             "responses": {"200": reply("The exercise", ref("Exercise")), **ERRORS},
         }

@@ -13,6 +13,7 @@ from grader import exercises as core
 from grader.engine.format import show
 from grader.services.errors import Invalid
 from grader.web import graphview
+from grader.web.i18n import current_language
 from grader.web.student import markdown, steps
 
 
@@ -28,7 +29,7 @@ def problem(spec: core.Exercise, variant: core.Variant, answers: Mapping | None)
     values = [steps.step_values(spec, variant, k, answers) for k in range(1, count + 1)]
     first = values[0]
     return {
-        "text": markdown.render(spec.spec.text),
+        "text": markdown.render(spec.spec.text_in(current_language())),
         "given": [(name, show(first[name])) for name in spec.spec.given],
         "params": [(name, show(first[name])) for name in spec.spec.params],
         "learning_rate": spec.spec.learning_rate,

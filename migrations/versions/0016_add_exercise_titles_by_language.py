@@ -1,0 +1,30 @@
+"""Add exercises.titles: an exercise's title in each language its file gives (null when the file
+has one plain title, kept in exercises.title as before).
+
+Revision ID: 0016
+Revises: 0013
+Create Date: 2026-11-29 23:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = "0016"
+down_revision: str | None = "0013"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("exercises") as batch:
+        batch.add_column(sa.Column("titles", JSON, nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("exercises") as batch:
+        batch.drop_column("titles")
