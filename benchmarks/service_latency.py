@@ -11,6 +11,13 @@ the client sent the POST, on the same machine's clock; clients do not poll while
 so the measurement does not load the server with status requests. After the run, every
 submission is read back through the API: one not graded within `--settle` seconds is lost.
 Prints submissions/s, the POST's own latency, and p50/p99/max from POST to graded.
+
+Then, in the same run and under the same load, the baselines: the same clients drive a bare
+endpoint (``bare_endpoint.py``: bearer token, one INSERT with SQLAlchemy Core, the id pushed to
+Redis) under gunicorn with the same workers and threads, and this process grades submissions
+one at a time with the worker's grading function, upserting each result in its own
+transaction. The last line gives the web's CPU per submission over the bare endpoint's, and
+the worker's over grading one submission plus one upsert, with the machine's CPU busy share.
 """
 
 from __future__ import annotations
@@ -34,6 +41,9 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import bare_endpoint  # noqa: E402
 
 ANSWERS = [
     {"grad.e3": "-10", "grad.e2": "-10", "grad.e1": "-20", "update.v": "0.2", "new.v": "0.2"},
@@ -167,6 +177,42 @@ def client(
         next_at += interval
 
 
+def drive(base: str, tokens: list[str], args) -> tuple[list, float, float, float]:
+    """``args.clients`` clients submitting at ``args.rate``/s in total for ``args.duration``
+    s; what each POST got (token, sent at, answered at, status, id), and the run's start, end
+    and stop time."""
+    sent: list = []
+    lock = threading.Lock()
+    interval = args.clients / args.rate if args.rate else 0.0
+    start = time.time()
+    stop_at = start + args.duration
+    threads = [
+        threading.Thread(
+            target=client,
+            args=(i, base, tokens[i :: args.clients], args.exercise, interval, stop_at, sent, lock),
+        )
+        for i in range(args.clients)
+    ]
+    for thread in threads:
+        thread.start()
+        time.sleep(interval / args.clients if interval else 0)
+    for thread in threads:
+        thread.join()
+    return sent, start, time.time(), stop_at
+
+
+def machine_cpu() -> tuple[float, float]:
+    """The machine's (busy, total) CPU time so far, from /proc/stat."""
+    fields = [float(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def busy_share(before: tuple[float, float], after: tuple[float, float]) -> float:
+    """The share of the machine's CPU time that was busy between two ``machine_cpu()``."""
+    return (after[0] - before[0]) / max(after[1] - before[1], 1e-9)
+
+
 def read_back(base: str, token: str, ids: list[int], settle: float) -> dict[int, dict]:
     """Every submission's final state, waiting up to ``settle`` s for the last to be graded."""
     session = requests.Session()
@@ -191,6 +237,45 @@ def read_back(base: str, token: str, ids: list[int], settle: float) -> dict[int,
         if pending:
             time.sleep(0.2)
     return out
+
+
+def bare_run(args, database_url: str, broker_url: str, queue: str, tokens, bench_dir) -> dict:
+    """The same load on the bare endpoint (``bare_endpoint.py``) under gunicorn with the same
+    workers and threads: its web CPU per submission, POST p99 and the machine's busy share."""
+    bare_endpoint.make_table(database_url)
+    port = free_port()
+    env = {
+        **os.environ,
+        "BARE_DATABASE_URL": database_url.replace("postgresql://", "postgresql+psycopg://", 1),
+        "BARE_REDIS_URL": broker_url,
+        "BARE_QUEUE": f"{queue}-bare",
+        "PYTHONPATH": str(ROOT / "benchmarks"),
+    }
+    command = [
+        sys.executable, "-m", "gunicorn", "-k", "gthread", "-w", str(args.web_workers),
+        "--threads", str(args.threads), "-b", f"127.0.0.1:{port}", "bare_endpoint:create_app()",
+    ]  # fmt: skip
+    with open(bench_dir / "bare.log", "wb") as output:
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}/api/v1"
+        wait_healthy(base)
+        time.sleep(1)
+        cpu_before, busy_before = tree_cpu(process.pid), machine_cpu()
+        sent, *_ = drive(base, tokens, args)
+        busy = busy_share(busy_before, machine_cpu())
+        cpu = tree_cpu(process.pid) - cpu_before
+    finally:
+        process.terminate()
+        process.wait(20)
+    accepted = sum(1 for row in sent if row[3] == 202)
+    if accepted < len(sent):
+        raise SystemExit(f"the bare endpoint accepted {accepted} of {len(sent)}: see {bench_dir}")
+    return {
+        "web_ms": 1000 * cpu / max(accepted, 1),
+        "post_p99": percentile([row[2] - row[1] for row in sent], 0.99),
+        "busy": busy,
+    }
 
 
 def run(args) -> None:
@@ -253,33 +338,9 @@ def run(args) -> None:
             f"worker: {args.pool} pool x {args.concurrency}; exercise {args.exercise}"
         )
         cpu_before = [tree_cpu(process.pid) for process in processes]
-        sent: list = []
-        lock = threading.Lock()
-        interval = args.clients / args.rate if args.rate else 0.0
-        start = time.time()
-        stop_at = start + args.duration
-        threads = [
-            threading.Thread(
-                target=client,
-                args=(
-                    i,
-                    base,
-                    tokens[i :: args.clients],
-                    args.exercise,
-                    interval,
-                    stop_at,
-                    sent,
-                    lock,
-                ),
-            )
-            for i in range(args.clients)
-        ]
-        for thread in threads:
-            thread.start()
-            time.sleep(interval / args.clients if interval else 0)
-        for thread in threads:
-            thread.join()
-        end = time.time()
+        busy_before = machine_cpu()
+        sent, start, end, stop_at = drive(base, tokens, args)
+        busy = busy_share(busy_before, machine_cpu())
         web_cpu = tree_cpu(processes[0].pid) - cpu_before[0]
         accepted = [row for row in sent if row[3] == 202]
         refused = Counter(row[3] for row in sent if row[3] != 202)
@@ -318,24 +379,40 @@ def run(args) -> None:
             f"POST -> graded  p50 {percentile(latency, 0.5) * 1000:.1f} ms  p99 {percentile(latency, 0.99) * 1000:.1f} ms  "
             f"max {max(latency, default=float('nan')) * 1000:.1f} ms"
         )
-        if accepted:
-            print(
-                f"CPU per submission: web {1000 * web_cpu / len(accepted):.1f} ms, "
-                f"worker {1000 * worker_cpu / len(accepted):.1f} ms "
-                f"(load average now {os.getloadavg()[0]:.1f})"
-            )
-        ok = (
-            lost == 0
-            and percentile(latency, 0.99) < 0.25
-            and in_window / args.duration >= 0.95 * (args.rate or 0)
+        web_ms = 1000 * web_cpu / max(len(accepted), 1)
+        worker_ms = 1000 * worker_cpu / max(len(accepted), 1)
+        print(
+            f"CPU per submission: web {web_ms:.1f} ms, worker {worker_ms:.1f} ms; "
+            f"machine CPU {100 * busy:.0f}% busy (load average now {os.getloadavg()[0]:.1f})"
+        )
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(20)
+        bare = bare_run(args, database_url, broker_url, queue, tokens, bench_dir)
+        grade_ms = bare_endpoint.grade_and_upsert_ms(
+            database_url, args.exercise, ANSWERS, args.baseline_grades
         )
         print(
-            "target (100/s, p99 < 250 ms, nothing lost):",
-            "met"
-            if ok and args.rate >= 100
-            else "not met"
-            if args.rate >= 100
-            else "n/a at this rate",
+            f"baseline: bare endpoint {bare['web_ms']:.1f} ms of web CPU per submission "
+            f"(POST p99 {bare['post_p99'] * 1000:.1f} ms, machine CPU {100 * bare['busy']:.0f}% busy); "
+            f"grading one submission and one upsert {grade_ms:.1f} ms"
+        )
+        p99 = percentile(latency, 0.99)
+        ok = lost == 0 and p99 < 0.25 and in_window / args.duration >= 0.95 * (args.rate or 0)
+        print(
+            "target (100/s, p99 < 250 ms, nothing lost, web <= 2x bare, worker <= 2x grading):",
+            "n/a at this rate"
+            if args.rate < 100
+            else "met"
+            if ok and web_ms <= 2 * bare["web_ms"] and worker_ms <= 2 * grade_ms
+            else "not met",
+        )
+        print(
+            f"service-latency: {in_window / args.duration:.1f}/s, p99 {p99 * 1000:.0f} ms, lost {lost}, "
+            f"machine CPU {100 * busy:.0f}% busy; web {web_ms:.1f} ms vs bare {bare['web_ms']:.1f} ms "
+            f"(ratio {web_ms / bare['web_ms']:.2f}); worker {worker_ms:.1f} ms vs grading "
+            f"{grade_ms:.1f} ms (ratio {worker_ms / grade_ms:.2f})"
         )
     finally:
         for process in processes:
@@ -373,6 +450,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/9")
+    parser.add_argument(
+        "--baseline-grades",
+        type=int,
+        default=500,
+        help="submissions graded and upserted one at a time for the worker's baseline",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database and the Redis data")
     run(parser.parse_args())
 
