@@ -235,14 +235,7 @@ def cell(session: Session, course: Course, exercise: Exercise, user_id: int) -> 
     settings = session.scalar(
         select(CourseExercise).filter_by(course_id=course.id, exercise_id=exercise.id)
     )
-    worth = settings.points if settings is not None and settings.points is not None else None
-    if worth is None:
-        worth = session.scalar(
-            select(ExerciseVersion.max_score).where(
-                ExerciseVersion.exercise_id == exercise.id,
-                ExerciseVersion.content_hash == exercise.current_hash,
-            )
-        )
+    worth = worth_of(session, exercise, settings)
     score = course_score()
     follow_through = None
     if settings is not None and not settings.follow_through:
@@ -268,7 +261,20 @@ def cell(session: Session, course: Course, exercise: Exercise, user_id: int) -> 
     if follow_through is not None:
         query = query.outerjoin(follow_through, follow_through.c.result_id == Result.id)
     best = session.scalar(query)
-    return Cell(best, float(worth or 0.0))
+    return Cell(best, worth)
+
+
+def worth_of(session: Session, exercise: Exercise, settings: CourseExercise | None) -> float:
+    """The points an exercise is worth in a course: its setting, else its max score."""
+    if settings is not None and settings.points is not None:
+        return float(settings.points)
+    worth = session.scalar(
+        select(ExerciseVersion.max_score).where(
+            ExerciseVersion.exercise_id == exercise.id,
+            ExerciseVersion.content_hash == exercise.current_hash,
+        )
+    )
+    return float(worth or 0.0)
 
 
 @dataclass(frozen=True)

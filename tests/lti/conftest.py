@@ -26,7 +26,7 @@ from tests.service.conftest import (  # noqa: F401  (the service's fixtures)
     worker_id,
 )
 
-FORM = re.compile(r'<form[^>]*action="([^"]+)"[^>]*>(.*?)</form>', re.S)
+FORM = re.compile(r'(<form[^>]*action="([^"]+)"[^>]*>)(.*?)</form>', re.S)
 FIELD = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 
 
@@ -80,11 +80,13 @@ class Browser:
         return self.http.post(action, data=fields, timeout=30)
 
     @staticmethod
-    def form(page: str) -> tuple[str, dict]:
-        match = FORM.search(page)
-        assert match, page[:2000]
-        fields = {unescape(k): unescape(v) for k, v in FIELD.findall(match.group(2))}
-        return unescape(match.group(1)), fields
+    def form(page: str, ident: str | None = None) -> tuple[str, dict]:
+        """The action and hidden fields of the page's first form (or the one with this id)."""
+        for tag, action, body in FORM.findall(page):
+            if ident is None or f'id="{ident}"' in tag:
+                fields = {unescape(k): unescape(v) for k, v in FIELD.findall(body)}
+                return unescape(action), fields
+        raise AssertionError(page[:2000])
 
     def csrf(self, page: str) -> str:
         return re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', page).group(1)

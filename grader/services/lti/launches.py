@@ -78,6 +78,20 @@ def land(session: Session, launch: Launch) -> Landing:
     return Landing(user, course, launch.instructor, exercise)
 
 
+def course_of(session: Session, launch: Launch) -> Course | None:
+    """The course a launch's context is linked to, if any."""
+    return session.scalar(
+        select(Course)
+        .join(LtiContext, LtiContext.course_id == Course.id)
+        .join(LtiPlatform, LtiPlatform.id == LtiContext.platform_id)
+        .where(
+            LtiPlatform.issuer == launch.issuer,
+            LtiPlatform.client_id == launch.client_id,
+            LtiContext.context_id == launch.context_id,
+        )
+    )
+
+
 def link_account(
     session: Session, platform: LtiPlatform, sub: str, email: str | None, name: str = ""
 ) -> User:

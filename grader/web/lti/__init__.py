@@ -18,12 +18,12 @@ from grader.services.errors import ServiceError
 from grader.services.lti import keys
 from grader.services.lti.launches import land
 from grader.web import auth
-from grader.web.lti import frame, protocol, storage
+from grader.web.lti import deep_link, frame, protocol, storage
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
-LAUNCH_ID = "lti_launch_id"
+bp.register_blueprint(deep_link.bp)
 
 
 def signed_message(view):
@@ -94,7 +94,7 @@ def launch():
     auth.start_session(landing.user)
     frame.mark_session()
     if message.is_deep_link_launch():
-        session[LAUNCH_ID] = message.get_launch_id()
+        session[deep_link.LAUNCH_ID] = message.get_launch_id()
         return redirect(url_for("lti.deep_link.pick"))
     slug = landing.course.slug
     if landing.exercise is None:

@@ -13,6 +13,7 @@ from grader.web.lti.storage import OnceSessionService, storage
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+DEEP_LINKING = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 LAUNCH_LIFETIME = 6 * 3600  # a deep linking picker stays usable this long
 
 
