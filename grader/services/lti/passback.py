@@ -28,7 +28,6 @@ from enum import StrEnum
 
 import requests
 from pylti1p3.assignments_grades import AssignmentsGradesService
-from pylti1p3.contrib.flask import FlaskServiceConnector
 from pylti1p3.exception import LtiException
 from pylti1p3.grade import Grade
 from pylti1p3.lineitem import LineItem
@@ -43,11 +42,12 @@ from grader.db import (
     LtiLink,
     LtiPassback,
     LtiPlatform,
+    User,
     utcnow,
 )
 from grader.db.base import UTCDateTime
 from grader.services import gradebook
-from grader.services.lti.platforms import ToolConf
+from grader.services.lti.platforms import connector
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,6 @@ SCOPES = [
     "https://purl.imsglobal.org/spec/lti-ags/scope/score",
 ]
 TAG = "backprop-grader"
-HTTP_TIMEOUT = 15
 STALE_CLAIM = timedelta(minutes=5)
 MAX_ERROR = 1000
 NOTED = "lti_noted"  # session.info key: passback ids noted in the transaction
@@ -203,12 +202,8 @@ def _service(
 ):
     if not context.lineitems_url and not link_lineitem:
         raise LtiException("the platform named no line items endpoint in its launches")
-    registration = ToolConf(session).find_registration_by_params(
-        platform.issuer, platform.client_id
-    )
-    connector = FlaskServiceConnector(registration, requests_session=_TimedSession())
     return AssignmentsGradesService(
-        connector, {"scope": SCOPES, "lineitems": context.lineitems_url}
+        connector(session, platform), {"scope": SCOPES, "lineitems": context.lineitems_url}
     )
 
 
@@ -335,9 +330,32 @@ def stalled(session: Session, older_than: float, limit: int = 1000) -> list[int]
     )
 
 
-class _TimedSession(requests.Session):
-    """A requests session whose calls give up after ``HTTP_TIMEOUT`` seconds."""
-
-    def request(self, *args, **kwargs):
-        kwargs.setdefault("timeout", HTTP_TIMEOUT)
-        return super().request(*args, **kwargs)
+def statuses(session: Session, course_id: int) -> list:
+    """Each passback of the course, for the dashboard: the student, the exercise, where the
+    score stands (sent, waiting, sending, failed with the reason)."""
+    return session.execute(
+        select(
+            LtiPassback.id,
+            LtiPassback.status,
+            LtiPassback.sent_score,
+            LtiPassback.sent_at,
+            LtiPassback.changed_at,
+            LtiPassback.tries,
+            LtiPassback.error,
+            User.email,
+            User.name,
+            Exercise.slug.label("exercise"),
+            LtiLink.resource_link_id,
+        )
+        .join(LtiLink, LtiLink.id == LtiPassback.link_id)
+        .join(LtiAccount, LtiAccount.id == LtiPassback.account_id)
+        .join(User, User.id == LtiAccount.user_id)
+        .join(Exercise, Exercise.id == LtiLink.exercise_id)
+        .where(LtiLink.course_id == course_id)
+        .order_by(
+            case((LtiPassback.status == "failed", 0), (LtiPassback.status == "sent", 2), else_=1),
+            User.email,
+            Exercise.slug,
+        )
+        .limit(5000)
+    ).all()

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import requests
+from pylti1p3.contrib.flask import FlaskServiceConnector
 from pylti1p3.deployment import Deployment
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
@@ -18,6 +20,7 @@ from grader.services.lti.keys import tool_key
 
 MAX_FIELD = 255
 MAX_URL = 1000
+HTTP_TIMEOUT = 15  # seconds a call to a platform's service may take
 
 
 @dataclass(frozen=True)
@@ -148,3 +151,18 @@ class _ManyClients(dict):
 
     def get(self, key, default=None):
         return "one-issuer-many-client-ids"
+
+
+def connector(session: Session, platform: LtiPlatform) -> FlaskServiceConnector:
+    """``pylti1p3``'s client of the platform's services (access tokens cached per issuer and
+    scopes until they expire), its calls bounded by ``HTTP_TIMEOUT``."""
+    registration = ToolConf(session).find_registration_by_params(
+        platform.issuer, platform.client_id
+    )
+    return FlaskServiceConnector(registration, requests_session=_TimedSession())
+
+
+class _TimedSession(requests.Session):
+    def request(self, *args, **kwargs):
+        kwargs.setdefault("timeout", HTTP_TIMEOUT)
+        return super().request(*args, **kwargs)
