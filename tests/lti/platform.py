@@ -110,6 +110,11 @@ class Platform:
             "deployment_ids": (self.deployment_id,),
         }
 
+    def posts_for(self, sub: str) -> list[dict]:
+        """The score POSTs the LMS accepted for this user, in order."""
+        with self.lock:
+            return [p for p in self.store.posts if p["userId"] == sub]
+
     def registration(self) -> Registration:
         return (
             Registration()
