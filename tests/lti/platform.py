@@ -83,6 +83,7 @@ class Platform:
         self.deployment_id = deployment_id
         self.private_key, self.public_key = new_key()
         self.messages: dict[str, Message] = {}
+        self.pages: dict[str, str] = {}
         self.store = Store()
         self.down = False
         self.lock = threading.Lock()
@@ -114,6 +115,12 @@ class Platform:
         """The score POSTs the LMS accepted for this user, in order."""
         with self.lock:
             return [p for p in self.store.posts if p["userId"] == sub]
+
+    def course_page(self, message: Message) -> str:
+        """The URL of an LMS page embedding the tool's launch in an iframe."""
+        hint = uuid.uuid4().hex
+        self.pages[hint] = self.start_launch(message)
+        return f"{self.url}/course-page/{hint}"
 
     def registration(self) -> Registration:
         return (
@@ -225,6 +232,7 @@ class Platform:
         return (
             f'<form id="launch" method="post" action="{html.escape(data["launch_url"])}">'
             f'{fields}<button type="submit">Continue</button></form>'
+            "<script>document.getElementById('launch').submit()</script>"
         )
 
     def _token_ok(self, scope: str) -> None:
@@ -321,5 +329,15 @@ class Platform:
         @app.get("/")
         def home():
             return redirect("/jwks")
+
+        @app.get("/course-page/<hint>")
+        def course_page(hint):
+            """The LMS's page for the activity: the tool embedded in an iframe."""
+            url = platform.pages[hint]
+            return (
+                "<!doctype html><title>LMS course</title><h1>Deep Learning 101</h1>"
+                f'<iframe id="tool" title="Backprop Grader" src="{html.escape(url)}" '
+                'width="1100" height="900"></iframe>'
+            )
 
         return app
