@@ -78,7 +78,7 @@ class OnceSessionService(FlaskSessionService):
 
 
 def init_app(app: Flask) -> None:
-    url = app.config.get("LTI_CACHE_URL") or app.config["BROKER_URL"]
+    url = app.config["BROKER_URL"]
     prefix = f"{PREFIX}{app.config['QUEUE']}:"
     app.extensions["grader.lti_cache"] = (
         RedisCache(url, prefix) if url.startswith("redis") else MemoryCache()
