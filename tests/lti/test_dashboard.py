@@ -8,7 +8,7 @@ import uuid
 
 from sqlalchemy import select, update
 
-from grader.db import Course, Enrolment, LtiContext, LtiPassback, User
+from grader.db import Course, Enrolment, LtiContext, LtiLink, LtiPassback, User
 from grader.extensions import db
 from tests.lti.conftest import GOOD, Browser, Student, new_context, person, wait_until
 from tests.lti.platform import INSTRUCTOR, LEARNER, Message
@@ -51,7 +51,10 @@ def test_the_lms_page_shows_each_score_and_resends_a_failed_one(
     )
     with postgres_app.app_context():
         row = db.session.scalar(
-            select(LtiPassback).join(LtiContext, LtiContext.context_id == context).limit(1)
+            select(LtiPassback)
+            .join(LtiLink, LtiLink.id == LtiPassback.link_id)
+            .join(LtiContext, LtiContext.id == LtiLink.context_id)
+            .where(LtiContext.context_id == context)
         )
         db.session.execute(
             update(LtiPassback)

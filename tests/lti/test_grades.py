@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from grader.db import LtiPassback
+from grader.db import LtiLink, LtiPassback
 from grader.extensions import db
 from tests.lti.conftest import GOOD, Student, launch_class, person, wait_until
 from tests.lti.platform import Message
@@ -56,7 +56,14 @@ def test_graded_attempts_put_the_best_score_on_one_line_item(
     with postgres_app.app_context():
         wait_until(
             lambda: (
-                set(db.session.scalars(select(LtiPassback.status))) == {"sent"}
+                set(
+                    db.session.scalars(
+                        select(LtiPassback.status)
+                        .join(LtiLink, LtiLink.id == LtiPassback.link_id)
+                        .where(LtiLink.resource_link_id == link)
+                    )
+                )
+                == {"sent"}
                 or db.session.rollback()
             ),
             what="every passback sent",
@@ -108,4 +115,23 @@ def test_scores_sent_while_the_lms_is_down_arrive_once_when_it_is_back(
         wait_until(lambda p=p: held(platform, p.sub), what="the score after the LMS is back")
     for p in people:
         assert len(posts(platform, p.sub)) == 1
+    assert len(lineitems(platform, link)) == 1
+
+
+def test_a_line_item_deleted_in_the_lms_is_made_again(platform, tool_url, celery_worker):
+    """The instructor deletes the grade column in the LMS: the next score makes a new one."""
+    context, link = launch_class(platform, tool_url)
+    learner = person("student")
+    student = Student(tool_url).open(
+        platform, Message(learner, context_id=context, resource_link_id=link)
+    )
+    student.answer({"grad.e3": "-10"})
+    wait_until(lambda: held(platform, learner.sub), what="the first score")
+    with platform.lock:
+        for ident, item in list(platform.store.lineitems.items()):
+            if item.get("resourceLinkId") == link:
+                del platform.store.lineitems[ident]
+    student.answer(GOOD)
+    wait_until(lambda: lineitems(platform, link), what="a new line item")
+    wait_until(lambda: posts(platform, learner.sub)[-1]["scoreGiven"] == 5, what="the new score")
     assert len(lineitems(platform, link)) == 1

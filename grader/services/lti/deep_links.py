@@ -14,7 +14,7 @@ from grader.db import Course
 from grader.services import gradebook
 from grader.services.errors import NotFound
 from grader.services.exercises import offered
-from grader.services.lti.passback import TAG
+from grader.services.lti.lineitems import TAG
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 import requests
-from pylti1p3.assignments_grades import AssignmentsGradesService
-from pylti1p3.exception import LtiException
+from pylti1p3.exception import LtiException, LtiServiceException
 from pylti1p3.grade import Grade
-from pylti1p3.lineitem import LineItem
 from sqlalchemy import bindparam, case, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
@@ -42,20 +40,14 @@ from grader.db import (
     LtiLink,
     LtiPassback,
     LtiPlatform,
-    User,
     utcnow,
 )
 from grader.db.base import UTCDateTime
 from grader.services import gradebook
-from grader.services.lti.platforms import connector
+from grader.services.lti import lineitems
 
 log = logging.getLogger(__name__)
 
-SCOPES = [
-    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
-    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
-]
-TAG = "backprop-grader"
 STALE_CLAIM = timedelta(minutes=5)
 MAX_ERROR = 1000
 NOTED = "lti_noted"  # session.info key: passback ids noted in the transaction
@@ -178,8 +170,8 @@ def _send(session: Session, passback_id: int, version: int, changed_at: datetime
         passback.sent_score = score
         return Delivery.UNCHANGED
     session.rollback()
-    ags = _service(session, platform, context, link.lineitem_url)
-    lineitem = _lineitem(session, ags, link.id, exercise, cell.worth)
+    ags = lineitems.service(session, platform, context, link.lineitem_url)
+    lineitem = lineitems.find_or_make(session, ags, link.id, exercise, cell.worth)
     grade = (
         Grade()
         .set_score_given(score)
@@ -189,48 +181,22 @@ def _send(session: Session, passback_id: int, version: int, changed_at: datetime
         .set_grading_progress("FullyGraded")
         .set_user_id(account.sub)
     )
-    ags.put_grade(grade, lineitem)
+    try:
+        ags.put_grade(grade, lineitem)
+    except LtiServiceException as exc:
+        if lineitems.status(exc) != 404 or not lineitems.forget(
+            session, link.id, lineitem.get_id()
+        ):
+            raise
+        log.warning(
+            "lti: line item %s is gone from %s: making it again", lineitem.get_id(), platform.issuer
+        )
+        ags.put_grade(grade, lineitems.find_or_make(session, ags, link.id, exercise, cell.worth))
     session.execute(
         update(LtiPassback).where(LtiPassback.id == passback_id).values(sent_score=score)
     )
     log.info("lti: sent %s/%s for %s to %s", score, cell.worth, exercise.slug, platform.issuer)
     return Delivery.SENT
-
-
-def _service(
-    session: Session, platform: LtiPlatform, context: LtiContext, link_lineitem: str | None
-):
-    if not context.lineitems_url and not link_lineitem:
-        raise LtiException("the platform named no line items endpoint in its launches")
-    return AssignmentsGradesService(
-        connector(session, platform), {"scope": SCOPES, "lineitems": context.lineitems_url}
-    )
-
-
-def _lineitem(session, ags, link_id: int, exercise: Exercise, worth: float) -> LineItem:
-    """The link's line item: remembered, else found by tag and resource link id, else made;
-    under the link row's lock, so two deliveries never make two."""
-    link = session.scalar(select(LtiLink).where(LtiLink.id == link_id).with_for_update())
-    if link.lineitem_url:
-        session.rollback()
-        return LineItem({"id": link.lineitem_url})
-    wanted = (
-        LineItem()
-        .set_label(exercise.title or exercise.slug)
-        .set_score_maximum(worth)
-        .set_resource_id(exercise.slug)
-        .set_resource_link_id(link.resource_link_id)
-        .set_tag(TAG)
-    )
-    found = ags.find_or_create_lineitem(
-        wanted,
-        condition=lambda item: (
-            item.get("tag") == TAG and item.get("resourceLinkId") == link.resource_link_id
-        ),
-    )
-    link.lineitem_url = found.get_id()
-    session.commit()
-    return found
 
 
 def _finish(session: Session, passback_id: int, version: int) -> bool:
@@ -268,13 +234,10 @@ def _failed(session: Session, passback_id: int, reason: str, final: bool) -> Del
 
 
 def _reason(exc: Exception) -> str:
+    """Why a delivery failed, for the instructor's page and the log."""
     response = getattr(exc, "response", None)
-    if response is None and exc.args and isinstance(exc.args[-1], requests.Response):
-        response = exc.args[-1]
     if isinstance(response, requests.Response):
-        return (
-            f"{exc.args[0] if exc.args else exc}: HTTP {response.status_code} from {response.url}"
-        )
+        return f"the LMS answered HTTP {response.status_code} to {response.url}"
     return f"{type(exc).__name__}: {exc}"
 
 
@@ -328,34 +291,3 @@ def stalled(session: Session, older_than: float, limit: int = 1000) -> list[int]
             .limit(limit)
         )
     )
-
-
-def statuses(session: Session, course_id: int) -> list:
-    """Each passback of the course, for the dashboard: the student, the exercise, where the
-    score stands (sent, waiting, sending, failed with the reason)."""
-    return session.execute(
-        select(
-            LtiPassback.id,
-            LtiPassback.status,
-            LtiPassback.sent_score,
-            LtiPassback.sent_at,
-            LtiPassback.changed_at,
-            LtiPassback.tries,
-            LtiPassback.error,
-            User.email,
-            User.name,
-            Exercise.slug.label("exercise"),
-            LtiLink.resource_link_id,
-        )
-        .join(LtiLink, LtiLink.id == LtiPassback.link_id)
-        .join(LtiAccount, LtiAccount.id == LtiPassback.account_id)
-        .join(User, User.id == LtiAccount.user_id)
-        .join(Exercise, Exercise.id == LtiLink.exercise_id)
-        .where(LtiLink.course_id == course_id)
-        .order_by(
-            case((LtiPassback.status == "failed", 0), (LtiPassback.status == "sent", 2), else_=1),
-            User.email,
-            Exercise.slug,
-        )
-        .limit(5000)
-    ).all()

@@ -11,7 +11,7 @@ from grader import tasks
 from grader.db import LtiContext, LtiPlatform
 from grader.extensions import db
 from grader.services.errors import ServiceError
-from grader.services.lti import passback, roster
+from grader.services.lti import passback, passback_status, roster
 from grader.web.instructor.guard import taught_course
 
 bp = Blueprint("lms", __name__, url_prefix="/instructor")
@@ -28,7 +28,7 @@ def page(course, status: int = 200, **context):
         "instructor/lms.html",
         course=course,
         platforms=platforms,
-        rows=passback.statuses(db.session, course.id),
+        rows=passback_status.statuses(db.session, course.id),
         **context,
     ), status
 
