@@ -38,6 +38,7 @@ class Launch:
     lineitems_url: str | None = None
     lineitem_url: str | None = None
     memberships_url: str | None = None
+    return_url: str | None = None  # the launch presentation's: a page of the LMS
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Landing:
     course: Course
     instructor: bool
     exercise: Exercise | None
+    platform: LtiPlatform
 
 
 def platform_of(session: Session, launch: Launch) -> LtiPlatform:
@@ -75,7 +77,7 @@ def land(session: Session, launch: Launch) -> Landing:
         course.slug,
         "instructor" if launch.instructor else "student",
     )
-    return Landing(user, course, launch.instructor, exercise)
+    return Landing(user, course, launch.instructor, exercise, platform)
 
 
 def course_of(session: Session, launch: Launch) -> Course | None:
@@ -96,7 +98,7 @@ def link_account(
     session: Session, platform: LtiPlatform, sub: str, email: str | None, name: str = ""
 ) -> User:
     """The account this platform user is linked to: found by the platform and ``sub``; else the
-    account with their email (never an admin's), else a new one."""
+    student account with their email (never an instructor's or an admin's), else a new one."""
     account = session.scalar(select(LtiAccount).filter_by(platform_id=platform.id, sub=sub))
     if account is not None:
         user = session.get(User, account.user_id)
@@ -107,9 +109,8 @@ def link_account(
     user = None
     if email and accounts.EMAIL.match(email):
         user = session.scalar(select(User).filter_by(email=email))
-        if user is not None and user.role == "admin":
-            user = None
-            email = ""
+        if user is not None and user.role != "student":
+            user = None  # a staff account is never taken over by an LMS's word for its email
     if user is None:
         if not email or session.scalar(select(User.id).filter_by(email=email)) is not None:
             digest = hashlib.sha256(f"{platform.id}:{sub}".encode()).hexdigest()[:16]

@@ -95,13 +95,22 @@ def remove(session: Session, platform_id: int) -> LtiPlatform:
     return platform
 
 
-def origins(session: Session) -> list[str]:
-    """The web origins of the registered platforms (their login URLs'): who may frame the tool."""
-    found = set()
-    for url in session.scalars(select(LtiPlatform.auth_login_url)):
-        parts = urlsplit(url)
-        found.add(f"{parts.scheme}://{parts.netloc}")
-    return sorted(found)
+def origin(url: str | None) -> str | None:
+    """``scheme://host[:port]`` of an http(s) URL, else None."""
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def origins(session: Session, platform: LtiPlatform | None = None) -> list[str]:
+    """The web origins of the registered platforms (or of one), from their issuer and login
+    URLs: who may frame the tool."""
+    query = select(LtiPlatform.issuer, LtiPlatform.auth_login_url)
+    if platform is not None:
+        query = query.where(LtiPlatform.id == platform.id)
+    found = {origin(url) for row in session.execute(query) for url in row}
+    return sorted(found - {None})
 
 
 class ToolConf(ToolConfAbstract):

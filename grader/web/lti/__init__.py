@@ -92,7 +92,7 @@ def launch():
         db.session.rollback()
         return refused(exc.message, exc.status)
     auth.start_session(landing.user)
-    frame.mark_session()
+    frame.mark_session(landing.platform, facts.return_url)
     if message.is_deep_link_launch():
         session[deep_link.LAUNCH_ID] = message.get_launch_id()
         return redirect(url_for("lti.deep_link.pick"))

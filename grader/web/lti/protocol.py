@@ -79,4 +79,5 @@ def facts(launch: FlaskMessageLaunch) -> Launch:
         lineitems_url=ags.get("lineitems"),
         lineitem_url=ags.get("lineitem"),
         memberships_url=nrps.get("context_memberships_url"),
+        return_url=(data.get(CLAIM + "launch_presentation") or {}).get("return_url"),
     )
