@@ -160,3 +160,11 @@ def launch_class(platform: Platform, tool_url: str, exercise: str = "single-weig
     )
     assert reply.status_code == 200, reply.text[:2000]
     return context, link
+
+
+@pytest.fixture
+def figures(request) -> dict:
+    """What the test measured, printed at the end of the run with the fault tests' figures."""
+    measured: dict = {"test": request.node.name}
+    request.node.user_properties.append(("reliability", measured))
+    return measured

@@ -4,6 +4,8 @@ and each arriving once, and resent by a regrade only where it changed."""
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 
 from grader.db import LtiLink, LtiPassback
@@ -30,7 +32,7 @@ def lineitems(platform, link: str) -> list[dict]:
 
 
 def test_graded_attempts_put_the_best_score_on_one_line_item(
-    platform, tool_url, celery_worker, postgres_app
+    platform, tool_url, celery_worker, postgres_app, figures
 ):
     """1/5, then 5/5, then 1/5 again: the LMS holds 5 out of 5 on the link's one line item,
     sent twice (the last attempt changed nothing); a second student's score goes to the same
@@ -46,7 +48,9 @@ def test_graded_attempts_put_the_best_score_on_one_line_item(
         wait_until(lambda: held(platform, learner.sub), what="the first score")["scoreGiven"] == 1
     )
     student.answer(GOOD)
+    graded_at = time.monotonic()
     wait_until(lambda: held(platform, learner.sub)["scoreGiven"] == 5, what="the best score")
+    figures["graded_to_lms_s"] = round(time.monotonic() - graded_at, 3)
     student.answer({"grad.e3": "-10"})
     other = person("student")
     Student(tool_url).open(
@@ -82,7 +86,7 @@ def test_graded_attempts_put_the_best_score_on_one_line_item(
 
 
 def test_scores_sent_while_the_lms_is_down_arrive_once_when_it_is_back(
-    platform, tool_url, celery_worker, postgres_app
+    platform, tool_url, celery_worker, postgres_app, figures
 ):
     """The LMS answers 503 for a while: the deliveries wait and retry with backoff, each
     student's score arrives exactly once when it is back, and the dashboard's rows said why
@@ -111,8 +115,12 @@ def test_scores_sent_while_the_lms_is_down_arrive_once_when_it_is_back(
         assert all(held(platform, p.sub) is None for p in people)
     finally:
         platform.down = False
+    back_at = time.monotonic()
     for p in people:
         wait_until(lambda p=p: held(platform, p.sub), what="the score after the LMS is back")
+    figures["lms_back_to_all_scores_s"] = round(time.monotonic() - back_at, 3)
+    figures["scores"] = len(people)
+    figures["posts_per_score"] = max(len(posts(platform, p.sub)) for p in people)
     for p in people:
         assert len(posts(platform, p.sub)) == 1
     assert len(lineitems(platform, link)) == 1
