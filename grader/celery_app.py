@@ -53,6 +53,8 @@ def celery_config(app: Flask) -> dict:
         "task_routes": {
             "grader.run_batch": {"queue": batches},
             "grader.batch.*": {"queue": batches},
+            # sending scores to an LMS waits on its HTTP: never in front of a student's grading
+            "grader.lti.*": {"queue": batches},
         },
         "worker_prefetch_multiplier": 4,
         "worker_hijack_root_logger": False,

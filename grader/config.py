@@ -25,6 +25,8 @@ DEFAULT_PRACTICE_LIMIT = "20 per minute"
 DEFAULT_LOGIN_LOCKOUT = "100 per hour"
 DEFAULT_LOGIN_LOCKOUT_PER_ADDRESS = "1000 per hour"
 DEFAULT_SESSION_LIFETIME = "14d"
+DEFAULT_LTI_RETRIES = 12  # sending a score to an LMS: 10 s, 20 s, 40 s ... an hour apart
+DEFAULT_LTI_RETRY_BASE = 10.0
 DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
 DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 TRUE_WORDS = ("1", "true", "yes", "on")
@@ -123,6 +125,8 @@ def read_environment(environ: Mapping[str, str] | None = None) -> dict:
         "SESSION_COOKIE_SECURE": (env.get("GRADER_SESSION_COOKIE_SECURE") or "").lower()
         in TRUE_WORDS,
         "TRUSTED_PROXIES": int(env.get("GRADER_TRUSTED_PROXIES") or 0),
+        "LTI_RETRIES": int(env.get("GRADER_LTI_RETRIES") or DEFAULT_LTI_RETRIES),
+        "LTI_RETRY_BASE": float(env.get("GRADER_LTI_RETRY_BASE") or DEFAULT_LTI_RETRY_BASE),
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,

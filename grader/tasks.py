@@ -5,16 +5,20 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from flask import current_app
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from grader.extensions import db
 from grader.services import batches, lifecycle
+from grader.services.lti import passback
 
 log = logging.getLogger(__name__)
 
 GRADE = "grader.grade_submission"
 RUN_BATCH = "grader.run_batch"
 GRADE_CHUNK = "grader.batch.grade_chunk"
+DELIVER_SCORE = "grader.lti.deliver_score"
 MAX_RETRIES = lifecycle.MAX_RETRIES
 
 
@@ -101,6 +105,10 @@ def sweep() -> list[int]:
     chunks = batches.stalled_chunks(db.session, current_app.config["REQUEUE_AFTER"])
     if chunks:
         log.info("sweep published %d chunks of stalled batches again", publish_chunks(chunks))
+    scores = passback.stalled(db.session, current_app.config["REQUEUE_AFTER"])
+    db.session.rollback()
+    if scores:
+        log.info("sweep published %d LTI score deliveries again", publish_scores(scores))
     return ids
 
 
@@ -108,3 +116,39 @@ def sweep() -> list[int]:
 def sweep_task() -> int:
     """The sweep as a task, for a beat schedule or a manual run."""
     return len(sweep())
+
+
+@shared_task(name=DELIVER_SCORE, bind=True, max_retries=None)
+def deliver_score(self, passback_id: int) -> str:
+    """Send a student's score to the LMS's gradebook (``passback``); while the LMS cannot take
+    it, again with backoff, up to GRADER_LTI_RETRIES times."""
+    retries = current_app.config["LTI_RETRIES"]
+    final = self.request.retries >= retries
+    outcome = passback.deliver(db.session, passback_id, final=final)
+    if outcome is passback.Delivery.RETRY:
+        delay = passback.retry_delay(self.request.retries, current_app.config["LTI_RETRY_BASE"])
+        raise self.retry(countdown=delay)
+    return outcome.value
+
+
+def publish_scores(passback_ids: list[int]) -> int:
+    """Queue score deliveries; how many the broker took."""
+    published = 0
+    for passback_id in passback_ids:
+        if not publish(DELIVER_SCORE, passback_id):
+            break
+        published += 1
+    return published
+
+
+@event.listens_for(Session, "after_commit")
+def _publish_noted_scores(session: Session) -> None:
+    """Once a transaction that owed scores commits (``passback.note``), queue their delivery."""
+    ids = passback.take_noted(session)
+    if ids and has_app_context():
+        publish_scores(ids)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_noted_scores(session: Session) -> None:
+    passback.forget_noted(session)

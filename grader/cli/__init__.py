@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from grader.cli import batch, exercises, grade, service, tokens
+from grader.cli import batch, exercises, grade, lti, service, tokens
 
 
 @click.group()
@@ -13,6 +13,6 @@ def main() -> None:
     """Grade hand-worked backpropagation exercises."""
 
 
-for _module in (grade, exercises, service, tokens, batch):
+for _module in (grade, exercises, service, tokens, batch, lti):
     for _command in _module.COMMANDS:
         main.add_command(_command)

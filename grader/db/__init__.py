@@ -4,6 +4,8 @@ from grader.db.base import Base, utcnow
 from grader.db.batch import Batch, BatchChunk
 from grader.db.course import Course, CourseExercise, Enrolment
 from grader.db.exercise import Exercise, ExerciseShare, ExerciseVersion
+from grader.db.lti_link import LtiAccount, LtiContext, LtiLink, LtiPassback
+from grader.db.lti_platform import LtiKey, LtiPlatform
 from grader.db.practice import Practice, PracticeAttempt
 from grader.db.result import Result
 from grader.db.result_blank import ResultBlank
@@ -25,6 +27,12 @@ __all__ = [
     "Exercise",
     "ExerciseShare",
     "ExerciseVersion",
+    "LtiAccount",
+    "LtiContext",
+    "LtiKey",
+    "LtiLink",
+    "LtiPassback",
+    "LtiPlatform",
     "Practice",
     "PracticeAttempt",
     "Result",

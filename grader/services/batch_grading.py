@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from grader.db import Batch, BatchChunk, Course, Submission, utcnow
 from grader.services import batch_items, batch_writes, bulk
 from grader.services.batch_items import Item
+from grader.services.lti import passback
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ def _write(session: Session, batch: Batch, chunk_id: int, items: list[Item]) -> 
                 raise
             log.warning("batch %s: ids taken meanwhile, writing again (%s)", batch.id, exc.orig)
             continue
+        passback.note_staged(session, batch.course_id, now)
         _mark_done(session, batch, chunk_id, items, written, now)
         session.commit()
         return written

@@ -227,3 +227,60 @@ def number(value: float) -> str:
     """A score as written in the gradebook: 4, 4.5, 3.33333."""
     value = round(float(value), 9)
     return str(int(value)) if value.is_integer() else f"{value:.6g}"
+
+
+def cell(session: Session, course: Course, exercise: Exercise, user_id: int) -> Cell:
+    """One student's gradebook cell for one exercise, computed as :func:`gradebook` computes
+    it (for a score sent to an LMS's gradebook)."""
+    settings = session.scalar(
+        select(CourseExercise).filter_by(course_id=course.id, exercise_id=exercise.id)
+    )
+    worth = worth_of(session, exercise, settings)
+    score = course_score()
+    follow_through = None
+    if settings is not None and not settings.follow_through:
+        follow_through = _follow_through_points(course)
+        score = course_score(follow_through.c.points)
+    share = worth_sql(CourseExercise.penalty, Submission.attempt)
+    query = (
+        select(func.max(score * share))
+        .select_from(Submission)
+        .join(Result, Result.submission_id == Submission.id)
+        .outerjoin(
+            CourseExercise,
+            (CourseExercise.course_id == Submission.course_id)
+            & (CourseExercise.exercise_id == Submission.exercise_id),
+        )
+        .where(
+            Submission.course_id == course.id,
+            Submission.exercise_id == exercise.id,
+            Submission.user_id == user_id,
+            Submission.status == "graded",
+        )
+    )
+    if follow_through is not None:
+        query = query.outerjoin(follow_through, follow_through.c.result_id == Result.id)
+    best = session.scalar(query)
+    return Cell(best, worth)
+
+
+def worth_of(session: Session, exercise: Exercise, settings: CourseExercise | None) -> float:
+    """The points an exercise is worth in a course: its setting, else its max score."""
+    if settings is not None and settings.points is not None:
+        return float(settings.points)
+    worth = session.scalar(
+        select(ExerciseVersion.max_score).where(
+            ExerciseVersion.exercise_id == exercise.id,
+            ExerciseVersion.content_hash == exercise.current_hash,
+        )
+    )
+    return float(worth or 0.0)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A student's best score on an exercise after the attempt penalty (None: no graded
+    attempt), and the points the exercise is worth."""
+
+    best: float | None
+    worth: float

@@ -40,6 +40,7 @@ from grader.checking import ENGINE_VERSION
 from grader.db import Result, StudentVariant, Submission, utcnow
 from grader.db.errors import unavailable
 from grader.services.grading import Claimed, grade_claimed
+from grader.services.lti import passback
 
 PENDING = ("queued", "grading")
 CLAIM_LIMIT = 100
@@ -219,6 +220,7 @@ def record(
                 for submission_id in sorted(written)
             ],
         )
+        passback.note(session, sorted(written), now)
     failed = {
         submission_id
         for submission_id, message in failures.items()

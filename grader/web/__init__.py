@@ -11,7 +11,7 @@ from flask import Flask
 from grader.celery_app import celery_init_app
 from grader.config import instance_secret, load_config
 from grader.extensions import csrf, db, login_manager
-from grader.web import auth, cookies, errors, headers, i18n, ids, limits, proxies, sizes
+from grader.web import auth, cookies, errors, headers, i18n, ids, limits, lti, proxies, sizes
 from grader.web.api import bp as api_bp
 from grader.web.instructor import bp as instructor_bp
 from grader.web.pages import bp as pages_bp
@@ -54,3 +54,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(pages_bp)
     app.register_blueprint(student_bp)
     app.register_blueprint(instructor_bp)
+    lti.init_app(app)

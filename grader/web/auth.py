@@ -102,6 +102,8 @@ def protect_cookie_requests() -> None:
     on their own), but any ``Authorization`` header beside a session cookie does not excuse it."""
     if request.method not in UNSAFE_METHODS:
         return
+    if getattr(current_app.view_functions.get(request.endpoint), "signed_message", False):
+        return  # an LTI message: its signed id_token, nonce and state authenticate it
     if current_user.is_authenticated and g.get("bearer"):
         return
     if current_user.is_authenticated or request.endpoint == LOGIN_ENDPOINT:

@@ -1,9 +1,10 @@
 """The session cookie: ``HttpOnly`` and ``SameSite=Lax`` (from the config), and ``Secure`` whenever
-the request came over HTTPS, so one configuration serves both plain local runs and production."""
+the request came over HTTPS, so one configuration serves both plain local runs and production;
+a session an LTI launch started over HTTPS is ``SameSite=None`` (``grader.web.lti.frame``)."""
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 
 
@@ -14,6 +15,13 @@ class SessionInterface(SecureCookieSessionInterface):
         return bool(app.config["SESSION_COOKIE_SECURE"]) or (
             has_request_context() and request.is_secure
         )
+
+    def get_cookie_samesite(self, app: Flask) -> str | None:
+        """``None`` for a session an LTI launch started over HTTPS (the LMS frames its pages, a
+        third-party context), else the configured policy."""
+        if has_request_context() and request.is_secure and g.get("lti_session"):
+            return "None"
+        return super().get_cookie_samesite(app)
 
 
 def init_app(app: Flask) -> None:

@@ -23,9 +23,26 @@ SECURITY_HEADERS = {
 STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
 
+def content_security_policy(sources: dict[str, list[str]] | None) -> str:
+    """The policy, with the directives in ``sources`` (an LTI session's framing platforms, a
+    deep linking reply's platform) in place of the site's."""
+    if not sources:
+        return CONTENT_SECURITY_POLICY
+    directives = [part.strip() for part in CONTENT_SECURITY_POLICY.split(";")]
+    return "; ".join(
+        f"{name} {' '.join(sources[name])}" if (name := part.split()[0]) in sources else part
+        for part in directives
+    )
+
+
 def add_security_headers(response: Response) -> Response:
     """Set each header a view has not set itself."""
+    sources = g.get("csp_sources")
     for name, value in SECURITY_HEADERS.items():
+        if name == "Content-Security-Policy":
+            value = content_security_policy(sources)
+        elif name == "X-Frame-Options" and sources and "frame-ancestors" in sources:
+            continue  # the policy's frame-ancestors says who may frame the page
         response.headers.setdefault(name, value)
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)

@@ -107,6 +107,7 @@ def celery_worker(postgres_app, postgres_url, redis_url, queue_name, tmp_path_fa
         "GRADER_BROKER_URL": redis_url,
         "GRADER_QUEUE": queue_name,
         "GRADER_REQUEUE_AFTER": str(WORKER_REQUEUE_AFTER),
+        "GRADER_LTI_RETRY_BASE": "0.5",
         "GRADER_SECRET_KEY": "test-secret",
         "GRADER_INSTANCE_DIR": str(log.parent),
     }

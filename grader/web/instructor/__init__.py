@@ -12,12 +12,13 @@ from grader.web.instructor import (
     courses,
     gradebook,
     guard,
+    lms,
     roster,
     students,
 )
 
 bp = Blueprint("instructor", __name__)
-for module in (courses, roster, analytics, gradebook, students, batches, api):
+for module in (courses, roster, analytics, gradebook, students, batches, lms, api):
     bp.register_blueprint(module.bp)
 guard.register(bp)
 bp.add_url_rule("/instructor/", "index", courses.index)
