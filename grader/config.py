@@ -124,7 +124,9 @@ def read_environment(environ: Mapping[str, str] | None = None) -> dict:
         in TRUE_WORDS,
         "TRUSTED_PROXIES": int(env.get("GRADER_TRUSTED_PROXIES") or 0),
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # Off: the X-RateLimit headers cost every limited answer a round trip to Redis; a 429
+        # still says when to come back (Retry-After, ``limits.too_many``).
+        "RATELIMIT_HEADERS_ENABLED": False,
         "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
         "MAX_SUBMISSION_BYTES": MAX_SUBMISSION_BYTES,
         "MAX_UPLOAD_BYTES": MAX_UPLOAD_BYTES,
