@@ -191,7 +191,7 @@ def _variant_json(variant, memo: dict) -> bytes:
     scalar values (the students of a randomised exercise share few), ``memo`` keeping both."""
     encoded = memo.get(id(variant))
     if encoded is None:
-        key = _scalar_key(variant)
+        key = variant.scalar_key()
         encoded = memo.get(key) if key is not None else None
         if encoded is None:
             encoded = orjson.dumps(variant.to_dict())
@@ -199,18 +199,6 @@ def _variant_json(variant, memo: dict) -> bytes:
                 memo[key] = encoded
         memo[id(variant)] = encoded
     return encoded
-
-
-def _scalar_key(variant) -> tuple | None:
-    """The variant's names and values, when every value is a number (else None)."""
-    key: list = []
-    for section in (variant.given, variant.params):
-        for name, value in section.items():
-            if getattr(value, "ndim", 0):
-                return None
-            key.append((name, float(value)))
-        key.append(None)
-    return tuple(key)
 
 
 def _numbers(values: np.ndarray, numbers: dict) -> list:
