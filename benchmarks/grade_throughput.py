@@ -26,6 +26,10 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from batch_regrade import cpu_ticks  # noqa: E402
+
 from grader.checking import grade, grade_many  # noqa: E402
 from grader.exercises import load_dir  # noqa: E402
 
@@ -161,6 +165,7 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    busy0, total0 = cpu_ticks()
 
     exercise = load_dir(ROOT / "exercises")["single-weight"]
     subs = synthetic(args.n)
@@ -211,6 +216,11 @@ def main() -> None:
     few = exam[: args.loop]
     torch_rate = len(few) / best_of(args.repeat, lambda: torch_loop(few, randomised))
     print(f"PyTorch autograd, one paper exam line at a time: {torch_rate:,.0f}/s")
+    busy, total = cpu_ticks()
+    print(
+        f"machine CPU {(busy - busy0) / max(1, total - total0):.0%} busy during the run"
+        f" (load average now {os.getloadavg()[0]:.1f})"
+    )
     print(
         f"grade-throughput: vectorised {vector_rate:,.0f}/s; one-at-a-time {loop_rate:,.0f}/s;"
         f" ratio {vector_rate / loop_rate:.0f}x; cli {cli_rate:,.0f}/s;"

@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import bare_endpoint  # noqa: E402
+from batch_regrade import cpu_ticks  # noqa: E402
 
 ANSWERS = [
     {"grad.e3": "-10", "grad.e2": "-10", "grad.e1": "-20", "update.v": "0.2", "new.v": "0.2"},
@@ -201,16 +202,9 @@ def drive(base: str, tokens: list[str], args) -> tuple[list, float, float, float
     return sent, start, time.time(), stop_at
 
 
-def machine_cpu() -> tuple[float, float]:
-    """The machine's (busy, total) CPU time so far, from /proc/stat."""
-    fields = [float(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + fields[4]
-    return sum(fields) - idle, sum(fields)
-
-
-def busy_share(before: tuple[float, float], after: tuple[float, float]) -> float:
-    """The share of the machine's CPU time that was busy between two ``machine_cpu()``."""
-    return (after[0] - before[0]) / max(after[1] - before[1], 1e-9)
+def busy_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """The share of the machine's CPU time that was busy between two ``cpu_ticks()``."""
+    return (after[0] - before[0]) / max(after[1] - before[1], 1)
 
 
 def read_back(base: str, token: str, ids: list[int], settle: float) -> dict[int, dict]:
@@ -261,9 +255,9 @@ def bare_run(args, database_url: str, broker_url: str, queue: str, tokens, bench
         base = f"http://127.0.0.1:{port}/api/v1"
         wait_healthy(base)
         time.sleep(1)
-        cpu_before, busy_before = tree_cpu(process.pid), machine_cpu()
+        cpu_before, busy_before = tree_cpu(process.pid), cpu_ticks()
         sent, *_ = drive(base, tokens, args)
-        busy = busy_share(busy_before, machine_cpu())
+        busy = busy_share(busy_before, cpu_ticks())
         cpu = tree_cpu(process.pid) - cpu_before
     finally:
         process.terminate()
@@ -338,9 +332,9 @@ def run(args) -> None:
             f"worker: {args.pool} pool x {args.concurrency}; exercise {args.exercise}"
         )
         cpu_before = [tree_cpu(process.pid) for process in processes]
-        busy_before = machine_cpu()
+        busy_before = cpu_ticks()
         sent, start, end, stop_at = drive(base, tokens, args)
-        busy = busy_share(busy_before, machine_cpu())
+        busy = busy_share(busy_before, cpu_ticks())
         web_cpu = tree_cpu(processes[0].pid) - cpu_before[0]
         accepted = [row for row in sent if row[3] == 202]
         refused = Counter(row[3] for row in sent if row[3] != 202)

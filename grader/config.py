@@ -128,7 +128,9 @@ def read_environment(environ: Mapping[str, str] | None = None) -> dict:
         "LTI_RETRIES": int(env.get("GRADER_LTI_RETRIES") or DEFAULT_LTI_RETRIES),
         "LTI_RETRY_BASE": float(env.get("GRADER_LTI_RETRY_BASE") or DEFAULT_LTI_RETRY_BASE),
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # Off: the X-RateLimit headers cost every limited answer a round trip to Redis; a 429
+        # still says when to come back (Retry-After, ``limits.too_many``).
+        "RATELIMIT_HEADERS_ENABLED": False,
         "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
         "MAX_SUBMISSION_BYTES": MAX_SUBMISSION_BYTES,
         "MAX_UPLOAD_BYTES": MAX_UPLOAD_BYTES,

@@ -93,16 +93,13 @@ class Graded:
         numbers: dict = {}
         indices = range(len(self))
         fragments = [self._fragments(blank, indices, numbers) for blank in self.exercise.blanks]
-        variants: dict[int, bytes] = {}
+        variants: dict = {}
         max_score = orjson.dumps(_numbers(np.array([self.max_score]), numbers)[0])
         encoded_numbers: dict = {}
         scores = [_encoded(x, encoded_numbers) for x in _numbers(self.score, numbers)]
         out = []
         for i, parts in zip(indices, zip(*fragments, strict=True), strict=True):
-            variant = self.variants[i]
-            encoded = variants.get(id(variant))
-            if encoded is None:
-                encoded = variants[id(variant)] = orjson.dumps(variant.to_dict())
+            encoded = _variant_json(self.variants[i], variants)
             out.append(
                 b"".join(
                     (
@@ -129,13 +126,8 @@ class Graded:
         indices = range(len(self))
         fragments = [self._fragments(blank, indices, numbers) for blank in self.exercise.blanks]
         blanks = [b"{" + b",".join(parts) + b"}" for parts in zip(*fragments, strict=True)]
-        encoded: dict[int, bytes] = {}
-        variants = []
-        for variant in self.variants:
-            text = encoded.get(id(variant))
-            if text is None:
-                text = encoded[id(variant)] = orjson.dumps(variant.to_dict())
-            variants.append(text)
+        encoded: dict = {}
+        variants = [_variant_json(variant, encoded) for variant in self.variants]
         max_score = _numbers(np.array([self.max_score]), numbers)[0]
         return _numbers(self.score, numbers), max_score, variants, blanks
 
@@ -192,6 +184,21 @@ class Graded:
         expected = _numbers(self.expected[blank.id][part], numbers)
         points = _numbers(self.points[blank.id][part], numbers)
         return verdicts, expected, got, points, diagnoses, feedback
+
+
+def _variant_json(variant, memo: dict) -> bytes:
+    """``variant.to_dict()`` as JSON, encoded once per object and once per distinct set of
+    scalar values (the students of a randomised exercise share few), ``memo`` keeping both."""
+    encoded = memo.get(id(variant))
+    if encoded is None:
+        key = variant.scalar_key()
+        encoded = memo.get(key) if key is not None else None
+        if encoded is None:
+            encoded = orjson.dumps(variant.to_dict())
+            if key is not None:
+                memo[key] = encoded
+        memo[id(variant)] = encoded
+    return encoded
 
 
 def _numbers(values: np.ndarray, numbers: dict) -> list:

@@ -80,6 +80,10 @@ Draw = RandInt | Choice | Uniform
 
 def parse_value(value: Any) -> np.ndarray | Draw:
     """A number, a (nested) list of numbers, or a draw such as ``{randint: [1, 5]}``."""
+    if type(value) is int or type(value) is float:  # the common case, without numpy's checks
+        if not math.isfinite(value):
+            raise ValueError("values must be finite numbers")
+        return np.array(float(value))
     if isinstance(value, dict):
         kinds = [key for key in value if key in DRAWS]
         if len(kinds) != 1:

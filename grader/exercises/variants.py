@@ -40,6 +40,33 @@ class Variant:
         """JSON-ready: numbers and nested lists."""
         return {"given": _plain(self.given), "params": _plain(self.params)}
 
+    def scalar_key(self) -> tuple | None:
+        """The names and values, when every value is a number (else None): variants with the
+        same key have the same :meth:`to_dict`, so it is built once for students who share it."""
+        key: list = []
+        for section in (self.given, self.params):
+            for name, value in section.items():
+                if getattr(value, "ndim", 0):
+                    return None
+                key.append((name, float(value)))
+            key.append(None)
+        return tuple(key)
+
+
+def plain_values(variant: Variant, memo: dict) -> dict[str, dict]:
+    """``variant.to_dict()``, built once per object and once per :meth:`Variant.scalar_key`
+    (``memo`` keeps both); the dict is shared, not to be changed."""
+    found = memo.get(id(variant))
+    if found is None:
+        key = variant.scalar_key()
+        found = memo.get(key) if key is not None else None
+        if found is None:
+            found = variant.to_dict()
+            if key is not None:
+                memo[key] = found
+        memo[id(variant)] = found
+    return found
+
 
 def _plain(values: Mapping[str, np.ndarray]) -> dict:
     return {name: plain(value) for name, value in values.items()}

@@ -127,11 +127,12 @@ class Offered:
     def plain(self, answers: Any) -> bool:
         """True when ``clean_answers`` would return the answers as they are: text for known
         blanks only (the common line, checked without building anything)."""
-        return (
-            type(answers) is dict
-            and self.blank_ids.issuperset(answers)
-            and all(type(v) is str and len(v) <= MAX_ANSWER_LENGTH for v in answers.values())
-        )
+        if type(answers) is not dict or not self.blank_ids.issuperset(answers):
+            return False
+        for value in answers.values():
+            if type(value) is not str or len(value) > MAX_ANSWER_LENGTH:
+                return False
+        return True
 
 
 def _line_key(exercise_id: int, source_id: str | None, number: int, content: Any) -> str:

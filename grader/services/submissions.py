@@ -211,7 +211,7 @@ def _context(
             raise Invalid("'exercise' must be an exercise id, like \"single-weight\"")
         raise Invalid("'course' must be a course slug")
     params = {"user_id": user.id, "exercise": exercise_slug, "key": key}
-    rows = session.execute(_CONTEXT, {**params, "course": course_slug}).all()
+    rows = session.connection().execute(_CONTEXT, {**params, "course": course_slug}).all()
     if len(rows) != 1:
         if (earlier := key and _by_key(session, user, key)) is not None:
             return earlier
@@ -246,19 +246,23 @@ def _insert(
         course = session.get(Course, row.course_id)
         version = session.get(ExerciseVersion, row.version_id)
         variant_id = variant_for(session, course, user, version).id
-    submission_id = session.execute(
-        _INSERT,
-        {
-            "user_id": user.id,
-            "course_id": row.course_id,
-            "exercise_id": row.exercise_id,
-            "exercise_version_id": row.version_id,
-            "variant_id": variant_id,
-            "attempt": row.last_attempt + 1,
-            "idempotency_key": key,
-            "answers": cleaned,
-        },
-    ).scalar_one()
+    submission_id = (
+        session.connection()
+        .execute(
+            _INSERT,
+            {
+                "user_id": user.id,
+                "course_id": row.course_id,
+                "exercise_id": row.exercise_id,
+                "exercise_version_id": row.version_id,
+                "variant_id": variant_id,
+                "attempt": row.last_attempt + 1,
+                "idempotency_key": key,
+                "answers": cleaned,
+            },
+        )
+        .scalar_one()
+    )
     session.commit()
     return Accepted(submission_id, "queued", True)
 

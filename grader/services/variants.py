@@ -14,6 +14,7 @@ from grader import exercises as core
 from grader.checking import grade, grade_many
 from grader.db import Course, ExerciseVersion, StudentVariant, User, utcnow
 from grader.db.base import UTCDateTime
+from grader.exercises.variants import plain_values
 from grader.services import bulk
 from grader.services.exercises import load_version
 
@@ -96,9 +97,9 @@ def ensure_many(
     else:  # the same values for everyone: no need to know who
         drawn = [exercise.draw_variant(course.secret, "")] * len(missing)
     now = utcnow()
-    plain: dict[int, dict] = {}  # by the drawn Variant's identity (fixed exercises share one)
+    plain: dict = {}  # students who drew the same values share them (fixed exercises: all)
     values = {
-        user_id: plain.get(id(variant)) or plain.setdefault(id(variant), variant.to_dict())
+        user_id: plain_values(variant, plain)
         for user_id, variant in zip(missing, drawn, strict=True)
     }
     if not store:

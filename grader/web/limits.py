@@ -28,16 +28,18 @@ import time
 from functools import wraps
 
 from flask import Flask, current_app, g, request
-from flask_limiter import Limiter, RequestLimit
+from flask_limiter import Limiter, RateLimitExceeded, RequestLimit
 from flask_login import current_user
 from limits import parse
 
 from grader.logtext import quoted
 from grader.web.api.body import parsed_json
+from grader.web.errors import json_error
 
 log = logging.getLogger(__name__)
 
 MAX_KEY_LENGTH = 254
+DEFAULT_WAIT = 60
 TOO_MANY_LOGINS = "too many failed logins: wait a minute and try again"
 SOFT_LOGIN_LIMITS = (
     ("LOGIN_LIMIT", "login-account"),
@@ -57,6 +59,7 @@ def init_app(app: Flask) -> Limiter:
     limiter = Limiter(key_func=client_address, on_breach=breached)
     limiter.init_app(app)
     app.extensions["grader.limiter"] = limiter
+    app.register_error_handler(RateLimitExceeded, too_many)
     lockouts = [
         limiter.shared_limit(
             lambda: current_app.config["LOGIN_LOCKOUT"],
@@ -118,6 +121,20 @@ def after_login(view, limited):
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def too_many(exc: RateLimitExceeded):
+    """429 with the seconds until the limit reached has room again in ``Retry-After``."""
+    response = json_error(429, "too_many_requests", exc.description)
+    limit = current_app.extensions["grader.limiter"].current_limit
+    wait = DEFAULT_WAIT
+    if limit is not None:
+        try:
+            wait = max(1, int(limit.reset_at - time.time()))
+        except Exception as error:  # the storage went away after this request's check
+            log.warning("rate limit storage unreachable, Retry-After guessed: %s", error)
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 def breached(limit: RequestLimit) -> None:

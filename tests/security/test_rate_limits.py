@@ -173,8 +173,10 @@ def test_behind_a_trusted_proxy_each_client_address_counts_on_its_own(tmp_path, 
 
 def test_submissions_per_student_are_limited(app):
     student, other = make_user(app), make_user(app)
-    codes = [student.submit("single-weight", ANSWERS).status_code for _ in range(4)]
-    assert codes == [202, 202, 202, 429]
+    replies = [student.submit("single-weight", ANSWERS) for _ in range(4)]
+    assert [reply.status_code for reply in replies] == [202, 202, 202, 429]
+    assert 0 < int(replies[-1].headers["Retry-After"]) <= 60
+    assert replies[-1].get_json()["error"] == "too_many_requests"
     assert other.submit("single-weight", ANSWERS).status_code == 202
 
 
