@@ -4,75 +4,14 @@ which differences are called striking."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from sqlalchemy import select
 
-from grader.db import Course, Exercise, Result, Submission
+from grader.db import Course, Exercise
 from grader.extensions import db
-from grader.services import accounts, exercises, number_findings, number_stats
+from grader.services import exercises, number_findings, number_stats
 from grader.services.number_stats import Breakdown, Group, Number
-
-EXERCISE = "two-params-random"
-
-
-def blanks(wrong: set[str]) -> dict:
-    return {
-        blank: {
-            "verdict": "incorrect" if blank in wrong else "correct",
-            "expected": 1,
-            "got": 2 if blank in wrong else 1,
-            "points": 0 if blank in wrong else 1,
-            "diagnosis": None,
-            "feedback": "",
-        }
-        for blank in ("grad.e5", "grad.e1")
-    }
-
-
-def seed(app, attempts: list[tuple[int, int, dict, set[str]]]) -> tuple[int, int, object]:
-    """A fresh course whose student ``i`` made ``attempt`` with these values and wrong blanks."""
-    slug = f"course-{uuid.uuid4().hex[:10]}"
-    with app.app_context():
-        session = db.session
-        course = accounts.get_or_create_course(session, slug)
-        exercise = session.scalar(select(Exercise).filter_by(slug=EXERCISE))
-        version = exercises.current_version(session, exercise)
-        users = {}
-        for student, attempt, values, wrong in attempts:
-            if student not in users:
-                email = f"s{student}-{uuid.uuid4().hex[:8]}@test.example"
-                users[student] = accounts.add_user(session, email, "student", None, slug).id
-            submission = Submission(
-                user_id=users[student],
-                course_id=course.id,
-                exercise_id=exercise.id,
-                exercise_version_id=version.id,
-                attempt=attempt,
-                answers={},
-                status="graded",
-            )
-            session.add(submission)
-            session.flush()
-            variant = {
-                "given": {"x": values["x"], "y": 5},
-                "params": {"k": values["k"], "b": values["b"]},
-            }
-            session.add(
-                Result(
-                    submission_id=submission.id,
-                    score=2 - len(wrong),
-                    max_score=9,
-                    variant=variant,
-                    blanks=blanks(wrong),
-                    engine_version="test",
-                    exercise_hash=version.content_hash,
-                )
-            )
-        session.commit()
-        return course.id, exercise.id, exercises.load_version(version)
-
+from tests.service.numbers_seed import seed
 
 ATTEMPTS = [
     (1, 1, {"x": 1, "k": -1, "b": -0.7}, {"grad.e5"}),
