@@ -52,26 +52,12 @@ class Finding:
 
 def findings(breakdowns: list[Breakdown], blanks: list[str]) -> list[Finding]:
     """The striking differences, the strongest evidence first, at most MAX_FINDINGS."""
-    candidates = []
-    for table in breakdowns:
-        groups = table.groups
-        negative = [g for g in groups if _negative(g)]
-        splits = []
-        if negative and len(negative) < len(groups):
-            rest = [g for g in groups if not _negative(g)]
-            splits.append((("negative", None, negative), ("non_negative", None, rest)))
-        if len(groups) > 2:
-            for group in groups:
-                others = [g for g in groups if g is not group]
-                splits.append((("group", group.key, [group]), ("others", None, others)))
-        elif len(groups) == 2 and not splits:
-            one, other = groups
-            splits.append((("group", one.key, [one]), ("group", other.key, [other])))
-        for first, second in splits:
-            for blank in blanks:
-                candidates.append(
-                    (table.number.name, blank, _side(first, blank), _side(second, blank))
-                )
+    candidates = [
+        (table.number.name, blank, _side(first, blank), _side(second, blank))
+        for table in breakdowns
+        for first, second in _splits(table.groups)
+        for blank in blanks
+    ]
     tested = [c for c in candidates if min(c[2].students, c[3].students) > 0]
     limit = ALPHA / max(len(tested), 1)
     found = []
@@ -97,6 +83,26 @@ def two_proportion_p(wrong_a: int, n_a: int, wrong_b: int, n_b: int) -> float:
         return 1.0
     z = abs(wrong_a / n_a - wrong_b / n_b) / spread
     return math.erfc(z / math.sqrt(2))
+
+
+def _splits(groups: list[Group]) -> list[tuple[tuple, tuple]]:
+    """The comparisons of one number: below 0 against 0 and above, and each group against the
+    others (the two groups against each other when there are two), each made once."""
+    negative = [g for g in groups if _negative(g)]
+    rest = [g for g in groups if not _negative(g)]
+    splits = []
+    if negative and rest:
+        splits.append((("negative", None, negative), ("non_negative", None, rest)))
+    if len(groups) == 2 and not splits:
+        one, other = groups
+        splits.append((("group", one.key, [one]), ("group", other.key, [other])))
+    elif len(groups) > 2:
+        for group in groups:
+            others = [g for g in groups if g is not group]
+            if negative and (negative == [group] or negative == others):
+                continue  # the sign's comparison
+            splits.append((("group", group.key, [group]), ("others", None, others)))
+    return splits
 
 
 def _negative(group: Group) -> bool:

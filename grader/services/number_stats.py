@@ -2,9 +2,10 @@
 grouped by value (few values) or by round-number bins with 0 as an edge (many values), and per
 group and blank the share who got it wrong; and the groups that differ strikingly.
 
-The grouping is one SQL query: the chosen attempts' per-blank rows and drawn values are read once
-(a CTE) and grouped by blank and by each number's group in turn (``UNION ALL``), so the work grows
-with the number of groups, not of submissions.
+The grouping is one SQL query: each chosen attempt's drawn values are read from its result once,
+its per-blank rows joined to them and counted by blank and combination of groups (a CTE, at most
+as many rows as there are answers, usually far fewer), then summed per number's group in turn
+(``UNION ALL``); Python only sees one row per number, group and blank.
 """
 
 from __future__ import annotations
@@ -123,27 +124,38 @@ def breakdown(
     if not numbers:
         return []
     chosen = chosen_attempts(course_id, exercise_id, basis)
-    wrong = case((ResultBlank.verdict.in_(WRONG), 1), else_=0)
-    rows = (
+    values = (
         select(
-            ResultBlank.blank,
-            wrong.label("wrong"),
+            Result.id.label("result_id"),
             *(_group_of(session, number).label(f"n{i}") for i, number in enumerate(numbers)),
         )
-        .join(chosen, chosen.c.id == ResultBlank.submission_id)
-        .join(Result, Result.id == ResultBlank.result_id)
-        .cte("numbered")
+        .join(chosen, chosen.c.id == Result.submission_id)
+        .cte("drawn")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    wrong = case((ResultBlank.verdict.in_(WRONG), 1), else_=0)
+    groups = [values.c[f"n{i}"] for i in range(len(numbers))]
+    combos = (
+        select(
+            ResultBlank.blank,
+            *groups,
+            func.count().label("students"),
+            func.sum(wrong).label("wrong"),
+        )
+        .join(values, values.c.result_id == ResultBlank.result_id)
+        .group_by(ResultBlank.blank, *groups)
+        .cte("combos")
     )
     parts = [
         select(
             literal(i).label("number"),
-            rows.c.blank,
-            cast(rows.c[f"n{i}"], Float).label("group"),
-            func.count().label("students"),
-            func.sum(rows.c.wrong).label("wrong"),
+            combos.c.blank,
+            cast(combos.c[f"n{i}"], Float).label("group"),
+            func.sum(combos.c.students).label("students"),
+            func.sum(combos.c.wrong).label("wrong"),
         )
-        .where(rows.c[f"n{i}"].is_not(None))
-        .group_by(rows.c.blank, rows.c[f"n{i}"])
+        .where(combos.c[f"n{i}"].is_not(None))
+        .group_by(combos.c.blank, combos.c[f"n{i}"])
         for i in range(len(numbers))
     ]
     found: list[dict[float, dict[str, tuple[int, int]]]] = [{} for _ in numbers]
@@ -156,7 +168,7 @@ def breakdown(
             )
         cell = found[i].setdefault(group, {})
         known = cell.get(blank, (0, 0))
-        cell[blank] = (known[0] + students, known[1] + int(wrongs or 0))
+        cell[blank] = (known[0] + int(students), known[1] + int(wrongs or 0))
     return [
         Breakdown(number, [_group(number, g, found[i][g]) for g in sorted(found[i])])
         for i, number in enumerate(numbers)
