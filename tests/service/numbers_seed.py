@@ -29,15 +29,19 @@ def blanks(wrong: set[str]) -> dict:
 
 
 def seed(
-    app, attempts: list[tuple[int, int, dict, set[str]]], slug: str | None = None
+    app,
+    attempts: list[tuple[int, int, dict, set[str]]],
+    slug: str | None = None,
+    exercise_slug: str = EXERCISE,
 ) -> tuple[int, int, object]:
     """Course ``slug`` (a fresh one if None) whose student ``i`` made ``attempt`` with these
-    values and wrong blanks; the course's and exercise's ids and the loaded exercise."""
+    values (x, k and b of two-params-random, or a whole variant) and wrong blanks; the course's
+    and exercise's ids and the loaded exercise."""
     slug = slug or f"course-{uuid.uuid4().hex[:10]}"
     with app.app_context():
         session = db.session
         course = accounts.get_or_create_course(session, slug)
-        exercise = session.scalar(select(Exercise).filter_by(slug=EXERCISE))
+        exercise = session.scalar(select(Exercise).filter_by(slug=exercise_slug))
         version = exercises.current_version(session, exercise)
         users = {}
         for student, attempt, values, wrong in attempts:
@@ -55,10 +59,14 @@ def seed(
             )
             session.add(submission)
             session.flush()
-            variant = {
-                "given": {"x": values["x"], "y": 5},
-                "params": {"k": values["k"], "b": values["b"]},
-            }
+            variant = (
+                values
+                if "given" in values
+                else {
+                    "given": {"x": values["x"], "y": 5},
+                    "params": {"k": values["k"], "b": values["b"]},
+                }
+            )
             session.add(
                 Result(
                     submission_id=submission.id,

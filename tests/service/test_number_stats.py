@@ -78,6 +78,28 @@ def test_a_number_with_many_values_falls_in_round_bins_with_zero_an_edge(any_app
     assert b.group("bin0").students == 2 and b.group("bin0").share("grad.e5") == 0.5
 
 
+def test_each_element_of_a_drawn_matrix_is_a_number_of_its_own(any_app):
+    """linear-layer-random: x[1]..x[3], y[1], y[2], W[1,1]..W[2,3], b[1] (12 at most): W[1,2]
+    is read from its own element."""
+
+    def variant(w12: int) -> dict:
+        W = [[0, w12, 1], [1, 0, -1]]
+        return {"given": {"x": [1, 2, 1], "y": [1, 2]}, "params": {"W": W, "b": [1, 0]}}
+
+    course_id, exercise_id, exercise = seed(
+        any_app,
+        [(1, 1, variant(-1), {"grad.e1"}), (2, 1, variant(1), set()), (3, 1, variant(1), set())],
+        exercise_slug="linear-layer-random",
+    )
+    with any_app.app_context():
+        found = number_stats.breakdown(db.session, course_id, exercise_id, exercise, "first")
+    names = [b.number.name for b in found]
+    assert names[:6] == ["x[1]", "x[2]", "x[3]", "y[1]", "y[2]", "W[1,1]"] and len(names) == 12
+    assert table(found, "W[1,2]")["-1"]["grad.e1"] == (1, 1)
+    assert table(found, "W[1,2]")["1"]["grad.e1"] == (2, 0)
+    assert table(found, "x[2]") == {"2": {"grad.e5": (3, 0), "grad.e1": (3, 1)}}
+
+
 def test_an_exercise_without_draws_has_no_breakdown(postgres_app):
     with postgres_app.app_context():
         session = db.session
