@@ -138,3 +138,41 @@ def rule() -> str:
         ratio=f"{MIN_RATIO:g}",
         alpha=f"{ALPHA:g}",
     )
+
+
+def as_json(breakdowns: list[Breakdown], findings: list[Finding]) -> dict:
+    """The per-number breakdown and its striking differences, as the API gives them."""
+    return {
+        "numbers": [
+            {
+                "number": table.number.name,
+                "by_value": table.by_value,
+                "bin_width": table.number.step,
+                "groups": [
+                    {
+                        "group": group.key,
+                        "label": label(table, group),
+                        "students": group.students,
+                        "blanks": {
+                            blank: {"students": n, "wrong": wrong}
+                            for blank, (n, wrong) in group.blanks.items()
+                        },
+                    }
+                    for group in table.groups
+                ],
+            }
+            for table in breakdowns
+        ],
+        "findings": [
+            {
+                "number": f.number,
+                "blank": f.blank,
+                "more": vars(f.more),
+                "less": vars(f.less),
+                "ratio": f.ratio,
+                "p_value": f.p_value,
+                "text": sentence(f, breakdowns),
+            }
+            for f in findings
+        ],
+    }

@@ -120,44 +120,11 @@ class Report:
                 }
                 for row in self.blanks
             ],
-            **({} if self.numbers is None else {"numbers": self.numbers_json()}),
-        }
-
-    def numbers_json(self) -> dict:
-        """The per-number breakdown and its striking differences, as the API gives them."""
-        return {
-            "numbers": [
-                {
-                    "number": table.number.name,
-                    "by_value": table.by_value,
-                    "bin_width": table.number.step,
-                    "groups": [
-                        {
-                            "group": group.key,
-                            "label": numbers.label(table, group),
-                            "students": group.students,
-                            "blanks": {
-                                blank: {"students": n, "wrong": wrong}
-                                for blank, (n, wrong) in group.blanks.items()
-                            },
-                        }
-                        for group in table.groups
-                    ],
-                }
-                for table in self.numbers
-            ],
-            "findings": [
-                {
-                    "number": f.number,
-                    "blank": f.blank,
-                    "more": vars(f.more),
-                    "less": vars(f.less),
-                    "ratio": f.ratio,
-                    "p_value": f.p_value,
-                    "text": text,
-                }
-                for f, text in zip(self.findings or [], self.finding_sentences(), strict=True)
-            ],
+            **(
+                {}
+                if self.numbers is None
+                else {"numbers": numbers.as_json(self.numbers, self.findings or [])}
+            ),
         }
 
 
