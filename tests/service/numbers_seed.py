@@ -13,6 +13,11 @@ from grader.services import accounts, exercises
 
 EXERCISE = "two-params-random"
 
+# 25 students with k = -1, all wrong at e5; 25 with k = 1, 3 of them wrong there.
+CLASS = [(i, 1, {"x": 1, "k": -1, "b": 0.3}, {"grad.e5"}) for i in range(25)] + [
+    (100 + i, 1, {"x": 2, "k": 1, "b": -0.3}, {"grad.e5"} if i < 3 else set()) for i in range(25)
+]
+
 
 def blanks(wrong: set[str]) -> dict:
     return {

@@ -7,15 +7,10 @@ import json
 import re
 
 from tests.service.factories import make_user
-from tests.service.numbers_seed import seed
+from tests.service.numbers_seed import CLASS, seed
 from tests.web.conftest import log_in, new_student
 
 PAGE = "/instructor/courses/{course}/exercises/two-params-random/analytics"
-
-# 25 students with k = -1, all wrong at e5; 25 with k = 1, 3 of them wrong there.
-CLASS = [(i, 1, {"x": 1, "k": -1, "b": 0.3}, {"grad.e5"}) for i in range(25)] + [
-    (100 + i, 1, {"x": 2, "k": 1, "b": -0.3}, {"grad.e5"} if i < 3 else set()) for i in range(25)
-]
 
 
 def teacher_with_class(app):
