@@ -367,7 +367,7 @@ def test_explain_prints_the_markdown(tmp_path):
     shutil.copy(EXERCISES / "single-weight.yaml", tmp_path)
     result = CliRunner().invoke(explain_command, ["single-weight", "--exercises", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(INTRO)
+    assert result.output.startswith(f"# One weight, one example\n\n{INTRO}")
     assert (
         "1. The step for v: step = −learning rate × gradient = −0.01 × (−20) = 0.2."
         in result.output
