@@ -12,6 +12,10 @@ the median of ``--repeat`` runs after a warm-up:
 - the gradebook: its query, the CSV route and the page;
 - baselines in the same run: the same per-blank figures by loading every result and counting in a
   Python loop, and by exploding the results' JSON in SQL (``jsonb_each``) without the table;
+- the per-number breakdown, on a second course where the same students each made the same number
+  of submissions of `two-params-random` with their own drawn values: the analytics page without
+  it (``?numbers=0``) and with it, and the breakdown's query and findings alone; the last line
+  gives the breakdown's cost as a multiple of the page without it (the target is 1.5x at most);
 
 and prints each figure with the ratios. The database is dropped at the end.
 """
@@ -39,7 +43,13 @@ from sqlalchemy import case, func, select, text, true  # noqa: E402
 from grader.checking import ENGINE_VERSION, grade_many  # noqa: E402
 from grader.db import Course, Exercise, ExerciseVersion, Result, migrate  # noqa: E402
 from grader.extensions import db  # noqa: E402
-from grader.services import accounts, analytics, gradebook  # noqa: E402
+from grader.services import (  # noqa: E402
+    accounts,
+    analytics,
+    gradebook,
+    number_findings,
+    number_stats,
+)
 from grader.services.exercises import load_version, sync_exercises  # noqa: E402
 from grader.web import create_app  # noqa: E402
 
@@ -119,10 +129,30 @@ def seed(app, submissions: int, students: int, rng) -> tuple[int, int, str]:
     graded = grade_many(core, [variant] * submissions, answers).to_dicts()
     grading = time.perf_counter() - started
     owners = rng.integers(len(user_ids), size=submissions)
+    started = time.perf_counter()
+    copy_graded(
+        app.config["DATABASE_URL"],
+        (course_id, exercise_id, version_id, content_hash),
+        [user_ids[i] for i in owners],
+        answers,
+        graded,
+    )
+    loading = time.perf_counter() - started
+    print(f"seeded {submissions:,} submissions by {len(set(owners)):,} students")
+    print(f"  graded in {grading:.2f} s (grade_many), loaded with COPY in {loading:.2f} s")
+    return course_id, exercise_id, token
+
+
+def copy_graded(
+    url: str, where: tuple[int, int, int, str], owners: list[int], answers: list, graded: list
+) -> None:
+    """Bulk-load graded submissions and their results with COPY; ``where`` is the course,
+    exercise, version and content hash, ``owners`` the user id of each submission."""
+    course_id, exercise_id, version_id, content_hash = where
+    submissions = len(answers)
     attempt_of: dict[int, int] = defaultdict(int)
     now = datetime.now(UTC)
-    started = time.perf_counter()
-    with psycopg.connect(app.config["DATABASE_URL"]) as connection:
+    with psycopg.connect(url) as connection:
         first_id = connection.execute("SELECT nextval('submissions_id_seq')").fetchone()[0]
         ids = range(first_id, first_id + submissions)
         with connection.cursor().copy(
@@ -130,7 +160,7 @@ def seed(app, submissions: int, students: int, rng) -> tuple[int, int, str]:
             "answers, status, status_changed_at, queued_at, graded_at) FROM STDIN"
         ) as copy:
             for i, submission_id in enumerate(ids):
-                user = user_ids[owners[i]]
+                user = owners[i]
                 attempt_of[user] += 1
                 copy.write_row(
                     (
@@ -168,10 +198,78 @@ def seed(app, submissions: int, students: int, rng) -> tuple[int, int, str]:
         connection.commit()
         connection.autocommit = True
         connection.execute("VACUUM ANALYZE")
-    loading = time.perf_counter() - started
-    print(f"seeded {submissions:,} submissions by {len(set(owners)):,} students")
-    print(f"  graded in {grading:.2f} s (grade_many), loaded with COPY in {loading:.2f} s")
-    return course_id, exercise_id, token
+
+
+NUMBERS_COURSE = "bench-numbers"
+NUMBERS_EXERCISE = "two-params-random"
+
+
+def seed_numbers(app, submissions: int, rng) -> None:
+    """A second course whose students (the same ones) each have their own drawn variant of
+    NUMBERS_EXERCISE, with answers that are right, sign errors (more often where the drawn
+    ``k`` is negative) or left blank, graded by the real grader and loaded with COPY."""
+    with app.app_context():
+        session = db.session
+        accounts.get_or_create_course(session, NUMBERS_COURSE)
+        accounts.add_user(
+            session, "bench-instructor@bench.test", "instructor", None, NUMBERS_COURSE
+        )
+        session.commit()
+        course = session.scalar(select(Course).filter_by(slug=NUMBERS_COURSE))
+        exercise = session.scalar(select(Exercise).filter_by(slug=NUMBERS_EXERCISE))
+        version = session.scalar(
+            select(ExerciseVersion).filter_by(
+                exercise_id=exercise.id, content_hash=exercise.current_hash
+            )
+        )
+        where = (course.id, exercise.id, version.id, version.content_hash)
+        core = load_version(version)
+        session.execute(
+            text(
+                "INSERT INTO enrolments (course_id, user_id, role, created_at) "
+                "SELECT :course, id, 'student', now() FROM users WHERE email LIKE '%@bench.test' "
+                "AND role = 'student'"
+            ),
+            {"course": course.id},
+        )
+        session.commit()
+        user_ids = session.scalars(
+            text("SELECT id FROM users WHERE role = 'student' ORDER BY id")
+        ).all()
+    started = time.perf_counter()
+    mine = core.draw_variants("bench", [str(user) for user in user_ids])
+    owners = rng.integers(len(user_ids), size=submissions)
+    variants = [mine[i] for i in owners]
+    tape, grads = core.evaluate(variants)
+    lr = core.spec.learning_rate
+    expected = {}
+    for blank in core.blanks:
+        if blank.kind == "grad":
+            expected[blank.id] = grads[blank.target]
+        elif blank.kind == "update":
+            expected[blank.id] = -lr * grads[blank.target]
+        else:
+            expected[blank.id] = tape.values[blank.target] - lr * grads[blank.target]
+    negative_k = tape.values["k"] < 0
+    answers = [{} for _ in range(submissions)]
+    for blank, values in expected.items():
+        roll = rng.random(submissions)
+        sign_error = roll < np.where(negative_k, 0.3, 0.1)
+        left_blank = roll > 0.95
+        for i in range(submissions):
+            if left_blank[i]:
+                continue
+            value = -values[i] if sign_error[i] else values[i]
+            answers[i][blank] = f"{float(value):.6g}"
+    graded = grade_many(core, variants, answers).to_dicts()
+    grading = time.perf_counter() - started
+    started = time.perf_counter()
+    copy_graded(app.config["DATABASE_URL"], where, [user_ids[i] for i in owners], answers, graded)
+    print(
+        f"seeded {submissions:,} submissions of {NUMBERS_EXERCISE} (own variants) in "
+        f"{NUMBERS_COURSE}: drawn and graded in {grading:.2f} s, loaded in "
+        f"{time.perf_counter() - started:.2f} s"
+    )
 
 
 def naive_blank_stats(course_id: int, exercise_id: int) -> dict:
@@ -249,6 +347,7 @@ def main() -> None:
         course_id, exercise_id, token = seed(
             app, args.submissions, args.students, np.random.default_rng(7)
         )
+        seed_numbers(app, args.submissions, np.random.default_rng(11))
         client = app.test_client()
         headers = {"Authorization": f"Bearer {token}"}
         page = f"/instructor/courses/{COURSE}/exercises/{EXERCISE}/analytics"
@@ -329,6 +428,45 @@ def main() -> None:
         slowest = max(ms for label, ms in figures if label.startswith("analytics page"))
         print(
             f"slowest analytics page: {slowest:.0f} ms ({'under' if slowest < 1000 else 'OVER'} 1 s)"
+        )
+        numbers_page = (
+            f"/instructor/courses/{NUMBERS_COURSE}/exercises/{NUMBERS_EXERCISE}/analytics"
+        )
+        without = median_ms(args.repeat, lambda: get(f"{numbers_page}?numbers=0"))
+        with_numbers = median_ms(args.repeat, lambda: get(numbers_page))
+        with app.app_context():
+            session = db.session
+            course = session.scalar(select(Course).filter_by(slug=NUMBERS_COURSE))
+            exercise = session.scalar(select(Exercise).filter_by(slug=NUMBERS_EXERCISE))
+            core = load_version(
+                session.scalar(
+                    select(ExerciseVersion).filter_by(
+                        exercise_id=exercise.id, content_hash=exercise.current_hash
+                    )
+                )
+            )
+            blanks = [blank.id for blank in core.blanks]
+
+            def broken_down():
+                tables = number_stats.breakdown(session, course.id, exercise.id, core, "first")
+                return number_findings.findings(tables, blanks)
+
+            breakdown = median_ms(args.repeat, broken_down)
+            found = broken_down()
+        print(f"per-number breakdown of {args.submissions:,} submissions of {NUMBERS_EXERCISE}:")
+        print(f"  {'analytics page without it (?numbers=0)':<72} {without:9.1f}")
+        print(f"  {'analytics page with it':<72} {with_numbers:9.1f}")
+        print(f"  {'the breakdown alone (query and findings)':<72} {breakdown:9.1f}")
+        for finding in found[:3]:
+            print(
+                f"  finding: {finding.number} {finding.more.kind} vs {finding.less.kind}"
+                f" on {finding.blank}: {finding.ratio and round(finding.ratio, 2)}x"
+            )
+        ratio = breakdown / without
+        print(
+            f"per-number breakdown {breakdown:.0f} ms = {ratio:.2f}x the analytics page without it "
+            f"({without:.0f} ms; with it {with_numbers:.0f} ms, {with_numbers / without:.2f}x): "
+            f"{'within' if ratio <= 1.5 else 'OVER'} 1.5x"
         )
     finally:
         if app is not None:

@@ -149,6 +149,12 @@ def _graded(course_id: int, exercise_id: int, bases: tuple[str, ...]) -> Subquer
     )
 
 
+def chosen_attempts(course_id: int, exercise_id: int, basis: str) -> Subquery:
+    """The ids of each student's ``basis`` (first, best or last) graded submission."""
+    graded = _graded(course_id, exercise_id, (basis,))
+    return select(graded.c.id).where(graded.c[basis] == 1).subquery("chosen")
+
+
 def histogram(session: Session, course_id: int, exercise_id: int) -> Histogram:
     """The score distribution on the first, best and last attempt: one grouped query (one pass
     ranks every attempt three ways, each basis counts its own rank-1 rows)."""
@@ -210,8 +216,7 @@ def blank_stats(
     One grouped query by blank, verdict, diagnosis and (for wrong answers only) the value
     written; the verdict and diagnosis counts are sums of its groups.
     """
-    graded = _graded(course_id, exercise_id, (basis,))
-    chosen = select(graded.c.id).where(graded.c[basis] == 1).subquery("chosen")
+    chosen = chosen_attempts(course_id, exercise_id, basis)
     wrong_value = case(
         (ResultBlank.verdict.in_(("incorrect", "unreadable")), ResultBlank.got), else_=None
     ).label("value")

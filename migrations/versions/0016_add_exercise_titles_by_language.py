@@ -21,10 +21,14 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("exercises") as batch:
-        batch.add_column(sa.Column("titles", JSON, nullable=True))
+    op.add_column("exercises", sa.Column("titles", JSON, nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("exercises") as batch:
-        batch.drop_column("titles")
+    # Not a batch operation: on SQLite that copies the table and drops the old one, and the
+    # drop would cascade to every submission of every exercise. SQLite (3.35 on) drops a
+    # column in place.
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE exercises DROP COLUMN titles")
+    else:
+        op.drop_column("exercises", "titles")

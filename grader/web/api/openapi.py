@@ -62,6 +62,18 @@ SCHEMAS = {
             "overview": {"type": "object"},
             "histogram": {"type": "object"},
             "blanks": {"type": "array", "items": {"type": "object"}},
+            "numbers": {
+                "type": "object",
+                "description": "the results broken down by each drawn number (left out with "
+                "?numbers=0): `numbers`, each with its `groups` (a value, or a round-number bin "
+                "with 0 as an edge: `group`, `label`, `students`, per blank `students` and "
+                "`wrong`), and `findings`, the striking differences with their counts, ratio, "
+                "p-value and a sentence in the reader's language",
+                "properties": {
+                    "numbers": {"type": "array", "items": {"type": "object"}},
+                    "findings": {"type": "array", "items": {"type": "object"}},
+                },
+            },
         },
     },
     "Error": {
@@ -365,6 +377,13 @@ PATHS = {
                     "description": "which attempt of each student counts (default first)",
                     "schema": {"enum": ["first", "best", "last"]},
                 },
+                {
+                    "name": "numbers",
+                    "in": "query",
+                    "description": "0 leaves out the per-number breakdown",
+                    "schema": {"enum": ["0", "1"]},
+                },
+                LANG_QUERY,
             ],
             "responses": {"200": reply("The figures", ref("Analytics")), **ERRORS},
         }

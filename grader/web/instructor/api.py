@@ -8,7 +8,7 @@ from flask import Blueprint, Response
 from grader.extensions import db
 from grader.services import courses, gradebook
 from grader.web.instructor import report
-from grader.web.instructor.analytics import chosen_basis
+from grader.web.instructor.analytics import by_number, chosen_basis
 from grader.web.instructor.guard import taught_course
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -16,10 +16,12 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 @bp.get("/courses/<slug>/exercises/<exercise_slug>/analytics")
 def analytics(slug: str, exercise_slug: str):
-    """Overview, histogram and per-blank figures (``?basis=first|best|last``)."""
+    """Overview, histogram, per-blank figures and the per-number breakdown
+    (``?basis=first|best|last``; ``?numbers=0`` leaves the breakdown out)."""
     course = taught_course(slug)
     exercise = courses.find_exercise(db.session, exercise_slug, course)
-    return report.build(db.session, course, exercise, chosen_basis()).as_json()
+    built = report.build(db.session, course, exercise, chosen_basis(), by_number=by_number())
+    return built.as_json()
 
 
 @bp.get("/courses/<slug>/gradebook.csv")

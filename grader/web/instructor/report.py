@@ -10,8 +10,9 @@ from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from grader.db import Course, Exercise
-from grader.services import analytics, exercises
+from grader.services import analytics, exercises, number_findings, number_stats
 from grader.web.graphview import Mark, to_dot
+from grader.web.instructor import numbers
 from grader.web.instructor.charts import (
     HistogramChart,
     histogram_chart,
@@ -74,6 +75,16 @@ class Report:
     blanks: list[BlankRow]
     dot: str
     outdated: int
+    numbers: list[number_stats.Breakdown] | None = None
+    findings: list[number_findings.Finding] | None = None
+    picked: numbers.Picked | None = None
+
+    @property
+    def number_tables(self) -> list[numbers.Table]:
+        return numbers.tables(self.numbers or [], [row.blank for row in self.blanks])
+
+    def finding_sentences(self) -> list[str]:
+        return [numbers.sentence(f, self.numbers or []) for f in self.findings or []]
 
     def as_json(self) -> dict:
         return {
@@ -109,13 +120,26 @@ class Report:
                 }
                 for row in self.blanks
             ],
+            **(
+                {}
+                if self.numbers is None
+                else {"numbers": numbers.as_json(self.numbers, self.findings or [])}
+            ),
         }
 
 
 def build(
-    session: Session, course: Course, exercise: Exercise, basis: str, outdated: int = 0
+    session: Session,
+    course: Course,
+    exercise: Exercise,
+    basis: str,
+    outdated: int = 0,
+    by_number: bool = True,
+    pick: tuple[str | None, str | None] = (None, None),
 ) -> Report:
-    """The analytics of ``exercise`` in ``course`` over each student's ``basis`` attempt."""
+    """The analytics of ``exercise`` in ``course`` over each student's ``basis`` attempt; with
+    ``by_number``, broken down by each drawn number, the graph showing the errors of the group
+    ``pick`` (number, group key) if there is one."""
     version = exercises.current_version(session, exercise)
     spec = exercises.load_version(version)
     stats = analytics.blank_stats(session, course.id, exercise.id, basis)
@@ -124,8 +148,13 @@ def build(
         entry = stats.get(blank["id"]) or analytics.BlankStats(blank["id"])
         color = share_color(entry.share_wrong if entry.students else None)
         rows.append(BlankRow(blank["id"], blank["kind"], blank["target"], entry, color))
+    breakdowns = findings = chosen = None
+    if by_number:
+        breakdowns = number_stats.breakdown(session, course.id, exercise.id, spec, basis)
+        findings = number_findings.findings(breakdowns, [row.blank for row in rows])
+        chosen = numbers.picked(breakdowns, *pick)
     marks = {
-        row.target: Mark(color=row.color, note=row.note, css="marked")
+        row.target: _mark(row, chosen)
         for row in rows
         if row.kind == "grad" and "@" not in row.blank  # the graph is drawn with step 1's values
     }
@@ -140,4 +169,18 @@ def build(
         blanks=rows,
         dot=to_dot(spec, marks=marks, param_word=gettext("param")),
         outdated=outdated,
+        numbers=breakdowns,
+        findings=findings,
+        picked=chosen,
     )
+
+
+def _mark(row: BlankRow, chosen: numbers.Picked | None) -> Mark:
+    """How the graph draws a blank's edge: the whole class's share wrong, or the chosen group's."""
+    if chosen is None:
+        return Mark(color=row.color, note=row.note, css="marked")
+    students, wrong = chosen.group.blanks.get(row.blank, (0, 0))
+    if not students:
+        return Mark(color=share_color(None), note="no answers yet", css="marked")
+    share = wrong / students
+    return Mark(share_color(share), f"{percent(share)} wrong ({wrong}/{students})", "marked")
