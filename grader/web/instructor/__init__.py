@@ -8,16 +8,18 @@ from flask import Blueprint
 from grader.web.instructor import (
     analytics,
     api,
+    authoring,
     batches,
     courses,
     gradebook,
     guard,
     roster,
     students,
+    trial,
 )
 
 bp = Blueprint("instructor", __name__)
-for module in (courses, roster, analytics, gradebook, students, batches, api):
+for module in (courses, authoring, trial, roster, analytics, gradebook, students, batches, api):
     bp.register_blueprint(module.bp)
 guard.register(bp)
 bp.add_url_rule("/instructor/", "index", courses.index)
