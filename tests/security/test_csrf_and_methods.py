@@ -9,7 +9,12 @@ from tests.security.conftest import Side, cookie_csrf, snapshot
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # GET routes that also take POST: GET only shows the form.
-FORMS = {"student.account.login", "instructor.courses.settings"}
+FORMS = {
+    "student.account.login",
+    "instructor.courses.settings",
+    "instructor.authoring.new",
+    "instructor.authoring.edit",
+}
 
 
 def url_for_rule(rule, side: Side) -> str:
