@@ -153,3 +153,25 @@ def test_only_the_owning_course_sees_and_edits_its_exercise(app):
     me.client.post(offer, data={"csrf_token": me.csrf(course_page), "offer": "1"})
     assert mine.get(f"/courses/{me.course}/exercises/{slug}").status_code == 200
     assert outsider.get(f"/courses/{other.course}/exercises/{slug}").status_code == 404
+
+
+def test_a_change_to_an_exercise_with_graded_submissions_asks_whether_to_regrade(app):
+    """Once students' submissions were graded against an older version, the editor offers the
+    regrade (the existing one, of the course's submissions) and says they may be left."""
+    me = teacher(app)
+    slug = f"regrade-{uuid.uuid4().hex[:8]}"
+    create(me, source(slug))
+    course_page = f"/instructor/courses/{me.course}/"
+    offer = f"/instructor/courses/{me.course}/exercises/{slug}/offered"
+    me.client.post(offer, data={"csrf_token": me.csrf(course_page), "offer": "1"})
+    pupil = log_in(app, *new_student(app, course=me.course))
+    reply = pupil.submit(slug, {"grad.e3": "-10"})
+    assert reply.status_code == 202, reply.get_data(as_text=True)
+    assert pupil.wait_graded(reply.get_json()["url"])["status"] == "graded"
+    edit = f"/instructor/courses/{me.course}/exercises/{slug}/edit"
+    assert "Regrade?" not in me.get(edit).get_data(as_text=True)
+    me.client.post(edit, data={"csrf_token": me.csrf(edit), "source": source(slug, "1")})
+    page = me.get(edit).get_data(as_text=True)
+    assert "Regrade?" in page
+    assert "1 submission was graded against an older version of this exercise." in page
+    assert f'action="/instructor/courses/{me.course}/exercises/{slug}/regrade"' in page
