@@ -14,6 +14,7 @@ import grader
 
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 MAX_SUBMISSION_BYTES = 256 * 1024
+MAX_EXERCISE_BYTES = 1024 * 1024  # an exercise editor's form: the file's 256 KiB, encoded
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024
 GRADEBOOK_PAGE = 200  # students per page of the gradebook
 DEFAULT_REQUEUE_AFTER = 60.0
@@ -133,6 +134,7 @@ def read_environment(environ: Mapping[str, str] | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": False,
         "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
         "MAX_SUBMISSION_BYTES": MAX_SUBMISSION_BYTES,
+        "MAX_EXERCISE_BYTES": MAX_EXERCISE_BYTES,
         "MAX_UPLOAD_BYTES": MAX_UPLOAD_BYTES,
         "GRADEBOOK_PAGE": GRADEBOOK_PAGE,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -23,6 +23,13 @@ def render_item(kind: str, item, autogen_context) -> str | bool:
 
 
 def run_on(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        # A batch migration rebuilds a table by dropping the old one: with foreign keys
+        # enforced, that drop would cascade-delete every row referring to it. SQLite only
+        # honours this outside a transaction, so it comes first (SQLite's own advice for
+        # schema changes); the app's connections turn enforcement on again.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

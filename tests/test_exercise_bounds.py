@@ -90,3 +90,16 @@ def test_a_good_file_has_no_problems():
     checked = check_text(SINGLE_WEIGHT)
     assert checked.ok and checked.problems == []
     assert checked.exercise.lines[("graph", "e3")] > checked.exercise.lines[("graph",)]
+
+
+def test_a_graph_of_too_many_numbers_is_refused_before_it_is_checked():
+    """Matrices on every edge beyond the graph's budget of numbers are refused at the graph."""
+    edges = "".join(f"  e{i}: e{i - 1} + w\n" for i in range(2, 30))
+    raw = (
+        "id: heavy\ntitle: Heavy\nparams:\n  w: {uniform: [1, 2], shape: [10, 10]}\n"
+        f"graph:\n  e1: w * 2\n{edges}  loss: mean(e29)\nask:\n  grad: [w]\n"
+    )
+    assert refused(raw.encode()) == (
+        "line 5: the graph's values hold 3001 numbers in all, more than the 2000 an exercise "
+        "may have: use fewer or smaller edges"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
 from pydantic import ValidationError
 
 from grader.engine import GraphError, build_graph, forward
@@ -123,6 +124,13 @@ def load_text(raw: bytes, source: str = "<exercise>") -> Exercise:
     except GraphError as exc:
         raise fail(("graph", exc.edge), str(exc)) from None
     exercise.shapes = {name: value.shape[1:] for name, value in tape.values.items()}
+    numbers = sum(int(np.prod(shape)) for shape in exercise.shapes.values())
+    if numbers > MAX_GRAPH_NUMBERS:
+        raise fail(
+            ("graph",),
+            f"the graph's values hold {numbers} numbers in all, more than the "
+            f"{MAX_GRAPH_NUMBERS} an exercise may have: use fewer or smaller edges",
+        )
     if exercise.shapes[graph.loss] != ():
         raise fail(
             ("graph", graph.loss),
@@ -168,6 +176,7 @@ def load_text(raw: bytes, source: str = "<exercise>") -> Exercise:
 
 
 SAMPLED_STUDENTS = 30
+MAX_GRAPH_NUMBERS = 2000
 
 
 def line_of(spec: ExerciseSpec, at: str) -> tuple:

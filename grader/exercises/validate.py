@@ -60,25 +60,24 @@ def check_exercise(exercise: Exercise, students: int = STUDENTS_CHECKED) -> list
     drawn ones: a gradient unlike finite differences, an asked gradient that stays zero."""
     problems: list[Problem] = []
     names = [f"student-{i}" for i in range(students if exercise.randomised else 1)]
-    for student in names:
-        variant = exercise.draw_variant("check", student)
-        inputs = {name: value[None] for name, value in variant.values().items()}
-        errors = finite_difference_errors(exercise.graph, inputs)
-        worst = max(errors, key=errors.get, default=None)
-        if worst is not None and not errors[worst] <= FD_TOLERANCE:
+    variants = exercise.draw_variants("check", names)
+    errors = finite_difference_errors(exercise.graph, exercise.inputs(variants))
+    _, grads = exercise.evaluate(variants)
+    for row, student in enumerate(names):
+        worst = max(errors, key=lambda name: errors[name][row], default=None)
+        if worst is not None and not errors[worst][row] <= FD_TOLERANCE:
             problems.append(
                 Problem(
                     _line(exercise, line_of(exercise.spec, worst)),
                     f"gradient of '{worst}' differs from finite differences by "
-                    f"{errors[worst]:.2g} ({student})",
+                    f"{errors[worst][row]:.2g} ({student})",
                 )
             )
-        _, grads = exercise.evaluate([variant])
         for blank in exercise.blanks:
             if (
                 blank.kind == "grad"
                 and blank.target not in exercise.spec.allow_zero
-                and not np.any(grads[blank.target])
+                and not np.any(grads[blank.target][row])
             ):
                 problems.append(
                     Problem(

@@ -80,6 +80,13 @@ def owned_exercise(session: Session, course: Course, slug: str) -> Exercise:
     return exercise
 
 
+def current_source(session: Session, row: Exercise) -> str:
+    """The text of the exercise's current version."""
+    return session.scalar(
+        select(ExerciseVersion.source).filter_by(exercise_id=row.id, content_hash=row.current_hash)
+    )
+
+
 def create(session: Session, course: Course, author: User | None, source: str) -> Saved:
     """A new exercise of the course from the editor's text (withdrawn until offered)."""
     exercise = _valid(source)

@@ -10,7 +10,13 @@ from tests.security.conftest import Side, cookie_csrf, snapshot
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # GET routes that also take POST: GET only shows the form (or, for LTI's OIDC login
 # initiation, which platforms may send either way, answers the same).
-FORMS = {"student.account.login", "instructor.courses.settings", "lti.login"}
+FORMS = {
+    "student.account.login",
+    "instructor.courses.settings",
+    "instructor.authoring.new",
+    "instructor.authoring.edit",
+    "lti.login",
+}
 
 
 def url_for_rule(rule, side: Side) -> str:

@@ -8,6 +8,7 @@ from flask import Blueprint
 from grader.web.instructor import (
     analytics,
     api,
+    authoring,
     batches,
     courses,
     gradebook,
@@ -15,10 +16,11 @@ from grader.web.instructor import (
     lms,
     roster,
     students,
+    trial,
 )
 
 bp = Blueprint("instructor", __name__)
-for module in (courses, roster, analytics, gradebook, students, batches, lms, api):
+for module in (courses, authoring, trial, roster, analytics, gradebook, students, batches, lms, api):
     bp.register_blueprint(module.bp)
 guard.register(bp)
 bp.add_url_rule("/instructor/", "index", courses.index)
