@@ -21,7 +21,7 @@ from grader import exercises as core
 from grader.db import Course, Exercise, ExerciseVersion, Submission, User
 from grader.services import courses
 from grader.services.errors import Invalid, NotFound
-from grader.services.exercises import version_row
+from grader.services.exercises import titles_of, version_row
 
 
 class NotValid(Invalid):
@@ -96,6 +96,7 @@ def create(session: Session, course: Course, author: User | None, source: str) -
     row = Exercise(
         slug=exercise.id,
         title=exercise.spec.title,
+        titles=titles_of(exercise),
         current_hash=exercise.content_hash,
         owner_course_id=course.id,
     )
@@ -131,6 +132,7 @@ def save(
         version.author_id = author.id if author else None
         session.add(version)
     row.title, row.current_hash, row.active = exercise.spec.title, exercise.content_hash, True
+    row.titles = titles_of(exercise)
     session.commit()
     number = next(e.number for e in history(session, row) if e.version.id == version.id)
     return Saved(version, number, new, courses.outdated(session, course, row))

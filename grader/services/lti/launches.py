@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from grader.db import Course, Exercise, LtiAccount, LtiContext, LtiLink, LtiPlatform, User
 from grader.services import accounts
 from grader.services.errors import Forbidden, Invalid, NotFound
+from grader.services.exercises import visible_in
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +171,11 @@ def _resource_link(session: Session, context: LtiContext, launch: Launch) -> Exe
     if link is None:
         if not launch.exercise:
             return None
-        exercise = session.scalar(select(Exercise).filter_by(slug=launch.exercise, active=True))
+        exercise = session.scalar(
+            select(Exercise)
+            .filter_by(slug=launch.exercise, active=True)
+            .where(visible_in(context.course_id))
+        )
         if exercise is None:
             raise NotFound(
                 f"the link opens the exercise '{launch.exercise[:64]}', which is not here"

@@ -29,7 +29,7 @@ def preview(source: str, sample: int, lang: str) -> dict:
     expected = reference_answers(exercise, variant)
     out.update(
         id=exercise.id,
-        title=str(exercise.spec.title),
+        title=exercise.spec.title_in(lang),
         randomised=exercise.randomised,
         dot=worksheet.dot(exercise, values),
         values=[
