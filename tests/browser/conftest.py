@@ -15,22 +15,11 @@ from grader.extensions import db
 from grader.services import accounts
 from tests.service.conftest import embedded_app  # noqa: F401  (the service's fixture, shared)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 CSP = (
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
     "img-src 'self' data:"
 )
 DEMO_PASSWORD = "demo password"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 
 
@@ -81,24 +70,6 @@ def live_server(demo_app):
     thread.join(10)
 
 
-@pytest.fixture(scope="session")
-def chromium():
-    """Debian's Chromium, headless (Playwright's own browser download is not used)."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium", pytrace=False)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail(
-            "Playwright is missing: pip install -r requirements/dev.lock (scripts/test does)",
-            pytrace=False,
-        )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def page(chromium, live_server):
     """A fresh browser context (no cookies) whose page fails the test on a CSP violation or a
@@ -132,13 +103,6 @@ def response_problems(response) -> list[str]:
     if response.status < 400 or response.request.resource_type == "document":
         return []
     return [f"{response.status} {response.url}"]
-
-
-@pytest.fixture(scope="session")
-def artifacts() -> Path:
-    """Where screenshots go (gitignored)."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    return ARTIFACTS
 
 
 def run_axe(page) -> list[dict]:

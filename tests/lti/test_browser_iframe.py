@@ -4,14 +4,13 @@ frame it), the answers are graded in place, and the score reaches the LMS."""
 
 from __future__ import annotations
 
-from tests.browser.conftest import artifacts, chromium  # noqa: F401  (the browser fixtures)
 from tests.lti.conftest import GOOD, launch_class, person, wait_until
 from tests.lti.platform import Message
 
 
 def test_student_launches_inside_the_lms_iframe_and_is_graded_there(
-    chromium,  # noqa: F811
-    artifacts,  # noqa: F811
+    chromium,
+    artifacts,
     platform,
     tool_url,
     celery_worker,
