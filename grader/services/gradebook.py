@@ -24,7 +24,7 @@ from grader.db import (
 )
 from grader.services import csvfiles
 from grader.services.exercises import offered
-from grader.services.penalties import worth_sql
+from grader.services.penalties import with_settings, worth_sql
 
 
 @dataclass(frozen=True)
@@ -155,12 +155,10 @@ def gradebook(session: Session, course: Course) -> Gradebook:
         .order_by(User.email)
     ).all()
     query = (
-        select(Submission.user_id, Submission.exercise_id)
-        .outerjoin(Result, Result.submission_id == Submission.id)
-        .outerjoin(
-            CourseExercise,
-            (CourseExercise.course_id == Submission.course_id)
-            & (CourseExercise.exercise_id == Submission.exercise_id),
+        with_settings(
+            select(Submission.user_id, Submission.exercise_id).outerjoin(
+                Result, Result.submission_id == Submission.id
+            )
         )
         .where(Submission.course_id == course.id)
         .group_by(Submission.user_id, Submission.exercise_id)
@@ -242,21 +240,15 @@ def cell(session: Session, course: Course, exercise: Exercise, user_id: int) -> 
         follow_through = _follow_through_points(course)
         score = course_score(follow_through.c.points)
     share = worth_sql(CourseExercise.penalty, Submission.attempt)
-    query = (
+    query = with_settings(
         select(func.max(score * share))
         .select_from(Submission)
         .join(Result, Result.submission_id == Submission.id)
-        .outerjoin(
-            CourseExercise,
-            (CourseExercise.course_id == Submission.course_id)
-            & (CourseExercise.exercise_id == Submission.exercise_id),
-        )
-        .where(
-            Submission.course_id == course.id,
-            Submission.exercise_id == exercise.id,
-            Submission.user_id == user_id,
-            Submission.status == "graded",
-        )
+    ).where(
+        Submission.course_id == course.id,
+        Submission.exercise_id == exercise.id,
+        Submission.user_id == user_id,
+        Submission.status == "graded",
     )
     if follow_through is not None:
         query = query.outerjoin(follow_through, follow_through.c.result_id == Result.id)

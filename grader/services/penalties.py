@@ -9,8 +9,10 @@ Python and in SQL, side by side.
 
 from __future__ import annotations
 
-from sqlalchemy import Double, case, func, literal
+from sqlalchemy import Double, Select, case, func, literal
 from sqlalchemy.sql.elements import ColumnElement
+
+from grader.db import CourseExercise, Submission
 
 MAX_PENALTY = 1.0
 
@@ -24,6 +26,15 @@ def worth_sql(penalty: ColumnElement, attempt: ColumnElement) -> ColumnElement:
     """:func:`worth` as an SQL expression of a penalty column (null: 0) and an attempt column."""
     share = literal(1.0, Double) - func.coalesce(penalty, 0.0) * (attempt - 1)
     return case((share < 0.0, literal(0.0, Double)), else_=share)
+
+
+def with_settings(query: Select) -> Select:
+    """``query`` joined (outer) to each submission's course settings, where its penalty is."""
+    return query.outerjoin(
+        CourseExercise,
+        (CourseExercise.course_id == Submission.course_id)
+        & (CourseExercise.exercise_id == Submission.exercise_id),
+    )
 
 
 def percent(share: float) -> str:

@@ -23,7 +23,7 @@ from grader.db import (
 from grader.db.course import REVEAL_POLICIES
 from grader.services import accounts, learning
 from grader.services.exercises import offered
-from grader.services.penalties import worth, worth_sql
+from grader.services.penalties import with_settings, worth, worth_sql
 
 DEFAULT_REVEAL = REVEAL_POLICIES[0]
 PENDING = ("queued", "grading")
@@ -157,12 +157,10 @@ def standings(
     best = {
         exercise_id: (penalised, raw)
         for exercise_id, penalised, raw in session.execute(
-            select(Submission.exercise_id, func.max(Result.score * share), func.max(Result.score))
-            .join(Result, Result.submission_id == Submission.id)
-            .outerjoin(
-                CourseExercise,
-                (CourseExercise.course_id == Submission.course_id)
-                & (CourseExercise.exercise_id == Submission.exercise_id),
+            with_settings(
+                select(
+                    Submission.exercise_id, func.max(Result.score * share), func.max(Result.score)
+                ).join(Result, Result.submission_id == Submission.id)
             )
             .where(
                 Submission.user_id == user.id,
