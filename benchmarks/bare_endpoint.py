@@ -110,10 +110,13 @@ bare_results = Table(
 )
 
 
-def grade_and_upsert_ms(database_url: str, exercise_id: str, answers: list[dict], n: int) -> float:
+def grade_and_upsert_ms(
+    database_url: str, exercise_id: str, answers: list[dict], n: int, rate: float = 0.0
+) -> float:
     """This process's CPU milliseconds to grade one submission with the core (the worker's own
     grading function, one submission a pass) and upsert its result in a transaction of its own,
-    averaged over ``n``; the students' stored variants of ``exercise_id`` are graded in turn."""
+    averaged over ``n``; the students' stored variants of ``exercise_id`` are graded in turn,
+    ``rate`` a second (0: one after the other)."""
     from sqlalchemy import select
     from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -145,8 +148,11 @@ def grade_and_upsert_ms(database_url: str, exercise_id: str, answers: list[dict]
     engine = create_engine(database_url)
     with engine.begin() as connection:
         connection.execute(text("SELECT 1"))
-    started = time.process_time()
+    started, next_at = time.process_time(), time.monotonic()
     for i in range(n):
+        if rate:
+            next_at += 1 / rate
+            time.sleep(max(0.0, next_at - time.monotonic()))
         values = rows[i % len(rows)][1]
         row = _grade(exercise, [Claimed(i, version_id, values, answers[i % len(answers)])])[i]
         with engine.begin() as connection:
@@ -162,3 +168,13 @@ def grade_and_upsert_ms(database_url: str, exercise_id: str, answers: list[dict]
     engine.dispose()
     app.extensions["grader.db"].engine.dispose()
     return 1000 * spent / n
+
+
+if __name__ == "__main__":
+    # The worker's baseline in a process of its own, beside a load:
+    #   python bare_endpoint.py DATABASE_URL EXERCISE ANSWERS_JSON N RATE
+    import json
+    import sys
+
+    url, exercise, answers, count, pace = sys.argv[1:6]
+    print(grade_and_upsert_ms(url, exercise, json.loads(answers), int(count), float(pace)))

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -47,7 +48,7 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from batch_regrade import cpu_ticks, start_worker, wait_ready  # noqa: E402
+from batch_regrade import cpu_ticks, start_worker, tree_cpu, wait_ready  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from grader.db import Course, Result, ResultHistory, Submission, migrate  # noqa: E402
@@ -112,10 +113,12 @@ def write_lines(path: Path, n: int, students: int, rng) -> None:
             out.write(orjson.dumps({**line, "answers": answers}) + b"\n")
 
 
-def timed(env: dict, args: list[str]) -> tuple[float, dict, float]:
-    """Run ``grader ARGS --wait --json``; seconds, its JSON state, and the machine's CPU busy
-    share meanwhile."""
+def timed(env: dict, args: list[str], worker: subprocess.Popen) -> tuple[float, dict, str]:
+    """Run ``grader ARGS --wait --json``; seconds, its JSON state, and where the CPU went
+    meanwhile: the machine's busy share, the command's own CPU seconds, the workers', and the
+    rest (the database, mostly)."""
     started, (busy0, total0) = time.perf_counter(), cpu_ticks()
+    own0, workers0 = resource.getrusage(resource.RUSAGE_CHILDREN), tree_cpu(worker.pid)
     done = subprocess.run(
         [sys.executable, "-m", "grader", *args, "--wait", "--json"],
         env=env,
@@ -124,10 +127,17 @@ def timed(env: dict, args: list[str]) -> tuple[float, dict, float]:
     )
     seconds = time.perf_counter() - started
     busy, total = cpu_ticks()
+    own1, workers = resource.getrusage(resource.RUSAGE_CHILDREN), tree_cpu(worker.pid) - workers0
     if done.returncode != 0:
         sys.exit(f"grader {' '.join(args)} failed:\n{done.stderr[-3000:]}")
     state = orjson.loads(done.stdout.strip().splitlines()[-1])
-    return seconds, state, (busy - busy0) / max(1, total - total0)
+    own = own1.ru_utime + own1.ru_stime - own0.ru_utime - own0.ru_stime
+    machine = (busy - busy0) / os.sysconf("SC_CLK_TCK")
+    cpu = (
+        f"machine CPU {(busy - busy0) / max(1, total - total0):.0%} busy; CPU seconds: "
+        f"the command {own:.1f}, the workers {workers:.1f}, the rest {machine - own - workers:.1f}"
+    )
+    return seconds, state, cpu
 
 
 def change_exercise(app, exercises: Path) -> None:
@@ -251,18 +261,20 @@ def main() -> None:
         wait_ready(app, worker, log)
         print(f"worker: grader worker --concurrency {args.concurrency} (live and batch queues)")
 
-        seconds, state, busy = timed(env, ["batch", "import", str(lines), "--course", COURSE])
+        seconds, state, cpu = timed(
+            env, ["batch", "import", str(lines), "--course", COURSE], worker
+        )
         imported = counts(app)
         if state["graded"] != args.n or imported[0] - before[0] != args.n:
             sys.exit(f"the import is wrong: {state}, {imported[0] - before[0]:,} submissions")
         rate = args.n / seconds
         print(
             f"import: {args.n:,} lines in {seconds:.2f} s ({rate:,.0f}/s), every student's "
-            f"variant drawn and stored; machine CPU {busy:.0%} busy"
+            f"variant drawn and stored; {cpu}"
         )
         change_exercise(app, exercises)
-        again, state, busy = timed(
-            env, ["batch", "regrade", "--course", COURSE, "--exercise", EXERCISE]
+        again, state, cpu = timed(
+            env, ["batch", "regrade", "--course", COURSE, "--exercise", EXERCISE], worker
         )
         archived = counts(app)[2] - imported[2]
         if state["graded"] != args.n or archived != args.n:
@@ -270,7 +282,7 @@ def main() -> None:
         regrade_rate = args.n / again
         print(
             f"regrade: {args.n:,} submissions in {again:.2f} s ({regrade_rate:,.0f}/s), every "
-            f"result replaced, the old one archived; machine CPU {busy:.0%} busy"
+            f"result replaced, the old one archived; {cpu}"
         )
         print(
             f"batch-import: {args.n} lines in {seconds:.2f} s ({rate:.0f}/s); "

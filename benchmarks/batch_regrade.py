@@ -299,6 +299,22 @@ def cpu_ticks() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its descendants (Linux)."""
+    total, todo = 0.0, [pid]
+    ticks = os.sysconf("SC_CLK_TCK")
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo.extend(int(child) for child in (task / "children").read_text().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
 def regrade(app) -> tuple[float, dict]:
     """Regrade the course's single-weight as `grader batch regrade` does; seconds and state
     (with ``busy``: the share of the machine's CPU time in use meanwhile, by anything)."""

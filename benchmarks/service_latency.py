@@ -12,17 +12,21 @@ so the measurement does not load the server with status requests. After the run,
 submission is read back through the API: one not graded within `--settle` seconds is lost.
 Prints submissions/s, the POST's own latency, and p50/p99/max from POST to graded.
 
-Then, in the same run and under the same load, the baselines: the same clients drive a bare
-endpoint (``bare_endpoint.py``: bearer token, one INSERT with SQLAlchemy Core, the id pushed to
-Redis) under gunicorn with the same workers and threads, and this process grades submissions
-one at a time with the worker's grading function, upserting each result in its own
-transaction. The last line gives the web's CPU per submission over the bare endpoint's, and
-the worker's over grading one submission plus one upsert, with the machine's CPU busy share.
+Then, in the same run and under the same load, the baselines, side by side with the service so
+that all of them run on the same busy machine (CPU per operation grows with how busy the two
+cores are, so a baseline measured alone afterwards would look cheaper than it is): the same
+clients drive the service and a bare endpoint (``bare_endpoint.py``: bearer token, one INSERT
+with SQLAlchemy Core, the id pushed to Redis; under gunicorn with the same workers and threads)
+at once, each at `--rate`, while a process of its own grades submissions one at a time with the
+worker's grading function at `--rate`, upserting each result in its own transaction. The last
+line gives the web's CPU per submission over the bare endpoint's, and the worker's over grading
+one submission plus one upsert, from that phase, with the machine's CPU busy share.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -44,7 +48,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import bare_endpoint  # noqa: E402
-from batch_regrade import cpu_ticks  # noqa: E402
+from batch_regrade import cpu_ticks, tree_cpu  # noqa: E402
+
+PENDING = "SELECT count(*) FROM submissions WHERE status IN ('queued', 'grading')"
 
 ANSWERS = [
     {"grad.e3": "-10", "grad.e2": "-10", "grad.e1": "-20", "update.v": "0.2", "new.v": "0.2"},
@@ -105,22 +111,6 @@ def prepare(database_url: str, students: int, exercise: str, env: dict) -> list[
         db.session.commit()
     app.extensions["grader.db"].engine.dispose()
     return tokens
-
-
-def tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) used so far by a process and its descendants (Linux)."""
-    total, todo = 0.0, [pid]
-    ticks = os.sysconf("SC_CLK_TCK")
-    while todo:
-        current = todo.pop()
-        try:
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / ticks
-            for task in Path(f"/proc/{current}/task").iterdir():
-                todo.extend(int(child) for child in (task / "children").read_text().split())
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-    return total
 
 
 def wait_healthy(base: str, timeout: float = 60) -> None:
@@ -233,9 +223,9 @@ def read_back(base: str, token: str, ids: list[int], settle: float) -> dict[int,
     return out
 
 
-def bare_run(args, database_url: str, broker_url: str, queue: str, tokens, bench_dir) -> dict:
-    """The same load on the bare endpoint (``bare_endpoint.py``) under gunicorn with the same
-    workers and threads: its web CPU per submission, POST p99 and the machine's busy share."""
+def start_bare(args, database_url: str, broker_url: str, queue: str, bench_dir) -> tuple:
+    """The bare endpoint (``bare_endpoint.py``) under gunicorn with the same workers and
+    threads as `grader web`: (its process, its API's base URL)."""
     bare_endpoint.make_table(database_url)
     port = free_port()
     env = {
@@ -251,24 +241,56 @@ def bare_run(args, database_url: str, broker_url: str, queue: str, tokens, bench
     ]  # fmt: skip
     with open(bench_dir / "bare.log", "wb") as output:
         process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        base = f"http://127.0.0.1:{port}/api/v1"
-        wait_healthy(base)
-        time.sleep(1)
-        cpu_before, busy_before = tree_cpu(process.pid), cpu_ticks()
-        sent, *_ = drive(base, tokens, args)
-        busy = busy_share(busy_before, cpu_ticks())
-        cpu = tree_cpu(process.pid) - cpu_before
-    finally:
-        process.terminate()
-        process.wait(20)
-    accepted = sum(1 for row in sent if row[3] == 202)
-    if accepted < len(sent):
-        raise SystemExit(f"the bare endpoint accepted {accepted} of {len(sent)}: see {bench_dir}")
+    base = f"http://127.0.0.1:{port}/api/v1"
+    wait_healthy(base)
+    return process, base
+
+
+def side_by_side(args, database_url: str, service, bare, tokens, bench_dir: Path) -> dict:
+    """The service (``service``: web and worker processes, its API's base URL), the bare
+    endpoint (``bare``: its process and base URL) and the worker's baseline (a process grading
+    and upserting one submission at a time), all at once, each at ``--rate`` for
+    ``--duration``: all three run on the same busy machine. CPU milliseconds per submission of
+    the web, the worker, the bare endpoint and the baseline; the machine's busy share."""
+    (web, worker, base), (bare_process, bare_base) = service, bare
+    count = int(args.rate * args.duration)
+    with open(bench_dir / "grading-baseline.log", "wb") as log:
+        baseline = subprocess.Popen(
+            [
+                sys.executable, str(ROOT / "benchmarks" / "bare_endpoint.py"), database_url,
+                args.exercise, json.dumps(ANSWERS), str(count), str(args.rate),
+            ],
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )  # fmt: skip
+    processes = (web, worker, bare_process)
+    before, busy_before = [tree_cpu(process.pid) for process in processes], cpu_ticks()
+    with ThreadPoolExecutor(2) as pool:
+        runs = [pool.submit(drive, url, tokens, args) for url in (base, bare_base)]
+        sent = [run.result()[0] for run in runs]
+    busy = busy_share(busy_before, cpu_ticks())
+    web_cpu, _, bare_cpu = (tree_cpu(p.pid) - cpu for p, cpu in zip(processes, before, strict=True))
+    with psycopg.connect(database_url) as connection:  # the worker done with this phase's
+        deadline = time.monotonic() + args.settle
+        while time.monotonic() < deadline and connection.execute(PENDING).fetchone()[0]:
+            connection.rollback()
+            time.sleep(0.1)
+    worker_cpu = tree_cpu(worker.pid) - before[1]
+    grading_ms = float(baseline.communicate()[0].strip().splitlines()[-1])
+    accepted = [sum(1 for row in rows if row[3] == 202) for rows in sent]
+    if accepted[1] < len(sent[1]):
+        raise SystemExit(
+            f"the bare endpoint accepted {accepted[1]} of {len(sent[1])}: see {bench_dir}"
+        )
     return {
-        "web_ms": 1000 * cpu / max(accepted, 1),
-        "post_p99": percentile([row[2] - row[1] for row in sent], 0.99),
+        "web_ms": 1000 * web_cpu / max(accepted[0], 1),
+        "worker_ms": 1000 * worker_cpu / max(accepted[0], 1),
+        "bare_ms": 1000 * bare_cpu / max(accepted[1], 1),
+        "grading_ms": grading_ms,
         "busy": busy,
+        "rates": [n / args.duration for n in accepted],
     }
 
 
@@ -379,18 +401,19 @@ def run(args) -> None:
             f"CPU per submission: web {web_ms:.1f} ms, worker {worker_ms:.1f} ms; "
             f"machine CPU {100 * busy:.0f}% busy (load average now {os.getloadavg()[0]:.1f})"
         )
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(20)
-        bare = bare_run(args, database_url, broker_url, queue, tokens, bench_dir)
-        grade_ms = bare_endpoint.grade_and_upsert_ms(
-            database_url, args.exercise, ANSWERS, args.baseline_grades
+        bare = start_bare(args, database_url, broker_url, queue, bench_dir)
+        processes.append(bare[0])
+        time.sleep(1)
+        both = side_by_side(
+            args, database_url, (processes[0], processes[1], base), bare, tokens, bench_dir
         )
+        web_ms, worker_ms = both["web_ms"], both["worker_ms"]
+        bare_ms, grade_ms = both["bare_ms"], both["grading_ms"]
         print(
-            f"baseline: bare endpoint {bare['web_ms']:.1f} ms of web CPU per submission "
-            f"(POST p99 {bare['post_p99'] * 1000:.1f} ms, machine CPU {100 * bare['busy']:.0f}% busy); "
-            f"grading one submission and one upsert {grade_ms:.1f} ms"
+            f"side by side, each at {args.rate:g}/s ({both['rates'][0]:.1f}/s and "
+            f"{both['rates'][1]:.1f}/s taken), machine CPU {100 * both['busy']:.0f}% busy: web "
+            f"{web_ms:.1f} ms, bare endpoint {bare_ms:.1f} ms of web CPU per submission; worker "
+            f"{worker_ms:.1f} ms, grading one submission and one upsert {grade_ms:.1f} ms"
         )
         p99 = percentile(latency, 0.99)
         ok = lost == 0 and p99 < 0.25 and in_window / args.duration >= 0.95 * (args.rate or 0)
@@ -399,13 +422,13 @@ def run(args) -> None:
             "n/a at this rate"
             if args.rate < 100
             else "met"
-            if ok and web_ms <= 2 * bare["web_ms"] and worker_ms <= 2 * grade_ms
+            if ok and web_ms <= 2 * bare_ms and worker_ms <= 2 * grade_ms
             else "not met",
         )
         print(
             f"service-latency: {in_window / args.duration:.1f}/s, p99 {p99 * 1000:.0f} ms, lost {lost}, "
-            f"machine CPU {100 * busy:.0f}% busy; web {web_ms:.1f} ms vs bare {bare['web_ms']:.1f} ms "
-            f"(ratio {web_ms / bare['web_ms']:.2f}); worker {worker_ms:.1f} ms vs grading "
+            f"machine CPU {100 * busy:.0f}% busy; side by side: web {web_ms:.1f} ms vs bare "
+            f"{bare_ms:.1f} ms (ratio {web_ms / bare_ms:.2f}); worker {worker_ms:.1f} ms vs grading "
             f"{grade_ms:.1f} ms (ratio {worker_ms / grade_ms:.2f})"
         )
     finally:
@@ -444,12 +467,6 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/9")
-    parser.add_argument(
-        "--baseline-grades",
-        type=int,
-        default=500,
-        help="submissions graded and upserted one at a time for the worker's baseline",
-    )
     parser.add_argument("--keep", action="store_true", help="keep the database and the Redis data")
     run(parser.parse_args())
 

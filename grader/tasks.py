@@ -69,7 +69,8 @@ def publish(name: str, *args) -> bool:
     """
     celery = current_app.extensions["celery"]
     try:
-        celery.tasks[name].apply_async(args, retry=False)
+        # the arguments are ids: their text for the logs, without Celery's safe repr
+        celery.tasks[name].apply_async(args, retry=False, argsrepr=repr(args), kwargsrepr="{}")
     except Exception:
         log.warning(
             "could not publish %s%r; the sweep will publish it again", name, args, exc_info=True

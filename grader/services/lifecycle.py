@@ -31,13 +31,13 @@ import time
 from datetime import timedelta
 from enum import StrEnum
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from grader.checking import ENGINE_VERSION
-from grader.db import Result, StudentVariant, Submission, utcnow
+from grader.db import LtiLink, Result, StudentVariant, Submission, utcnow
 from grader.db.errors import unavailable
 from grader.services.grading import Claimed, grade_claimed
 from grader.services.lti import passback
@@ -78,6 +78,9 @@ LOCK_WAITING = (
     .limit(bindparam("limit"))
     .with_for_update(skip_locked=True)
 )
+VARIANTS = StudentVariant.__table__.c
+# The claimed submissions with what grading them needs: the values each was answered with (its
+# own, else its variant's, read in the same statement).
 CLAIM = (
     update(Submission.__table__)
     .where(SUBMISSIONS.id.in_(IDS), SUBMISSIONS.status.in_(PENDING))
@@ -85,19 +88,29 @@ CLAIM = (
     .returning(
         SUBMISSIONS.id,
         SUBMISSIONS.exercise_version_id,
-        SUBMISSIONS.variant_id,
         SUBMISSIONS.explicit_values,
         SUBMISSIONS.answers,
+        select(VARIANTS["values"])
+        .where(VARIANTS.id == SUBMISSIONS.variant_id)
+        .scalar_subquery()
+        .label("variant_values"),
     )
 )
-VARIANT_VALUES = select(StudentVariant.__table__.c.id, StudentVariant.__table__.c["values"]).where(
-    StudentVariant.__table__.c.id.in_(IDS)
-)
+LINKS = LtiLink.__table__.c
+# Each submission marked graded, and whether an LMS link shows its exercise in its course (its
+# score is then owed to the LMS: ``passback.note``), in the one statement.
 MARK_GRADED = (
     update(Submission.__table__)
     .where(SUBMISSIONS.id.in_(IDS), SUBMISSIONS.status.in_(PENDING))
     .values(status="graded", graded_at=NOW, status_changed_at=NOW, error=None)
-    .returning(SUBMISSIONS.id)
+    .returning(
+        SUBMISSIONS.id,
+        exists()
+        .where(
+            LINKS.course_id == SUBMISSIONS.course_id, LINKS.exercise_id == SUBMISSIONS.exercise_id
+        )
+        .label("linked"),
+    )
 )
 MARK_FAILED = (
     update(Submission.__table__)
@@ -176,18 +189,13 @@ def grade_submission(session: Session, submission_id: int, limit: int = CLAIM_LI
 
 def claim(session: Session, ids: list[int]) -> list[Claimed]:
     """Mark the pending ones among ``ids`` as ``grading`` and commit; what to grade them with."""
-    connection = session.connection()
-    rows = connection.execute(CLAIM, {"ids": ids, "now": utcnow()}).all()
-    variant_ids = [row.variant_id for row in rows if row.explicit_values is None]
-    values = (
-        dict(connection.execute(VARIANT_VALUES, {"ids": variant_ids}).all()) if variant_ids else {}
-    )
+    rows = session.connection().execute(CLAIM, {"ids": ids, "now": utcnow()}).all()
     session.commit()
     return [
         Claimed(
             row.id,
             row.exercise_version_id,
-            row.explicit_values if row.explicit_values is not None else values.get(row.variant_id),
+            row.explicit_values if row.explicit_values is not None else row.variant_values,
             row.answers,
         )
         for row in rows
@@ -203,8 +211,14 @@ def record(
     now = utcnow()
     connection = session.connection()
     written: set[int] = set()
+    linked: list[int] = []
     if graded:
-        written = set(connection.execute(MARK_GRADED, {"ids": list(graded), "now": now}).scalars())
+        for submission_id, is_linked in connection.execute(
+            MARK_GRADED, {"ids": list(graded), "now": now}
+        ):
+            written.add(submission_id)
+            if is_linked:
+                linked.append(submission_id)
     if written:
         connection.execute(
             UPSERT_RESULT[session.get_bind().dialect.name],
@@ -220,7 +234,7 @@ def record(
                 for submission_id in sorted(written)
             ],
         )
-        passback.note(session, sorted(written), now)
+        passback.note(session, sorted(linked), now)
     failed = {
         submission_id
         for submission_id, message in failures.items()

@@ -88,8 +88,9 @@ class Delivery(StrEnum):
 
 def note(session: Session, submission_ids: list[int], now: datetime) -> None:
     """Owe the scores of these newly graded submissions' students (in the caller's
-    transaction); the deliveries are published once it commits."""
-    if submission_ids and _course_links_exist(session):
+    transaction); the deliveries are published once it commits. The caller passes the ones an
+    LMS link shows (``lifecycle.MARK_GRADED`` tells), so a course without one costs nothing."""
+    if submission_ids:
         _remember(session, session.execute(NOTE_IDS, {"ids": submission_ids, "now": now}))
 
 
@@ -99,11 +100,11 @@ def note_staged(session: Session, course_id: int, now: datetime) -> None:
         _remember(session, session.execute(NOTE_STAGED, {"course": course_id, "now": now}))
 
 
-def _course_links_exist(session: Session, course_id: int | None = None) -> bool:
-    query = select(LtiLink.id).limit(1)
-    if course_id is not None:
-        query = query.where(LtiLink.course_id == course_id)
-    return session.scalar(query) is not None
+def _course_links_exist(session: Session, course_id: int) -> bool:
+    return (
+        session.scalar(select(LtiLink.id).where(LtiLink.course_id == course_id).limit(1))
+        is not None
+    )
 
 
 def _remember(session: Session, result) -> None:
