@@ -1,0 +1,61 @@
+"""Publishing through the Redis broker: Celery's channel keeps one Redis client for its
+publishes and acks, and makes a new one when kombu replaces the channel's connection pool."""
+
+from __future__ import annotations
+
+import uuid
+
+import redis
+
+from grader.celery_app import RedisTransport, celery_config
+from grader.web import create_app
+
+
+def test_redis_brokers_publish_through_one_client_per_channel(redis_url, tmp_path, exercises_dir):
+    queue = f"broker-test-{uuid.uuid4().hex[:8]}"
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'grader.db'}",
+            "BROKER_URL": redis_url,
+            "QUEUE": queue,
+            "SECRET_KEY": "test",
+            "INSTANCE_DIR": str(tmp_path),
+            "EXERCISES_DIR": str(exercises_dir),
+        }
+    )
+    celery = app.extensions["celery"]
+    broker = redis.Redis.from_url(redis_url)
+    try:
+        with celery.connection_for_write() as connection:
+            assert isinstance(connection.transport, RedisTransport)
+            channel = connection.default_channel
+            with channel.conn_or_acquire() as first, channel.conn_or_acquire() as second:
+                assert first is second
+            producer = celery.amqp.Producer(channel)
+            for number in range(3):
+                celery.send_task("grader.grade_submission", (number,), producer=producer)
+            assert broker.llen(queue) == 3
+            with channel.conn_or_acquire() as client:
+                assert client is first
+            channel._disconnect_pools()  # as kombu does after a fork or a lost connection
+            with channel.conn_or_acquire() as client:
+                assert client is not first and client.connection_pool is channel.pool
+            celery.send_task("grader.grade_submission", (3,), producer=producer)
+            assert broker.llen(queue) == 4
+    finally:
+        broker.delete(queue)
+
+
+def test_other_brokers_keep_their_own_transport(tmp_path):
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'grader.db'}",
+            "SECRET_KEY": "test",
+            "INSTANCE_DIR": str(tmp_path),
+        }
+    )
+    assert "broker_transport" not in celery_config(app)
+    app.config["BROKER_URL"] = "amqp://guest@127.0.0.1//"
+    assert "broker_transport" not in celery_config(app)
+    app.config["BROKER_URL"] = "rediss://127.0.0.1:6380/0"
+    assert celery_config(app)["broker_transport"] is RedisTransport
