@@ -191,3 +191,13 @@ def test_limits_hold_in_memory_when_their_redis_is_down(tmp_path, exercises_dir,
     assert codes == [202, 202, 202, 429]
     assert any("falling back to in-memory" in r.getMessage() for r in caplog.records)
     app.extensions["grader.db"].engine.dispose()
+
+
+def test_a_default_limit_from_the_settings_holds_on_every_view(tmp_path, exercises_dir):
+    """The views' own limits are checked by their decorators; a default limit set through
+    Flask-Limiter's settings is still checked before every request."""
+    app = limited_app(tmp_path, exercises_dir, RATELIMIT_DEFAULT="2 per minute")
+    client = app.test_client()
+    statuses = [client.get("/api/v1/session").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    app.extensions["grader.db"].engine.dispose()
