@@ -36,18 +36,23 @@ def content_security_policy(sources: dict[str, list[str]] | None) -> str:
 
 
 def add_security_headers(response: Response) -> Response:
-    """Set each header a view has not set itself."""
+    """Set each header a view has not set itself (the response's headers read once: a
+    ``setdefault`` per header would search them each time)."""
+    headers = response.headers
+    present = {name.lower() for name, _ in headers.items()}
     sources = g.get("csp_sources")
     for name, value in SECURITY_HEADERS.items():
+        if name.lower() in present:
+            continue
         if name == "Content-Security-Policy":
             value = content_security_policy(sources)
         elif name == "X-Frame-Options" and sources and "frame-ancestors" in sources:
             continue  # the policy's frame-ancestors says who may frame the page
-        response.headers.setdefault(name, value)
-    if request.is_secure:
-        response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+        headers.add(name, value)
+    if request.is_secure and "strict-transport-security" not in present:
+        headers.add("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
     if g.get("signed_in") and request.endpoint != "static":
-        response.headers["Cache-Control"] = "no-store"
+        headers["Cache-Control"] = "no-store"
     return response
 
 
