@@ -69,8 +69,13 @@ def publish(name: str, *args) -> bool:
     """
     celery = current_app.extensions["celery"]
     try:
-        # the arguments are ids: their text for the logs, without Celery's safe repr
-        celery.tasks[name].apply_async(args, retry=False, argsrepr=repr(args), kwargsrepr="{}")
+        # The arguments are ids: their text for the logs, without Celery's safe repr. Nothing
+        # is declared: the task goes to the default exchange, straight to its queue by name (a
+        # queue needs no binding there; the worker declares the queues it consumes), so kombu
+        # need not bind a copy of the queue to the channel on every publish.
+        celery.tasks[name].apply_async(
+            args, retry=False, argsrepr=repr(args), kwargsrepr="{}", declare=()
+        )
     except Exception:
         log.warning(
             "could not publish %s%r; the sweep will publish it again", name, args, exc_info=True

@@ -7,6 +7,7 @@ import uuid
 
 import redis
 
+from grader import tasks
 from grader.celery_app import RedisTransport, celery_config
 from grader.web import create_app
 
@@ -42,8 +43,13 @@ def test_redis_brokers_publish_through_one_client_per_channel(redis_url, tmp_pat
                 assert client is not first and client.connection_pool is channel.pool
             celery.send_task("grader.grade_submission", (3,), producer=producer)
             assert broker.llen(queue) == 4
+        broker.delete(queue, *broker.keys(f"_kombu.binding.{queue}*"))
+        with app.app_context():  # the queue never declared: a publish still lands in it
+            assert tasks.publish_grading(41) and tasks.publish(tasks.GRADE_CHUNK, 42)
+        assert broker.llen(queue) == 1 and broker.llen(f"{queue}.batch") == 1
+        assert not broker.keys(f"_kombu.binding.{queue}*")
     finally:
-        broker.delete(queue)
+        broker.delete(queue, f"{queue}.batch")
 
 
 def test_other_brokers_keep_their_own_transport(tmp_path):
