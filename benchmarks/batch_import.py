@@ -36,6 +36,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -113,29 +114,92 @@ def write_lines(path: Path, n: int, students: int, rng) -> None:
             out.write(orjson.dumps({**line, "answers": answers}) + b"\n")
 
 
-def timed(env: dict, args: list[str], worker: subprocess.Popen) -> tuple[float, dict, str]:
+class DatabaseCpu:
+    """CPU seconds the PostgreSQL backends of one database used while it runs (read from
+    ``/proc``, so only with the server on this machine and its processes readable; None
+    otherwise): what the database did for the run, apart from other work on a shared machine."""
+
+    def __init__(self, server: str, database: str):
+        self.server, self.database = server, database
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.stopping = threading.Event()
+
+    def __enter__(self) -> DatabaseCpu:
+        self.connection = psycopg.connect(self.server, autocommit=True)
+        self.sample(first=True)
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stopping.set()
+        self.thread.join()
+        self.sample()
+        self.connection.close()
+
+    def run(self) -> None:
+        while not self.stopping.wait(0.05):
+            self.sample()
+
+    def sample(self, first: bool = False) -> None:
+        rows = self.connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.database,)
+        ).fetchall()
+        for (pid,) in rows:
+            try:
+                seconds = process_cpu(pid)
+            except (FileNotFoundError, PermissionError, ProcessLookupError):
+                continue
+            # A backend that starts during the run counts from its start.
+            self.first.setdefault(pid, seconds if first else 0.0)
+            self.last[pid] = seconds
+
+    @property
+    def seconds(self) -> float | None:
+        if not self.last:
+            return None
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) one process has used (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(
+    env: dict, args: list[str], worker: subprocess.Popen, server: str
+) -> tuple[float, dict, str]:
     """Run ``grader ARGS --wait --json``; seconds, its JSON state, and where the CPU went
-    meanwhile: the machine's busy share, the command's own CPU seconds, the workers', and the
-    rest (the database, mostly)."""
-    started, (busy0, total0) = time.perf_counter(), cpu_ticks()
-    own0, workers0 = resource.getrusage(resource.RUSAGE_CHILDREN), tree_cpu(worker.pid)
-    done = subprocess.run(
-        [sys.executable, "-m", "grader", *args, "--wait", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    seconds = time.perf_counter() - started
-    busy, total = cpu_ticks()
-    own1, workers = resource.getrusage(resource.RUSAGE_CHILDREN), tree_cpu(worker.pid) - workers0
+    meanwhile: the machine's busy share, the command's own CPU seconds, the workers', the
+    database's backends' (when readable), and the rest."""
+    database = env["GRADER_DATABASE_URL"].rpartition("/")[2]
+    with DatabaseCpu(server, database) as backends:
+        started, (busy0, total0) = time.perf_counter(), cpu_ticks()
+        own0, workers0 = resource.getrusage(resource.RUSAGE_CHILDREN), tree_cpu(worker.pid)
+        done = subprocess.run(
+            [sys.executable, "-m", "grader", *args, "--wait", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        seconds = time.perf_counter() - started
+        busy, total = cpu_ticks()
+        own1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        workers = tree_cpu(worker.pid) - workers0
     if done.returncode != 0:
         sys.exit(f"grader {' '.join(args)} failed:\n{done.stderr[-3000:]}")
     state = orjson.loads(done.stdout.strip().splitlines()[-1])
     own = own1.ru_utime + own1.ru_stime - own0.ru_utime - own0.ru_stime
-    machine = (busy - busy0) / os.sysconf("SC_CLK_TCK")
+    rest = (busy - busy0) / os.sysconf("SC_CLK_TCK") - own - workers
+    database = ""
+    if backends.seconds is not None:
+        database = f", the database's backends {backends.seconds:.1f}"
+        rest -= backends.seconds
     cpu = (
         f"machine CPU {(busy - busy0) / max(1, total - total0):.0%} busy; CPU seconds: "
-        f"the command {own:.1f}, the workers {workers:.1f}, the rest {machine - own - workers:.1f}"
+        f"the command {own:.1f}, the workers {workers:.1f}{database}, the rest {rest:.1f}"
     )
     return seconds, state, cpu
 
@@ -262,7 +326,7 @@ def main() -> None:
         print(f"worker: grader worker --concurrency {args.concurrency} (live and batch queues)")
 
         seconds, state, cpu = timed(
-            env, ["batch", "import", str(lines), "--course", COURSE], worker
+            env, ["batch", "import", str(lines), "--course", COURSE], worker, args.server
         )
         imported = counts(app)
         if state["graded"] != args.n or imported[0] - before[0] != args.n:
@@ -274,7 +338,10 @@ def main() -> None:
         )
         change_exercise(app, exercises)
         again, state, cpu = timed(
-            env, ["batch", "regrade", "--course", COURSE, "--exercise", EXERCISE], worker
+            env,
+            ["batch", "regrade", "--course", COURSE, "--exercise", EXERCISE],
+            worker,
+            args.server,
         )
         archived = counts(app)[2] - imported[2]
         if state["graded"] != args.n or archived != args.n:

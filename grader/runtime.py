@@ -1,4 +1,5 @@
-"""Process-wide settings for the long-running processes (web workers, Celery workers)."""
+"""Process-wide settings for the long-running processes (web workers, Celery workers, an
+import reading its file)."""
 
 from __future__ import annotations
 

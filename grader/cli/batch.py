@@ -24,6 +24,7 @@ from rich.progress import (
 from rich.text import Text
 
 from grader.cli.service import app_context, require_schema
+from grader.runtime import freeze_startup_objects
 
 POLL_SECONDS = 0.2
 SHOWN_ERRORS = 20
@@ -173,6 +174,7 @@ def import_command(
         session = db.session
         course = _course(session, course_slug)
         publish = _publisher(app)
+        freeze_startup_objects()
         source = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
         size = os.path.getsize(path) if path != "-" else None
         with Display("reading") as display, source if path != "-" else nullcontext():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from grader.db.base import Base
@@ -13,9 +13,9 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 class ResultBlank(Base):
     """One blank of one result: its verdict, diagnosis, the value read (as JSON text), points.
 
-    Written by the database itself: triggers on ``results`` (migration 0002) explode a result's
+    Written by the database itself: triggers on ``results`` (migration 0003) explode a result's
     ``blanks`` into these rows on insert and update, whichever code path wrote the result, and
-    the foreign key removes them with it. Code only reads this table.
+    a trigger on delete removes them with it (migration 0017). Code only reads this table.
     """
 
     __tablename__ = "result_blanks"
@@ -24,9 +24,9 @@ class ResultBlank(Base):
         {"postgresql_with": {"fillfactor": 70}},
     )
 
-    result_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("results.id", ondelete="CASCADE"), primary_key=True
-    )
+    # No foreign key: written only by the results' triggers, from the rows they insert or
+    # update; triggers on results delete them with it and keep its id (migration 0017).
+    result_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     blank: Mapped[str] = mapped_column(String(64), primary_key=True)
     submission_id: Mapped[int] = mapped_column(BigId)
     verdict: Mapped[str] = mapped_column(String(16))

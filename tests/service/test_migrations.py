@@ -51,11 +51,13 @@ def test_revision_files_are_named_rev_verb_what(repo_root):
 def test_regraded_tables_leave_room_on_their_pages_as_the_models_say(empty_database):
     """The storage settings autogenerate does not compare: PostgreSQL's fillfactor of results
     and result_blanks (so a regrade's updates stay on their pages), as the models declare;
-    and result_history names its submission and batch without foreign keys."""
+    and result_history names its submission and batch, result_blanks its result, without
+    foreign keys."""
     migrate.upgrade(empty_database)
     engine = make_engine(empty_database)
     try:
         assert inspect(engine).get_foreign_keys("result_history") == []
+        assert inspect(engine).get_foreign_keys("result_blanks") == []
         if engine.dialect.name != "postgresql":
             return
         with engine.connect() as connection:
