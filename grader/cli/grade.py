@@ -20,6 +20,7 @@ from grader.exercises import Exercise, ExerciseError, Variant, VariantError, loa
 CHUNK_LINES = 8192
 MAX_LINE_BYTES = 1 << 20
 VARIANT_CACHE_SIZE = 100_000
+EXPLICIT_CACHE_SIZE = 10_000
 
 
 class LineError(ValueError):
@@ -39,6 +40,7 @@ class Submissions:
         self.unloadable = unloadable or {}
         self.variants: OrderedDict = OrderedDict()
         self.templates: dict[str, Variant] = {}
+        self.explicit: dict[tuple, Variant] = {}
 
     def read(self, line: bytes) -> dict:
         if len(line) > MAX_LINE_BYTES:
@@ -63,19 +65,34 @@ class Submissions:
         if type(answers) is not dict:
             raise LineError("'answers' must be an object of blank: answer")
         item = {"sub": sub, "exercise": exercise, "variant": None, "answers": answers}
-        if sub.get("given") is not None or sub.get("params") is not None:
-            for key in ("given", "params"):
-                if sub.get(key) is not None and not isinstance(sub[key], dict):
-                    raise LineError(f"'{key}' must be an object of name: value")
-            try:
-                explicit = exercise.with_values(
-                    self.template(exercise), sub.get("given"), sub.get("params")
-                )
-            except VariantError as exc:
-                raise LineError(str(exc)) from None
-            if self.covers(exercise, sub):
-                item["variant"] = explicit
+        given, params = sub.get("given"), sub.get("params")
+        if given is not None or params is not None:
+            key = _numbers_key(exercise.id, given, params)
+            item["variant"] = self.explicit.get(key) if key is not None else None
+            if item["variant"] is None:
+                item["variant"] = self.check_explicit(exercise, sub, key)
         return item
+
+    def check_explicit(self, exercise: Exercise, sub: dict, key: tuple | None) -> Variant | None:
+        """The line's own values checked against ``exercise``: the variant they make when they
+        name every value (kept under ``key``, shared by the lines with the same numbers), else
+        None (the student's draw fills in the rest)."""
+        for section in ("given", "params"):
+            if sub.get(section) is not None and not isinstance(sub[section], dict):
+                raise LineError(f"'{section}' must be an object of name: value")
+        try:
+            explicit = exercise.with_values(
+                self.template(exercise), sub.get("given"), sub.get("params")
+            )
+        except VariantError as exc:
+            raise LineError(str(exc)) from None
+        if not self.covers(exercise, sub):
+            return None
+        if key is not None:
+            if len(self.explicit) >= EXPLICIT_CACHE_SIZE:
+                self.explicit.clear()
+            self.explicit[key] = explicit
+        return explicit
 
     def template(self, exercise: Exercise) -> Variant:
         """Some variant of ``exercise``, whose values explicit ones replace (to check them)."""
@@ -115,6 +132,23 @@ class Submissions:
                 item["variant"] = variant
         while len(self.variants) > VARIANT_CACHE_SIZE:
             self.variants.popitem(last=False)
+
+
+def _numbers_key(exercise_id: str, given, params) -> tuple | None:
+    """What a line's own values make a variant from, when every one is a plain number (an
+    int or a float, never a bool: ``True == 1``), else None."""
+    key: list = [exercise_id]
+    for section in (given, params):
+        if section is None:
+            key.append(None)
+            continue
+        if type(section) is not dict:
+            return None
+        for value in section.values():
+            if type(value) is not int and type(value) is not float:
+                return None
+        key.append(tuple(section.items()))
+    return tuple(key)
 
 
 def grade_chunk(items: list[dict], lang: str = "en") -> list[bytes]:
