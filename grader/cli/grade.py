@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections import OrderedDict
@@ -255,6 +256,7 @@ def grade_command(
     """Grade submissions offline: JSONL in, JSONL out."""
     problems: list[ExerciseError] = []
     exercises = load_dir(exercises_dir, problems)
+    gc.freeze()  # what is loaded lives to the end: the collector need not walk it again
     unloadable: dict[str, ExerciseError] = {}
     for problem in problems:
         click.echo(str(problem), err=True)
