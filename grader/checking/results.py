@@ -150,7 +150,10 @@ class Graded:
         for i in indices:
             verdict = verdicts[i]
             key = (verdict, expected[i], column.raw[i] if verdict >= 3 else got[i], diagnoses[i])
-            encoded = memo.get(key)
+            try:
+                encoded = memo.get(key)
+            except TypeError:  # a list or an object typed for text: the row's own result
+                encoded, key = None, i
             if encoded is None:
                 fields = next(zip(*self._column(blank, range(i, i + 1), numbers), strict=True))
                 encoded = memo[key] = prefix + orjson.dumps(
