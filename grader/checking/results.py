@@ -90,6 +90,14 @@ class Graded:
     def json_lines(self, heads: list[dict]) -> list[bytes]:
         """Row i as one JSON line, ``heads[i]`` (the submission's ids) first; the same objects as
         :meth:`rows`, serialised with each distinct blank result encoded once."""
+        return [
+            orjson.dumps(head)[:-1] + tail
+            for head, tail in zip(heads, self.json_tails(), strict=True)
+        ]
+
+    def json_tails(self) -> list[bytes]:
+        """Row i's JSON line of :meth:`json_lines` from its ``,"variant":`` on: what follows
+        the submission's ids."""
         numbers: dict = {}
         indices = range(len(self))
         fragments = [self._fragments(blank, indices, numbers) for blank in self.exercise.blanks]
@@ -103,7 +111,6 @@ class Graded:
             out.append(
                 b"".join(
                     (
-                        orjson.dumps(heads[i])[:-1],
                         b',"variant":',
                         encoded,
                         b',"score":',

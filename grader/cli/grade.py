@@ -110,13 +110,12 @@ class Submissions:
     def resolve(self, items: list[dict]) -> None:
         """Give every item its variant: the student's draw (drawn in bulk per exercise, for the
         students this run has not drawn yet), with the line's own values where it has some."""
+        todo = [item for item in items if item["variant"] is None]
+        keys = [(item["exercise"].id, item["sub"]["student"]) for item in todo]
         wanted: dict[str, dict[str, Exercise]] = {}
-        for item in items:
-            if item["variant"] is None:
-                exercise = item["exercise"]
-                key = (exercise.id, item["sub"]["student"])
-                if key not in self.variants:
-                    wanted.setdefault(exercise.id, {})[item["sub"]["student"]] = exercise
+        for key, item in zip(keys, todo, strict=True):
+            if key not in self.variants:
+                wanted.setdefault(key[0], {})[key[1]] = item["exercise"]
         for students in wanted.values():
             names = list(students)
             exercise = students[names[0]]
@@ -124,13 +123,12 @@ class Submissions:
                 names, exercise.draw_variants(self.secret, names), strict=True
             ):
                 self.variants[(exercise.id, student)] = variant
-        for item in items:
-            if item["variant"] is None:
-                exercise, sub = item["exercise"], item["sub"]
-                variant = self.variants[(exercise.id, sub["student"])]
-                if sub.get("given") is not None or sub.get("params") is not None:
-                    variant = exercise.with_values(variant, sub.get("given"), sub.get("params"))
-                item["variant"] = variant
+        for key, item in zip(keys, todo, strict=True):
+            variant = self.variants[key]
+            sub = item["sub"]
+            if sub.get("given") is not None or sub.get("params") is not None:
+                variant = item["exercise"].with_values(variant, sub.get("given"), sub.get("params"))
+            item["variant"] = variant
         while len(self.variants) > VARIANT_CACHE_SIZE:
             self.variants.popitem(last=False)
 
@@ -154,7 +152,7 @@ def _numbers_key(exercise_id: str, given, params) -> tuple | None:
 
 def grade_chunk(items: list[dict], lang: str = "en") -> list[bytes]:
     """Grade a chunk of read lines, one vectorised pass per exercise, in input order, with
-    feedback in ``lang``."""
+    feedback in ``lang``; lines with the same variant and the same answers are graded once."""
     out: list[bytes] = [b""] * len(items)
     by_exercise: dict[str, list[int]] = {}
     for i, item in enumerate(items):
@@ -162,24 +160,41 @@ def grade_chunk(items: list[dict], lang: str = "en") -> list[bytes]:
     cache: dict = {}
     for rows in by_exercise.values():
         exercise = items[rows[0]]["exercise"]
+        first: dict = {}
+        distinct: list[int] = []
+        which: list[int] = []
+        for i in rows:
+            key = _row_key(items[i])
+            j = first.get(key, -1) if key is not None else -1
+            if j < 0:
+                j = len(distinct)
+                distinct.append(i)
+                if key is not None:
+                    first[key] = j
+            which.append(j)
         graded = grade_many(
             exercise,
-            [items[i]["variant"] for i in rows],
-            [items[i]["answers"] for i in rows],
+            [items[i]["variant"] for i in distinct],
+            [items[i]["answers"] for i in distinct],
             cache,
             lang=lang,
         )
-        heads = [
-            {
-                "id": items[i]["sub"]["id"],
-                "student": items[i]["sub"]["student"],
-                "exercise": exercise.id,
-            }
-            for i in rows
-        ]
-        for i, line in zip(rows, graded.json_lines(heads), strict=True):
-            out[i] = line
+        tails = graded.json_tails()
+        for i, j in zip(rows, which, strict=True):
+            sub = items[i]["sub"]
+            head = {"id": sub["id"], "student": sub["student"], "exercise": exercise.id}
+            out[i] = orjson.dumps(head)[:-1] + tails[j]
     return out
+
+
+def _row_key(item: dict) -> tuple | None:
+    """What a line's result follows from, besides its exercise: its variant (the object) and
+    its answers, when every answer is text (else None: graded on its own)."""
+    answers = item["answers"]
+    for text in answers.values():
+        if type(text) is not str:
+            return None
+    return id(item["variant"]), *answers.items()
 
 
 def run(
