@@ -210,10 +210,11 @@ def test_grading_streams_without_reading_the_whole_input_first():
     assert graded == 8193
 
 
-def test_a_line_graded_with_others_reads_the_same_as_graded_alone():
+@pytest.mark.parametrize("chunk", [8192, 13])
+def test_a_line_graded_with_others_reads_the_same_as_graded_alone(monkeypatch, chunk):
     """Lines that repeat a paper exam's numbers or another line's answers, or nearly do (a bool
     for a number, 1.0 for 1, another key order, -0.0 for 0, a list), each get the result and the
-    error they get alone."""
+    error they get alone, in one chunk or over many."""
     numbers = [{"x": 3, "y": 5}, {"x": 3.0, "y": 5}, {"y": 5, "x": 3}, {"x": True, "y": 5}]
     numbers += [{"x": 1, "y": 5}, {"x": -0.0, "y": 5}, {"x": 0, "y": 5}, {"x": [3], "y": 5}]
     answers = [
@@ -246,6 +247,7 @@ def test_a_line_graded_with_others_reads_the_same_as_graded_alone():
     ]
     exercises = load_dir(ROOT / "exercises")
     together, together_errors = io.BytesIO(), io.StringIO()
+    monkeypatch.setattr("grader.cli.grade.CHUNK_LINES", chunk)
     with contextlib.redirect_stderr(together_errors):
         run(exercises, io.BytesIO(lines(*subs).encode()), together, "k", "x")
     alone, alone_errors = [], []

@@ -68,7 +68,7 @@ class Submissions:
         item = {"sub": sub, "exercise": exercise, "variant": None, "answers": answers}
         given, params = sub.get("given"), sub.get("params")
         if given is not None or params is not None:
-            key = _numbers_key(exercise.id, given, params)
+            key = _numbers_key(sub["exercise"], given, params)
             item["variant"] = self.explicit.get(key) if key is not None else None
             if item["variant"] is None:
                 item["variant"] = self.check_explicit(exercise, sub, key)
@@ -150,21 +150,24 @@ def _numbers_key(exercise_id: str, given, params) -> tuple | None:
     return tuple(key)
 
 
-def grade_chunk(items: list[dict], lang: str = "en") -> list[bytes]:
+def grade_chunk(items: list[dict], lang: str = "en", encoded: dict | None = None) -> list[bytes]:
     """Grade a chunk of read lines, one vectorised pass per exercise, in input order, with
-    feedback in ``lang``; lines with the same variant and the same answers are graded once."""
+    feedback in ``lang``; lines with the same variant and the same answers are graded once.
+    ``encoded`` keeps each exercise's blank results encoded for the next chunks."""
+    encoded = {} if encoded is None else encoded
     out: list[bytes] = [b""] * len(items)
     by_exercise: dict[str, list[int]] = {}
     for i, item in enumerate(items):
-        by_exercise.setdefault(item["exercise"].id, []).append(i)
+        by_exercise.setdefault(item["sub"]["exercise"], []).append(i)
     cache: dict = {}
     for rows in by_exercise.values():
         exercise = items[rows[0]]["exercise"]
+        exercise_id = exercise.id
         first: dict = {}
         distinct: list[int] = []
         which: list[int] = []
         for i in rows:
-            key = _row_key(items[i])
+            key = _row_key(items[i]["variant"], items[i]["answers"])
             j = first.get(key, -1) if key is not None else -1
             if j < 0:
                 j = len(distinct)
@@ -179,22 +182,21 @@ def grade_chunk(items: list[dict], lang: str = "en") -> list[bytes]:
             cache,
             lang=lang,
         )
-        tails = graded.json_tails()
+        tails = graded.json_tails(encoded.setdefault(exercise_id, {}))
         for i, j in zip(rows, which, strict=True):
             sub = items[i]["sub"]
-            head = {"id": sub["id"], "student": sub["student"], "exercise": exercise.id}
+            head = {"id": sub["id"], "student": sub["student"], "exercise": exercise_id}
             out[i] = orjson.dumps(head)[:-1] + tails[j]
     return out
 
 
-def _row_key(item: dict) -> tuple | None:
+def _row_key(variant: Variant, answers: dict) -> tuple | None:
     """What a line's result follows from, besides its exercise: its variant (the object) and
     its answers, when every answer is text (else None: graded on its own)."""
-    answers = item["answers"]
     for text in answers.values():
         if type(text) is not str:
             return None
-    return id(item["variant"]), *answers.items()
+    return id(variant), *answers.items()
 
 
 def run(
@@ -215,6 +217,7 @@ def run(
     graded = skipped = 0
     items: list[dict] = []
     unreported = 0
+    encoded: dict = {}
     for number, line in enumerate(source, start=1):
         unreported += len(line)
         if not line.strip():
@@ -226,7 +229,7 @@ def run(
             click.echo(f"{name}:{number}: {exc}", err=True)
         if len(items) >= CHUNK_LINES:
             reader.resolve(items)
-            sink.writelines(grade_chunk(items, lang))
+            sink.writelines(grade_chunk(items, lang, encoded))
             graded += len(items)
             items = []
             if progress is not None:
@@ -234,7 +237,7 @@ def run(
                 unreported = 0
     if items:
         reader.resolve(items)
-        sink.writelines(grade_chunk(items, lang))
+        sink.writelines(grade_chunk(items, lang, encoded))
         graded += len(items)
     return graded, skipped
 
