@@ -111,20 +111,20 @@ class Submissions:
         """Give every item its variant: the student's draw (drawn in bulk per exercise, for the
         students this run has not drawn yet), with the line's own values where it has some."""
         todo = [item for item in items if item["variant"] is None]
-        keys = [(item["exercise"].id, item["sub"]["student"]) for item in todo]
-        wanted: dict[str, dict[str, Exercise]] = {}
+        keys = [(item["sub"]["exercise"], item["sub"]["student"]) for item in todo]
+        known = self.variants
+        wanted: dict[str, tuple[Exercise, list[str]]] = {}
         for key, item in zip(keys, todo, strict=True):
-            if key not in self.variants:
-                wanted.setdefault(key[0], {})[key[1]] = item["exercise"]
-        for students in wanted.values():
-            names = list(students)
-            exercise = students[names[0]]
+            if key not in known:
+                wanted.setdefault(key[0], (item["exercise"], []))[1].append(key[1])
+        for name, (exercise, students) in wanted.items():
+            students = list(dict.fromkeys(students))
             for student, variant in zip(
-                names, exercise.draw_variants(self.secret, names), strict=True
+                students, exercise.draw_variants(self.secret, students), strict=True
             ):
-                self.variants[(exercise.id, student)] = variant
+                known[(name, student)] = variant
         for key, item in zip(keys, todo, strict=True):
-            variant = self.variants[key]
+            variant = known[key]
             sub = item["sub"]
             if sub.get("given") is not None or sub.get("params") is not None:
                 variant = item["exercise"].with_values(variant, sub.get("given"), sub.get("params"))
