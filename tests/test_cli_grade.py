@@ -1,6 +1,8 @@
 """`grader grade` and `grader exercises check` as a user runs them."""
 
+import contextlib
 import io
+import itertools
 import json
 import subprocess
 import sys
@@ -206,6 +208,66 @@ def test_grading_streams_without_reading_the_whole_input_first():
 
     graded, _ = run(exercises, source(), out, "", "x")
     assert graded == 8193
+
+
+@pytest.mark.parametrize("chunk", [8192, 13])
+def test_a_line_graded_with_others_reads_the_same_as_graded_alone(monkeypatch, chunk):
+    """Lines that repeat a paper exam's numbers or another line's answers, or nearly do (a bool
+    for a number, 1.0 for 1, another key order, -0.0 for 0, a list), each get the result and the
+    error they get alone, in one chunk or over many."""
+    numbers = [{"x": 3, "y": 5}, {"x": 3.0, "y": 5}, {"y": 5, "x": 3}, {"x": True, "y": 5}]
+    numbers += [{"x": 1, "y": 5}, {"x": -0.0, "y": 5}, {"x": 0, "y": 5}, {"x": [3], "y": 5}]
+    answers = [
+        {"grad.e3": "-4", "grad.e1": "-12", "update.v": "0.12", "new.v": "1.12"},
+        {"grad.e1": "-12", "grad.e3": "-4", "update.v": "0.12", "new.v": "1.12"},
+        {"grad.e3": -4, "grad.e1": "-12", "update.v": "0.12", "new.v": "1.12"},
+        {"grad.e3": -4.0, "grad.e1": "-12", "update.v": "0.12", "new.v": "1.12"},
+        {"grad.e3": True, "grad.e1": "-12", "update.v": "0.12", "new.v": "1.12"},
+        {"grad.e3": "x", "grad.e1": ["-12"], "update.v": None, "new.v": "1.12"},
+        {},
+    ]
+    answers.append({"grad.e3": 1, "grad.e1": "-12", "update.v": "0.12", "new.v": "1.12"})
+    params = [{"v": 1}, {"v": 1.0}, {"v": True}, {"v": 0}, None]
+    subs = [
+        {"id": "lone", "student": "s1", "exercise": "single-weight-random", "answers": {}},
+        *(
+            {
+                "id": f"p{i}",
+                "student": f"s{i % 7}",
+                "exercise": exercise,
+                "answers": answer,
+                **({"given": given, "params": param} if i % 11 else {}),
+            }
+            for i, (exercise, given, param, answer) in enumerate(
+                itertools.product(
+                    ["single-weight-random", "single-weight"], numbers, params, answers
+                )
+            )
+        ),
+    ]
+    exercises = load_dir(ROOT / "exercises")
+    together, together_errors = io.BytesIO(), io.StringIO()
+    monkeypatch.setattr("grader.cli.grade.CHUNK_LINES", chunk)
+    with contextlib.redirect_stderr(together_errors):
+        run(exercises, io.BytesIO(lines(*subs).encode()), together, "k", "x")
+    alone, alone_errors = [], []
+    for sub in subs:
+        out, errors = io.BytesIO(), io.StringIO()
+        with contextlib.redirect_stderr(errors):
+            run(exercises, io.BytesIO(lines(sub).encode()), out, "k", "x")
+        alone.append(out.getvalue())
+        alone_errors.append(errors.getvalue())
+    assert together.getvalue() == b"".join(alone)
+    reported = {
+        int(line.split(":")[1]): line.split(": ", 1)[1]
+        for line in together_errors.getvalue().splitlines()
+    }
+    assert reported == {
+        number: error.split(": ", 1)[1].rstrip("\n")
+        for number, error in enumerate(alone_errors, start=1)
+        if error
+    }
+    assert 300 < together.getvalue().count(b"\n") < len(subs)
 
 
 def test_same_student_gets_the_same_variant_as_the_seeded_draw():

@@ -51,8 +51,13 @@ def read_answers(texts: Sequence, shape: tuple[int, ...], cache: dict) -> Answer
     try:
         codes = [index.setdefault(text, len(index)) for text in texts]
     except TypeError:  # a list or object where text was expected
+        codes = None
+    if codes is None or not all(type(key) is str or key is None for key in index):
+        # a number, a bool, a list or an object where text was expected is read on its own
+        # row: as keys, True and 1 (and 1.0) are one
+        index = {}
         codes = [
-            index.setdefault(text if _hashable(text) else ("#", i), len(index))
+            index.setdefault(text if type(text) is str or text is None else ("#", i), len(index))
             for i, text in enumerate(texts)
         ]
     nan = np.full(shape, np.nan)
@@ -70,10 +75,6 @@ def read_answers(texts: Sequence, shape: tuple[int, ...], cache: dict) -> Answer
         else:
             answers.arrays[int(i)] = extra
     return answers
-
-
-def _hashable(value) -> bool:
-    return getattr(value, "__hash__", None) is not None
 
 
 def _marker(key) -> bool:

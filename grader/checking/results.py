@@ -11,6 +11,7 @@ from grader.checking.answers import reason
 from grader.checking.feedback import sentence
 from grader.engine.format import plain, plain_number
 
+MEMO_SIZE = 50_000
 BLANK_FIELDS = ("verdict", "expected", "got", "points", "diagnosis", "feedback")
 VERDICT_NAMES = ("correct", "follow_through", "incorrect", "unreadable", "missing")
 
@@ -90,9 +91,22 @@ class Graded:
     def json_lines(self, heads: list[dict]) -> list[bytes]:
         """Row i as one JSON line, ``heads[i]`` (the submission's ids) first; the same objects as
         :meth:`rows`, serialised with each distinct blank result encoded once."""
+        return [
+            orjson.dumps(head)[:-1] + tail
+            for head, tail in zip(heads, self.json_tails(), strict=True)
+        ]
+
+    def json_tails(self, encoded: dict | None = None) -> list[bytes]:
+        """Row i's JSON line of :meth:`json_lines` from its ``,"variant":`` on: what follows
+        the submission's ids. ``encoded`` keeps the blank results encoded for later rows of
+        the same exercise graded with feedback in the same language."""
         numbers: dict = {}
         indices = range(len(self))
-        fragments = [self._fragments(blank, indices, numbers) for blank in self.exercise.blanks]
+        encoded = {} if encoded is None else encoded
+        fragments = [
+            self._fragments(blank, indices, numbers, encoded.setdefault(blank.id, {}))
+            for blank in self.exercise.blanks
+        ]
         variants: dict = {}
         max_score = orjson.dumps(_numbers(np.array([self.max_score]), numbers)[0])
         encoded_numbers: dict = {}
@@ -103,7 +117,6 @@ class Graded:
             out.append(
                 b"".join(
                     (
-                        orjson.dumps(heads[i])[:-1],
                         b',"variant":',
                         encoded,
                         b',"score":',
@@ -131,9 +144,12 @@ class Graded:
         max_score = _numbers(np.array([self.max_score]), numbers)[0]
         return _numbers(self.score, numbers), max_score, variants, blanks
 
-    def _fragments(self, blank, indices: range, numbers: dict) -> list[bytes]:
+    def _fragments(
+        self, blank, indices: range, numbers: dict, memo: dict | None = None
+    ) -> list[bytes]:
         """Each row's ``"blank": {...}`` JSON; a scalar blank's result is fixed by (verdict,
-        expected, got, diagnosis), so each distinct one is built and encoded once."""
+        expected, got, diagnosis), so each distinct one is built and encoded once (``memo``
+        keeps them)."""
         prefix = orjson.dumps(blank.id) + b":"
         if blank.shape != () or self.columns[blank.id].arrays:
             return [
@@ -145,17 +161,23 @@ class Graded:
         expected = self.expected[blank.id].tolist()
         got = column.values.tolist()
         diagnoses = self.diagnoses[blank.id]
-        memo: dict = {}
+        if memo is None:
+            memo = {}
+        elif len(memo) > MEMO_SIZE:
+            memo.clear()
         out = []
         for i in indices:
             verdict = verdicts[i]
             key = (verdict, expected[i], column.raw[i] if verdict >= 3 else got[i], diagnoses[i])
-            encoded = memo.get(key)
+            try:
+                encoded = memo.get(key)
+            except TypeError:  # a list or an object typed for text: the row's own result
+                encoded = key = None
             if encoded is None:
                 fields = next(zip(*self._column(blank, range(i, i + 1), numbers), strict=True))
-                encoded = memo[key] = prefix + orjson.dumps(
-                    dict(zip(BLANK_FIELDS, fields, strict=True))
-                )
+                encoded = prefix + orjson.dumps(dict(zip(BLANK_FIELDS, fields, strict=True)))
+                if key is not None:
+                    memo[key] = encoded
             out.append(encoded)
         return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections import OrderedDict
@@ -20,6 +21,7 @@ from grader.exercises import Exercise, ExerciseError, Variant, VariantError, loa
 CHUNK_LINES = 8192
 MAX_LINE_BYTES = 1 << 20
 VARIANT_CACHE_SIZE = 100_000
+EXPLICIT_CACHE_SIZE = 10_000
 
 
 class LineError(ValueError):
@@ -39,6 +41,7 @@ class Submissions:
         self.unloadable = unloadable or {}
         self.variants: OrderedDict = OrderedDict()
         self.templates: dict[str, Variant] = {}
+        self.explicit: dict[tuple, Variant] = {}
 
     def read(self, line: bytes) -> dict:
         if len(line) > MAX_LINE_BYTES:
@@ -63,19 +66,34 @@ class Submissions:
         if type(answers) is not dict:
             raise LineError("'answers' must be an object of blank: answer")
         item = {"sub": sub, "exercise": exercise, "variant": None, "answers": answers}
-        if sub.get("given") is not None or sub.get("params") is not None:
-            for key in ("given", "params"):
-                if sub.get(key) is not None and not isinstance(sub[key], dict):
-                    raise LineError(f"'{key}' must be an object of name: value")
-            try:
-                explicit = exercise.with_values(
-                    self.template(exercise), sub.get("given"), sub.get("params")
-                )
-            except VariantError as exc:
-                raise LineError(str(exc)) from None
-            if self.covers(exercise, sub):
-                item["variant"] = explicit
+        given, params = sub.get("given"), sub.get("params")
+        if given is not None or params is not None:
+            key = _numbers_key(sub["exercise"], given, params)
+            item["variant"] = self.explicit.get(key) if key is not None else None
+            if item["variant"] is None:
+                item["variant"] = self.check_explicit(exercise, sub, key)
         return item
+
+    def check_explicit(self, exercise: Exercise, sub: dict, key: tuple | None) -> Variant | None:
+        """The line's own values checked against ``exercise``: the variant they make when they
+        name every value (kept under ``key``, shared by the lines with the same numbers), else
+        None (the student's draw fills in the rest)."""
+        for section in ("given", "params"):
+            if sub.get(section) is not None and not isinstance(sub[section], dict):
+                raise LineError(f"'{section}' must be an object of name: value")
+        try:
+            explicit = exercise.with_values(
+                self.template(exercise), sub.get("given"), sub.get("params")
+            )
+        except VariantError as exc:
+            raise LineError(str(exc)) from None
+        if not self.covers(exercise, sub):
+            return None
+        if key is not None:
+            if len(self.explicit) >= EXPLICIT_CACHE_SIZE:
+                self.explicit.clear()
+            self.explicit[key] = explicit
+        return explicit
 
     def template(self, exercise: Exercise) -> Variant:
         """Some variant of ``exercise``, whose values explicit ones replace (to check them)."""
@@ -92,59 +110,93 @@ class Submissions:
     def resolve(self, items: list[dict]) -> None:
         """Give every item its variant: the student's draw (drawn in bulk per exercise, for the
         students this run has not drawn yet), with the line's own values where it has some."""
-        wanted: dict[str, dict[str, Exercise]] = {}
-        for item in items:
-            if item["variant"] is None:
-                exercise = item["exercise"]
-                key = (exercise.id, item["sub"]["student"])
-                if key not in self.variants:
-                    wanted.setdefault(exercise.id, {})[item["sub"]["student"]] = exercise
-        for students in wanted.values():
-            names = list(students)
-            exercise = students[names[0]]
+        todo = [item for item in items if item["variant"] is None]
+        keys = [(item["sub"]["exercise"], item["sub"]["student"]) for item in todo]
+        known = self.variants
+        wanted: dict[str, tuple[Exercise, list[str]]] = {}
+        for key, item in zip(keys, todo, strict=True):
+            if key not in known:
+                wanted.setdefault(key[0], (item["exercise"], []))[1].append(key[1])
+        for name, (exercise, students) in wanted.items():
+            students = list(dict.fromkeys(students))
             for student, variant in zip(
-                names, exercise.draw_variants(self.secret, names), strict=True
+                students, exercise.draw_variants(self.secret, students), strict=True
             ):
-                self.variants[(exercise.id, student)] = variant
-        for item in items:
-            if item["variant"] is None:
-                exercise, sub = item["exercise"], item["sub"]
-                variant = self.variants[(exercise.id, sub["student"])]
-                if sub.get("given") is not None or sub.get("params") is not None:
-                    variant = exercise.with_values(variant, sub.get("given"), sub.get("params"))
-                item["variant"] = variant
+                known[(name, student)] = variant
+        for key, item in zip(keys, todo, strict=True):
+            variant = known[key]
+            sub = item["sub"]
+            if sub.get("given") is not None or sub.get("params") is not None:
+                variant = item["exercise"].with_values(variant, sub.get("given"), sub.get("params"))
+            item["variant"] = variant
         while len(self.variants) > VARIANT_CACHE_SIZE:
             self.variants.popitem(last=False)
 
 
-def grade_chunk(items: list[dict], lang: str = "en") -> list[bytes]:
+def _numbers_key(exercise_id: str, given, params) -> tuple | None:
+    """What a line's own values make a variant from, when every one is a plain number (an
+    int or a float, never a bool: ``True == 1``), else None."""
+    key: list = [exercise_id]
+    for section in (given, params):
+        if section is None:
+            key.append(None)
+            continue
+        if type(section) is not dict:
+            return None
+        for value in section.values():
+            if type(value) is not int and type(value) is not float:
+                return None
+        key.append(tuple(section.items()))
+    return tuple(key)
+
+
+def grade_chunk(items: list[dict], lang: str = "en", encoded: dict | None = None) -> list[bytes]:
     """Grade a chunk of read lines, one vectorised pass per exercise, in input order, with
-    feedback in ``lang``."""
+    feedback in ``lang``; lines with the same variant and the same answers are graded once.
+    ``encoded`` keeps each exercise's blank results encoded for the next chunks."""
+    encoded = {} if encoded is None else encoded
     out: list[bytes] = [b""] * len(items)
     by_exercise: dict[str, list[int]] = {}
     for i, item in enumerate(items):
-        by_exercise.setdefault(item["exercise"].id, []).append(i)
+        by_exercise.setdefault(item["sub"]["exercise"], []).append(i)
     cache: dict = {}
     for rows in by_exercise.values():
         exercise = items[rows[0]]["exercise"]
+        exercise_id = exercise.id
+        first: dict = {}
+        distinct: list[int] = []
+        which: list[int] = []
+        for i in rows:
+            key = _row_key(items[i]["variant"], items[i]["answers"])
+            j = first.get(key, -1) if key is not None else -1
+            if j < 0:
+                j = len(distinct)
+                distinct.append(i)
+                if key is not None:
+                    first[key] = j
+            which.append(j)
         graded = grade_many(
             exercise,
-            [items[i]["variant"] for i in rows],
-            [items[i]["answers"] for i in rows],
+            [items[i]["variant"] for i in distinct],
+            [items[i]["answers"] for i in distinct],
             cache,
             lang=lang,
         )
-        heads = [
-            {
-                "id": items[i]["sub"]["id"],
-                "student": items[i]["sub"]["student"],
-                "exercise": exercise.id,
-            }
-            for i in rows
-        ]
-        for i, line in zip(rows, graded.json_lines(heads), strict=True):
-            out[i] = line
+        tails = graded.json_tails(encoded.setdefault(exercise_id, {}))
+        for i, j in zip(rows, which, strict=True):
+            sub = items[i]["sub"]
+            head = {"id": sub["id"], "student": sub["student"], "exercise": exercise_id}
+            out[i] = orjson.dumps(head)[:-1] + tails[j]
     return out
+
+
+def _row_key(variant: Variant, answers: dict) -> tuple | None:
+    """What a line's result follows from, besides its exercise: its variant (the object) and
+    its answers, when every answer is text (else None: graded on its own)."""
+    for text in answers.values():
+        if type(text) is not str:
+            return None
+    return id(variant), *answers.items()
 
 
 def run(
@@ -165,6 +217,7 @@ def run(
     graded = skipped = 0
     items: list[dict] = []
     unreported = 0
+    encoded: dict = {}
     for number, line in enumerate(source, start=1):
         unreported += len(line)
         if not line.strip():
@@ -176,7 +229,7 @@ def run(
             click.echo(f"{name}:{number}: {exc}", err=True)
         if len(items) >= CHUNK_LINES:
             reader.resolve(items)
-            sink.writelines(grade_chunk(items, lang))
+            sink.writelines(grade_chunk(items, lang, encoded))
             graded += len(items)
             items = []
             if progress is not None:
@@ -184,7 +237,7 @@ def run(
                 unreported = 0
     if items:
         reader.resolve(items)
-        sink.writelines(grade_chunk(items, lang))
+        sink.writelines(grade_chunk(items, lang, encoded))
         graded += len(items)
     return graded, skipped
 
@@ -221,6 +274,7 @@ def grade_command(
     """Grade submissions offline: JSONL in, JSONL out."""
     problems: list[ExerciseError] = []
     exercises = load_dir(exercises_dir, problems)
+    gc.freeze()  # what is loaded lives to the end: the collector need not walk it again
     unloadable: dict[str, ExerciseError] = {}
     for problem in problems:
         click.echo(str(problem), err=True)

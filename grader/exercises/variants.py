@@ -81,9 +81,13 @@ def uniforms(
         return np.zeros((len(students), 0))
     head, tail = f"{secret}\x1f{exercise_id}\x1f".encode(), f"\x1f{attempt}".encode()
     size = 8 * count
-    raw = b"".join(
-        hashlib.shake_256(head + student.encode() + tail).digest(size) for student in students
-    )
+    start = hashlib.shake_256(head)  # copying a started hash costs less than starting one
+    parts = []
+    for student in students:
+        stream = start.copy()
+        stream.update(student.encode() + tail)
+        parts.append(stream.digest(size))
+    raw = b"".join(parts)
     bits = np.frombuffer(raw, dtype="<u8").reshape(len(students), count) >> np.uint64(11)
     return bits.astype(np.float64) * 2.0**-53
 
