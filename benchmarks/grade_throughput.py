@@ -8,6 +8,8 @@ real courses live in, through `grader grade`: every line a different student of
 `single-weight-random` (each their own variant, drawn with --secret), and every line a paper
 exam's own numbers (`given`/`params`), each as a share of the one-shared-variant rate; and the
 paper exam against a per-submission PyTorch-autograd loop on the same lines (torch: dev extras).
+The paper exam twice: small whole numbers, whose lines often repeat one another (`grader grade`
+grades a chunk's identical lines once), and numbers with decimals, nearly every line distinct.
 """
 
 from __future__ import annotations
@@ -60,21 +62,31 @@ def synthetic(
     ]
 
 
-def paper_exam(n: int, seed: int = 3) -> list[dict]:
-    """n lines that each carry a paper exam's own numbers, answered right or with a sign error."""
+def paper_exam(n: int, seed: int = 3, distinct: bool = False) -> list[dict]:
+    """n lines that each carry a paper exam's own numbers, answered right or with a sign error:
+    small whole numbers, as on a printed exam (84 sets of numbers, so many lines repeat one
+    another, numbers and answers alike), or with ``distinct`` numbers of one or two decimals from
+    wider ranges, nearly every line its own (no two lines to grade once between them)."""
     rng = np.random.default_rng(seed)
-    x, y, v = rng.integers(1, 5, n), rng.integers(3, 10, n), rng.integers(-1, 2, n)
+    if distinct:
+        x = np.round(rng.uniform(0.5, 9.9, n), 1)
+        y = np.round(rng.uniform(1.0, 20.0, n), 1)
+        v = np.round(rng.uniform(-2.0, 2.0, n), 2)
+    else:
+        x, y, v = rng.integers(1, 5, n), rng.integers(3, 10, n), rng.integers(-1, 2, n)
+    number = float if distinct else int
     lines = []
     for i in range(n):
-        e3 = int(2 * (v[i] * x[i] - y[i]))
+        xi, yi, vi = number(x[i]), number(y[i]), number(v[i])
+        e3 = 2 * (vi * xi - yi)
         sign = 1 if rng.random() < 0.7 else -1
-        step = -0.01 * sign * e3 * int(x[i])
+        step = -0.01 * sign * e3 * xi
         answers = {
-            "grad.e3": str(sign * e3),
-            "grad.e2": str(sign * e3),
-            "grad.e1": str(sign * e3 * int(x[i])),
+            "grad.e3": f"{sign * e3:g}",
+            "grad.e2": f"{sign * e3:g}",
+            "grad.e1": f"{sign * e3 * xi:g}",
             "update.v": f"{step:g}",
-            "new.v": f"{int(v[i]) + step:g}",
+            "new.v": f"{vi + step:g}",
         }
         lines.append(
             {
@@ -82,8 +94,8 @@ def paper_exam(n: int, seed: int = 3) -> list[dict]:
                 "student": f"paper-{i}",
                 "exercise": "single-weight-random",
                 "answers": answers,
-                "given": {"x": int(x[i]), "y": int(y[i])},
-                "params": {"v": int(v[i])},
+                "given": {"x": xi, "y": yi},
+                "params": {"v": vi},
             }
         )
     return lines
@@ -216,6 +228,16 @@ def main() -> None:
     few = exam[: args.loop]
     torch_rate = len(few) / best_of(args.repeat, lambda: torch_loop(few, randomised))
     print(f"PyTorch autograd, one paper exam line at a time: {torch_rate:,.0f}/s")
+    varied = paper_exam(args.n, distinct=True)
+    pairs = {orjson.dumps([line["given"], line["params"], line["answers"]]) for line in varied}
+    varied_rate = args.n / cli_seconds(varied, args.repeat)
+    few = varied[: args.loop]
+    varied_torch = len(few) / best_of(args.repeat, lambda: torch_loop(few, randomised))
+    print(
+        f"grader grade, a paper exam whose lines are nearly all distinct ({len(pairs):,} distinct of"
+        f" {args.n:,}): {varied_rate:,.0f}/s ({varied_rate / cli_rate:.0%} of one shared variant);"
+        f" PyTorch on its lines {varied_torch:,.0f}/s"
+    )
     busy, total = cpu_ticks()
     print(
         f"machine CPU {(busy - busy0) / max(1, total - total0):.0%} busy during the run"
@@ -225,7 +247,9 @@ def main() -> None:
         f"grade-throughput: vectorised {vector_rate:,.0f}/s; one-at-a-time {loop_rate:,.0f}/s;"
         f" ratio {vector_rate / loop_rate:.0f}x; cli {cli_rate:,.0f}/s;"
         f" own variants {own_rate / cli_rate:.0%} of shared;"
-        f" paper exam {exam_rate / cli_rate:.0%} of shared, {exam_rate / torch_rate:.1f}x torch"
+        f" paper exam {exam_rate / cli_rate:.0%} of shared, {exam_rate / torch_rate:.1f}x torch;"
+        f" distinct paper exam {varied_rate / cli_rate:.0%} of shared,"
+        f" {varied_rate / varied_torch:.1f}x torch"
     )
 
 

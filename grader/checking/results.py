@@ -165,27 +165,47 @@ class Graded:
             memo = {}
         elif len(memo) > MEMO_SIZE:
             memo.clear()
-        out = []
-        for i in indices:
+        out: list = [None] * len(indices)
+        waiting: dict = {}  # a result not encoded yet -> the rows that have it
+        missed = []  # (position, row, key) of the first row of each such result
+        for j, i in enumerate(indices):
             verdict = verdicts[i]
             key = (verdict, expected[i], column.raw[i] if verdict >= 3 else got[i], diagnoses[i])
             try:
                 encoded = memo.get(key)
             except TypeError:  # a list or an object typed for text: the row's own result
                 encoded = key = None
-            if encoded is None:
-                fields = next(zip(*self._column(blank, range(i, i + 1), numbers), strict=True))
-                encoded = prefix + orjson.dumps(dict(zip(BLANK_FIELDS, fields, strict=True)))
+            if encoded is not None:
+                out[j] = encoded
+            elif key is not None and key in waiting:
+                waiting[key].append(j)
+            else:
                 if key is not None:
-                    memo[key] = encoded
-            out.append(encoded)
+                    waiting[key] = [j]
+                missed.append((j, i, key))
+        if missed:  # the results not seen before, built in one pass over their rows
+            fields = self._column(blank, [i for _, i, _ in missed], numbers)
+            for (j, _, key), row in zip(missed, zip(*fields, strict=True), strict=True):
+                encoded = prefix + orjson.dumps(dict(zip(BLANK_FIELDS, row, strict=True)))
+                if key is None:
+                    out[j] = encoded
+                    continue
+                memo[key] = encoded
+                for position in waiting[key]:
+                    out[position] = encoded
         return out
 
-    def _column(self, blank, indices: range, numbers: dict) -> tuple[list, ...]:
-        part = slice(indices.start, indices.stop, indices.step)
+    def _column(self, blank, indices: range | list[int], numbers: dict) -> tuple[list, ...]:
+        """The blank's result fields, a list each, for the rows ``indices`` (a range, or a list
+        of rows)."""
         column = self.columns[blank.id]
+        if isinstance(indices, range):
+            part = slice(indices.start, indices.stop, indices.step)
+            diagnoses = self.diagnoses[blank.id][part]
+        else:
+            part = np.asarray(indices, dtype=np.intp)
+            diagnoses = [self.diagnoses[blank.id][i] for i in indices]
         verdicts = [VERDICT_NAMES[v] for v in self.verdicts[blank.id][part].tolist()]
-        diagnoses = self.diagnoses[blank.id][part]
         got = _numbers(column.values[part], numbers)
         messages: dict = {}
         feedback = []
