@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from contextlib import suppress
 from dataclasses import dataclass
 
@@ -11,9 +12,13 @@ import orjson
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# A pooled connection idle longer than this is pinged before it is handed out (one that came
+# back moments ago is not: under load that ping was a round trip per request).
+PING_AFTER_IDLE_SECONDS = 1.0
 
 
 def normalise_url(url: str) -> str:
@@ -35,6 +40,30 @@ def private_database_file(url: str) -> None:
         os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
+def ping_when_idle(engine: Engine, seconds: float) -> None:
+    """Check a pooled connection with the dialect's ping before handing it out when it has sat
+    in the pool for over ``seconds`` (the database may have restarted meanwhile); a dead one is
+    replaced at once, as ``pool_pre_ping`` does. A connection used within the last ``seconds``
+    that the server dropped fails its statement instead, and SQLAlchemy then replaces every
+    connection the pool held before it."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection, record) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy) -> None:
+        since = record.info.get("checked_in_at")
+        if since is None or time.monotonic() - since <= seconds:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"the database connection was lost: {exc}") from exc
+        if not alive:
+            raise DisconnectionError("the database connection was lost")
+
+
 def json_text(value) -> str:
     """A JSON column's value as text, by orjson (an import's chunk of 5,000 lines is written in
     a fifth of the time); what orjson refuses (an integer past 64 bits) by the standard library."""
@@ -51,10 +80,12 @@ def make_engine(url: str, **options) -> Engine:
     options.setdefault("json_serializer", json_text)
     options.setdefault("json_deserializer", orjson.loads)
     if make_url(url).get_backend_name() != "sqlite":
-        options.setdefault("pool_pre_ping", True)
         options.setdefault("pool_size", 10)
         options.setdefault("max_overflow", 20)
-        return create_engine(url, **options)
+        engine = create_engine(url, **options)
+        if not options.get("pool_pre_ping"):
+            ping_when_idle(engine, PING_AFTER_IDLE_SECONDS)
+        return engine
     private_database_file(url)
     engine = create_engine(
         url,
