@@ -147,27 +147,31 @@ def _mark_done(
 
 
 def _import_rows(session: Session, course_id: int, items: list[Item]) -> list[tuple]:
-    """Staged rows for new submissions: ids taken now, attempts numbered after the student's
-    earlier ones."""
+    """Staged rows for new submissions: ids taken now, each with the attempt number the import
+    gave its line (a chunk stored without them: numbered after the student's earlier ones)."""
     ids = bulk.reserve_ids(session, "submissions", len(items))
-    users = sorted({item.user_id for item in items})
-    attempts = {
-        (user_id, exercise_id): count
-        for user_id, exercise_id, count in session.execute(
-            select(Submission.user_id, Submission.exercise_id, func.count(Submission.id))
-            .where(
-                Submission.course_id == course_id,
-                bulk.one_of(session, Submission.user_id, users),
+    attempts: dict = {}
+    if any(item.attempt is None for item in items):
+        users = sorted({item.user_id for item in items})
+        attempts = {
+            (user_id, exercise_id): count
+            for user_id, exercise_id, count in session.execute(
+                select(Submission.user_id, Submission.exercise_id, func.count(Submission.id))
+                .where(
+                    Submission.course_id == course_id,
+                    bulk.one_of(session, Submission.user_id, users),
+                )
+                .group_by(Submission.user_id, Submission.exercise_id)
             )
-            .group_by(Submission.user_id, Submission.exercise_id)
-        )
-    }
+        }
     rows = []
     for item, submission_id in zip(items, ids, strict=True):
         item.submission_id = submission_id
-        key = (item.user_id, item.exercise_id)
-        attempts[key] = attempts.get(key, 0) + 1
-        rows.append(_stage_row(item, attempts[key]))
+        attempt = item.attempt
+        if attempt is None:
+            key = (item.user_id, item.exercise_id)
+            attempt = attempts[key] = attempts.get(key, 0) + 1
+        rows.append(_stage_row(item, attempt))
     return rows
 
 

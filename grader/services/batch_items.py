@@ -46,6 +46,7 @@ class Item:
     source_id: str | None = None
     key: str | None = None
     exercise_id: int | None = None
+    attempt: int | None = None  # an import's line: its attempt number (0: stored already)
     variant_id: int | None = None
     values: dict | None = None
     score: float = 0.0
@@ -79,22 +80,25 @@ def read(session: Session, batch: Batch, chunk: BatchChunk) -> list[Item]:
 
 def _lines(chunk: BatchChunk) -> list[Item]:
     """An import chunk's lines: [line, user id, email, exercise, version, answers, given,
-    params, source id, key]."""
-    return [
-        Item(
-            None,
-            user_id,
-            version_id,
-            answers,
-            overrides=(given, params) if given is not None or params is not None else None,
-            source_id=source_id,
-            key=key,
-            exercise_id=exercise_id,
+    params, source id, key, attempt] (a chunk stored before lines carried their attempt has
+    none: it is counted when the chunk is written)."""
+    items = []
+    for line in chunk.lines or []:
+        _, user_id, _, exercise_id, version_id, answers, given, params, source_id, key = line[:10]
+        items.append(
+            Item(
+                None,
+                user_id,
+                version_id,
+                answers,
+                overrides=(given, params) if given is not None or params is not None else None,
+                source_id=source_id,
+                key=key,
+                exercise_id=exercise_id,
+                attempt=line[10] if len(line) > 10 else None,
+            )
         )
-        for _, user_id, _, exercise_id, version_id, answers, given, params, source_id, key in (
-            chunk.lines or []
-        )
-    ]
+    return items
 
 
 def draw_variants(session: Session, course: Course, batch: Batch, items: list[Item]) -> None:

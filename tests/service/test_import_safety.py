@@ -105,3 +105,41 @@ def test_identical_attempts_without_an_id_are_two_submissions(quiet_app):
     grown = import_text(quiet_app, teacher.course, jsonl([*first, same]))
     assert (grown["graded"], grown["unchanged"]) == (5, 4)
     assert len(of_course(quiet_app, teacher.course)) == 4
+
+
+def attempts_by_line(app, course: str, email: str) -> list[int]:
+    """The student's attempt numbers: the live one first, then by the lines' ids."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(Submission.source_id, Submission.attempt)
+            .join(User, User.id == Submission.user_id)
+            .join(Course, Course.id == Submission.course_id)
+            .where(Course.slug == course, User.email == email)
+        ).all()
+    return [attempt for _, attempt in sorted(rows, key=lambda row: int(row[0] or -1))]
+
+
+def test_attempts_follow_the_file_whatever_order_its_chunks_are_written_in(quiet_app):
+    """A student's lines spread over several chunks are numbered in the file's order after the
+    attempts they had, however the workers take the chunks (here: the last chunk first), and
+    lines added at the end of a file imported again continue the count without a gap."""
+    teacher = make_user(quiet_app, "instructor")
+    student = make_user(quiet_app, "student", teacher.course)
+    live_submit(quiet_app, student.email, [])  # attempt 1, made on the site
+    line = {"student": student.email, "exercise": "single-weight", "answers": GOOD}
+    first = [{**line, "id": str(n)} for n in range(6)]
+    with quiet_app.app_context():
+        session = db.session
+        course = session.scalar(select(Course).filter_by(slug=teacher.course))
+        chunks: list[int] = []
+        batches.create_import(
+            session, None, course, jsonl(first).decode(), name="exam.jsonl", publish=chunks.append,
+            chunk_size=2,
+        )  # fmt: skip
+        assert len(chunks) == 3
+        for chunk_id in reversed(chunks):
+            assert batches.grade_chunk(session, chunk_id) == "done"
+    assert attempts_by_line(quiet_app, teacher.course, student.email)[1:] == [2, 3, 4, 5, 6, 7]
+    grown = import_text(quiet_app, teacher.course, jsonl([*first, {**line, "id": "6"}]))
+    assert (grown["graded"], grown["unchanged"]) == (7, 6)
+    assert attempts_by_line(quiet_app, teacher.course, student.email)[1:] == [2, 3, 4, 5, 6, 7, 8]
