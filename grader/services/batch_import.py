@@ -175,6 +175,7 @@ class Loader:
     # workers never count the same earlier submissions twice.
     attempts: dict[tuple[int, int], int] = field(default_factory=dict)
     numbered: set[str] = field(default_factory=set)
+    earlier: set[tuple[int, int]] = field(default_factory=set)  # with submissions before it
 
     def add(self, number: int, record: Any) -> None:
         self.content.update(
@@ -219,16 +220,6 @@ class Loader:
         session, course_id = self.session, self.course.id
         if len(self.numbered) > MAX_REMEMBERED:
             self.numbered.clear()
-        users = sorted({line[1] for line in lines})
-        stored = {
-            (user_id, key)
-            for user_id, key in session.execute(
-                select(Submission.user_id, Submission.idempotency_key).where(
-                    bulk.one_of(session, Submission.user_id, users),
-                    bulk.one_of(session, Submission.idempotency_key, [line[-1] for line in lines]),
-                )
-            )
-        }
         new = sorted({(line[1], line[3]) for line in lines} - self.attempts.keys())
         if new:
             counted = dict.fromkeys(new, 0)
@@ -243,7 +234,17 @@ class Loader:
             for user_id, exercise_id, count in session.execute(query):
                 if (user_id, exercise_id) in counted:
                     counted[user_id, exercise_id] = count
+                    self.earlier.add((user_id, exercise_id))
             self.attempts.update(counted)
+        # Only a student with submissions from before this import can have a line stored already.
+        asked = [line for line in lines if (line[1], line[3]) in self.earlier]
+        stored = set()
+        if asked:
+            query = select(Submission.user_id, Submission.idempotency_key).where(
+                bulk.one_of(session, Submission.user_id, sorted({line[1] for line in asked})),
+                bulk.one_of(session, Submission.idempotency_key, [line[-1] for line in asked]),
+            )
+            stored = {(user_id, key) for user_id, key in session.execute(query)}
         for line in lines:
             key = line[-1]
             if (line[1], key) in stored or key in self.numbered:
