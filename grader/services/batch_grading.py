@@ -14,14 +14,15 @@ import logging
 import time
 
 import orjson
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from grader.db import Batch, BatchChunk, Course, Submission, utcnow
+from grader.db import Batch, BatchChunk, Course, utcnow
 from grader.services import batch_items, batch_writes, bulk
 from grader.services.batch_items import Item
 from grader.services.lti import passback
+from grader.services.submissions import attempt_counts
 
 log = logging.getLogger(__name__)
 
@@ -152,18 +153,7 @@ def _import_rows(session: Session, course_id: int, items: list[Item]) -> list[tu
     ids = bulk.reserve_ids(session, "submissions", len(items))
     attempts: dict = {}
     if any(item.attempt is None for item in items):
-        users = sorted({item.user_id for item in items})
-        attempts = {
-            (user_id, exercise_id): count
-            for user_id, exercise_id, count in session.execute(
-                select(Submission.user_id, Submission.exercise_id, func.count(Submission.id))
-                .where(
-                    Submission.course_id == course_id,
-                    bulk.one_of(session, Submission.user_id, users),
-                )
-                .group_by(Submission.user_id, Submission.exercise_id)
-            )
-        }
+        attempts = attempt_counts(session, course_id, {item.user_id for item in items})
     rows = []
     for item, submission_id in zip(items, ids, strict=True):
         item.submission_id = submission_id

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 import orjson
-from sqlalchemy import func, literal, select
+from sqlalchemy import literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -36,7 +36,7 @@ from grader.services.accounts import EMAIL
 from grader.services.errors import Invalid, ServiceError
 from grader.services.exercises import load_version, offered_version
 from grader.services.lines import TextLines, bounded_lines
-from grader.services.submissions import clean_answers
+from grader.services.submissions import attempt_counts, clean_answers
 
 MAX_LINE_BYTES = 1 << 20
 MAX_ERRORS = 1000
@@ -222,20 +222,11 @@ class Loader:
             self.numbered.clear()
         new = sorted({(line[1], line[3]) for line in lines} - self.attempts.keys())
         if new:
-            counted = dict.fromkeys(new, 0)
-            query = (
-                select(Submission.user_id, Submission.exercise_id, func.count(Submission.id))
-                .where(
-                    Submission.course_id == course_id,
-                    bulk.one_of(session, Submission.user_id, sorted({pair[0] for pair in new})),
-                )
-                .group_by(Submission.user_id, Submission.exercise_id)
-            )
-            for user_id, exercise_id, count in session.execute(query):
-                if (user_id, exercise_id) in counted:
-                    counted[user_id, exercise_id] = count
-                    self.earlier.add((user_id, exercise_id))
-            self.attempts.update(counted)
+            counted = attempt_counts(session, course_id, {pair[0] for pair in new})
+            for pair in new:
+                self.attempts[pair] = counted.get(pair, 0)
+                if pair in counted:
+                    self.earlier.add(pair)
         # Only a student with submissions from before this import can have a line stored already.
         asked = [line for line in lines if (line[1], line[3]) in self.earlier]
         stored = set()

@@ -36,7 +36,7 @@ from grader.db import (
     utcnow,
 )
 from grader.db.submission import ATTEMPT_INDEX
-from grader.services import accounts
+from grader.services import accounts, bulk
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
 from grader.services.exercises import chosen_in, not_offered, with_offered
 from grader.services.variants import variant_for
@@ -265,6 +265,20 @@ def _insert(
     )
     session.commit()
     return Accepted(submission_id, "queued", True)
+
+
+def attempt_counts(session: Session, course_id: int, user_ids) -> dict[tuple[int, int], int]:
+    """How many submissions each of these students has made to each exercise in the course,
+    by (user id, exercise id); pairs with none are left out."""
+    query = (
+        select(Submission.user_id, Submission.exercise_id, func.count(Submission.id))
+        .where(
+            Submission.course_id == course_id,
+            bulk.one_of(session, Submission.user_id, sorted(user_ids)),
+        )
+        .group_by(Submission.user_id, Submission.exercise_id)
+    )
+    return {(user_id, exercise_id): count for user_id, exercise_id, count in session.execute(query)}
 
 
 def _attempt_taken(exc: IntegrityError) -> bool:
