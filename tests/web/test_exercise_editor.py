@@ -175,3 +175,13 @@ def test_a_change_to_an_exercise_with_graded_submissions_asks_whether_to_regrade
     assert "Regrade?" in page
     assert "1 submission was graded against an older version of this exercise." in page
     assert f'action="/instructor/courses/{me.course}/exercises/{slug}/regrade"' in page
+
+
+def test_the_trial_page_is_titled_in_the_readers_language(app):
+    me = teacher(app)
+    slug = f"try-{uuid.uuid4().hex[:8]}"
+    create(me, source(slug))
+    page = me.get(f"/instructor/courses/{me.course}/exercises/{slug}/try?lang=ru")
+    text = page.get_data(as_text=True)
+    assert "<h1>Один вес, один пример</h1>" in text
+    assert "One weight, one example" not in text

@@ -3,6 +3,7 @@
 // values, blanks with reference values and the worked solution, drawn from the server's check.
 
 import { drawGraph } from "./graph.js";
+import { postJson } from "./http.js";
 
 const DEBOUNCE_MS = 350;
 const data = JSON.parse(document.getElementById("editor-data").textContent);
@@ -145,16 +146,7 @@ async function refresh() {
   const mine = ++sent;
   state.textContent = words.checking;
   try {
-    const response = await fetch(data.previewUrl, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: {
-        "Content-Type": "application/json",
-        Accept: "application/json",
-        "X-CSRFToken": token,
-      },
-      body: JSON.stringify({ source: text.value, sample }),
-    });
+    const response = await postJson(data.previewUrl, { source: text.value, sample }, token);
     const reply = await response.json().catch(() => ({}));
     if (mine !== sent) return;
     if (!response.ok) {

@@ -2,6 +2,8 @@
 // reads it as grading would (POST /api/v1/submissions/preview) and says so in the page's
 // language. No attempt is spent and nothing is stored; a failed request leaves the line empty.
 
+import { postJson } from "./http.js";
+
 const DEBOUNCE_MS = 350;
 
 export function watchAnswers(form, data) {
@@ -36,16 +38,8 @@ export function watchAnswers(form, data) {
     if (!Object.keys(answers).length) return;
     const mine = ++sent;
     try {
-      const response = await fetch(data.previewUrl, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: {
-          "Content-Type": "application/json",
-          Accept: "application/json",
-          "X-CSRFToken": token,
-        },
-        body: JSON.stringify({ exercise: data.exercise, course: data.course, answers }),
-      });
+      const body = { exercise: data.exercise, course: data.course, answers };
+      const response = await postJson(data.previewUrl, body, token);
       if (!response.ok) return;
       const reply = await response.json();
       for (const [blank, entry] of Object.entries(reply.blanks)) {
