@@ -341,3 +341,44 @@ def test_many_rows_with_a_wrong_vector_feeding_a_mean_are_graded():
         None,
     ]
     assert results == [grade(ex, variant, row) for row in rows]
+
+
+def test_plain_numbers_read_as_plain_number_one_at_a_time():
+    """The column form of plain_number gives each element what the one-at-a-time form gives."""
+    from grader.engine.format import plain_number, plain_numbers
+
+    values = np.array(
+        [0.0, -0.0, 1.0, -10.0, 0.2, 0.1 + 0.2, 1 / 3, -2.5e-7, 1e15, 1e15 - 1, -1e16, 1e300,
+         123456789012.4, 0.30000000000004, 1 - 1e-13, np.nan, np.inf, -np.inf, 5e-324]
+    )  # fmt: skip
+    want = [plain_number(x) for x in values]
+    got = plain_numbers(values)
+    assert got == want
+    assert [type(x) for x in got] == [type(x) for x in want]
+
+
+def test_results_as_json_lines_and_database_columns_carry_the_rows(book):
+    """Every encoding of graded rows says what rows() says: right, wrong, follow-through,
+    unreadable, missing, numbers typed as JSON, and a wrong-shaped answer."""
+    import orjson
+
+    answers = [
+        BOOK,
+        {**BOOK, "grad.e3": "10", "grad.e2": "10", "grad.e1": "20"},
+        {"grad.e3": "oops", "grad.e2": "", "grad.e1": -20, "update.v": "[1, 2]"},
+        {"grad.e3": True, "grad.e2": None, "new.v": "0,2"},
+        {**BOOK, "update.v": "-0.2", "new.v": "0.30000000000000004"},
+    ]
+    for lang in ("en", "ru"):
+        graded = grade_many(book, [book.draw_variant("s", "a")] * len(answers), answers, lang=lang)
+        rows = graded.to_dicts()
+        heads = [{"id": str(i)} for i in range(len(rows))]
+        lines = [orjson.loads(line) for line in graded.json_lines(heads)]
+        assert lines == [{**head, **row} for head, row in zip(heads, rows, strict=True)]
+        scores, max_score, variants, blanks = graded.json_columns()
+        assert [orjson.loads(b) for b in blanks] == [row["blanks"] for row in rows]
+        assert [orjson.loads(v) for v in variants] == [row["variant"] for row in rows]
+        assert scores == [row["score"] for row in rows] and max_score == rows[0]["max_score"]
+        assert rows[2]["blanks"]["grad.e3"]["verdict"] == "unreadable"
+        assert rows[2]["blanks"]["grad.e2"]["verdict"] == "missing"
+        assert rows[1]["blanks"]["grad.e2"]["verdict"] == "follow_through"

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from grader.checking.answers import MESSAGES, Unreadable, parse_cached
+from grader.checking.answers import MAX_ANSWER_LENGTH, MESSAGES, Unreadable, parse_cached
 from grader.checking.diagnoses import candidates
 from grader.checking.judge import (
     ABSENT,
@@ -61,10 +61,20 @@ def read_answers(texts: Sequence, shape: tuple[int, ...], cache: dict) -> Answer
             for i, text in enumerate(texts)
         ]
     nan = np.full(shape, np.nan)
-    hits = [_read_one(texts[key[1]] if _marker(key) else key, shape, nan, cache) for key in index]
+    scalar = shape == ()
+    hits = [
+        (scalar and _read_number(key))
+        or _read_one(texts[key[1]] if _marker(key) else key, shape, nan, cache)
+        for key in index
+    ]
+    values = (
+        np.array([hit[1] for hit in hits], dtype=np.float64)
+        if scalar
+        else np.stack([hit[1] for hit in hits])
+    )
     rows = np.asarray(codes, dtype=np.intp)
     answers = Answers(
-        np.stack([hit[1] for hit in hits])[rows],
+        values[rows],
         np.array([hit[0] for hit in hits], dtype=np.int8)[rows],
         list(texts),
     )
@@ -75,6 +85,20 @@ def read_answers(texts: Sequence, shape: tuple[int, ...], cache: dict) -> Answer
         else:
             answers.arrays[int(i)] = extra
     return answers
+
+
+def _read_number(key) -> tuple | None:
+    """(OK, the number, None) for a number answer written plainly, as parse_answer reads it
+    with its first test (most answers of a number blank); None for anything else."""
+    if type(key) is not str or len(key) > MAX_ANSWER_LENGTH:
+        return None
+    try:
+        value = float(key)
+    except ValueError:
+        return None
+    if value - value == 0 and "_" not in key and key.isascii():
+        return OK, value, None
+    return None
 
 
 def _marker(key) -> bool:

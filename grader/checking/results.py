@@ -9,11 +9,12 @@ import orjson
 
 from grader.checking.answers import reason
 from grader.checking.feedback import sentence
-from grader.engine.format import plain, plain_number
+from grader.engine.format import plain, plain_number, plain_numbers
 
 MEMO_SIZE = 50_000
 BLANK_FIELDS = ("verdict", "expected", "got", "points", "diagnosis", "feedback")
 VERDICT_NAMES = ("correct", "follow_through", "incorrect", "unreadable", "missing")
+UNREADABLE, MISSING = 3, 4
 
 
 @dataclass
@@ -151,6 +152,8 @@ class Graded:
         expected, got, diagnosis), so each distinct one is built and encoded once (``memo``
         keeps them)."""
         prefix = orjson.dumps(blank.id) + b":"
+        if blank.shape == () and not self.columns[blank.id].arrays and len(indices) == len(self):
+            return self._number_fragments(blank, prefix)
         if blank.shape != () or self.columns[blank.id].arrays:
             return [
                 prefix + orjson.dumps(dict(zip(BLANK_FIELDS, key, strict=True)))
@@ -194,6 +197,51 @@ class Graded:
                 for position in waiting[key]:
                     out[position] = encoded
         return out
+
+    def _number_fragments(self, blank, prefix: bytes) -> list[bytes]:
+        """Every row's ``"blank": {...}`` JSON of a number blank, built a column at a time: each
+        distinct number encoded once, and what follows from (verdict, diagnosis) once a pair."""
+        column = self.columns[blank.id]
+        frames: dict = {}  # (verdict, diagnosis) -> the JSON around the numbers, and feedback
+        out = []
+        for i, verdict, diagnosis, expected, got, points in zip(
+            range(len(self)),
+            self.verdicts[blank.id].tolist(),
+            self.diagnoses[blank.id],
+            _json_numbers(self.expected[blank.id]),
+            _json_numbers(column.values),
+            _json_numbers(self.points[blank.id]),
+            strict=True,
+        ):
+            frame = frames.get((verdict, diagnosis))
+            if frame is None:
+                frame = frames[verdict, diagnosis] = self._frame(blank, prefix, verdict, diagnosis)
+            head, middle, feedback = frame
+            if verdict == UNREADABLE:
+                got = orjson.dumps(column.raw[i])
+                feedback = orjson.dumps(reason(column.problems[i], self.lang))
+            elif verdict == MISSING:
+                got = b"null"
+            out.append(
+                b"".join(
+                    (head, expected, b',"got":', got, b',"points":', points, middle, feedback, b"}")
+                )
+            )
+        return out
+
+    def _frame(self, blank, prefix: bytes, verdict: int, diagnosis) -> tuple[bytes, ...]:
+        """A number blank's JSON before "expected", between "points" and "feedback", and the
+        feedback, for rows with ``verdict`` and ``diagnosis`` (an unreadable row's own feedback
+        replaces it)."""
+        name = VERDICT_NAMES[verdict]
+        feedback = None
+        if verdict != UNREADABLE:
+            feedback = sentence(self.exercise, blank, name, diagnosis, lang=self.lang)
+        return (
+            prefix + b'{"verdict":' + orjson.dumps(name) + b',"expected":',
+            b',"diagnosis":' + orjson.dumps(diagnosis) + b',"feedback":',
+            orjson.dumps(feedback),
+        )
 
     def _column(self, blank, indices: range | list[int], numbers: dict) -> tuple[list, ...]:
         """The blank's result fields, a list each, for the rows ``indices`` (a range, or a list
@@ -254,6 +302,15 @@ def _numbers(values: np.ndarray, numbers: dict) -> list:
         except KeyError:
             out[j] = numbers[value] = plain_number(value)
     return out
+
+
+def _json_numbers(values: np.ndarray) -> list[bytes]:
+    """Each element of a 1-d array as the JSON of its plain number, each distinct one encoded once."""
+    if not len(values):
+        return []
+    distinct, rows = np.unique(values, return_inverse=True)
+    encoded = orjson.dumps(plain_numbers(distinct))[1:-1].split(b",")
+    return [encoded[j] for j in rows.tolist()]
 
 
 def _encoded(value, memo: dict) -> bytes:

@@ -24,6 +24,21 @@ def plain_number(x: float) -> int | float | None:
     return x
 
 
+def plain_numbers(values: np.ndarray) -> list:
+    """``[plain_number(x) for x in values]`` for a 1-d array, its whole numbers found at once."""
+    x = np.asarray(values, dtype=np.float64)
+    out = x.tolist()
+    with np.errstate(invalid="ignore"):
+        whole = (np.abs(x) < 1e15) & (np.floor(x) == x)
+    for j, n in zip(
+        np.flatnonzero(whole).tolist(), x[whole].astype(np.int64).tolist(), strict=True
+    ):
+        out[j] = n
+    for j in np.flatnonzero(~whole).tolist():
+        out[j] = plain_number(out[j])
+    return out
+
+
 def plain(value) -> int | float | list | None:
     """A number, vector or matrix as JSON-ready numbers and nested lists."""
     array = np.asarray(value, dtype=np.float64)
