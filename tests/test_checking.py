@@ -351,6 +351,16 @@ def test_plain_numbers_read_as_plain_number_one_at_a_time():
         [0.0, -0.0, 1.0, -10.0, 0.2, 0.1 + 0.2, 1 / 3, -2.5e-7, 1e15, 1e15 - 1, -1e16, 1e300,
          123456789012.4, 0.30000000000004, 1 - 1e-13, np.nan, np.inf, -np.inf, 5e-324]
     )  # fmt: skip
+    rng = np.random.default_rng(5)
+    values = np.concatenate(
+        [
+            values,
+            rng.uniform(-20, 20, 20_000).round(2) * 0.37,  # products of decimals: float noise
+            rng.normal(size=20_000) * 10.0 ** rng.integers(-30, 30, 20_000),
+            rng.integers(-(10**6), 10**6, 20_000) * 0.1,
+            rng.integers(-(10**17), 10**17, 1_000) * 1.0,
+        ]
+    )
     want = [plain_number(x) for x in values]
     got = plain_numbers(values)
     assert got == want

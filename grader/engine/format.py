@@ -25,18 +25,44 @@ def plain_number(x: float) -> int | float | None:
 
 
 def plain_numbers(values: np.ndarray) -> list:
-    """``[plain_number(x) for x in values]`` for a 1-d array, its whole numbers found at once."""
-    x = np.asarray(values, dtype=np.float64)
+    """``[plain_number(x) for x in values]`` for a 1-d array: rounded at once where floats do
+    it exactly (see :func:`_rounded`), one at a time where they cannot."""
+    x = np.array(values, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        rest = np.flatnonzero(~_whole(x))
+        rounded, exact = _rounded(x[rest])
+        x[rest[exact]] = rounded[exact]
+        whole = _whole(x)
     out = x.tolist()
-    with np.errstate(invalid="ignore"):
-        whole = (np.abs(x) < 1e15) & (np.floor(x) == x)
     for j, n in zip(
         np.flatnonzero(whole).tolist(), x[whole].astype(np.int64).tolist(), strict=True
     ):
         out[j] = n
-    for j in np.flatnonzero(~whole).tolist():
+    for j in rest[~exact].tolist():
         out[j] = plain_number(out[j])
     return out
+
+
+def _whole(x: np.ndarray) -> np.ndarray:
+    return (np.abs(x) < 1e15) & (np.floor(x) == x)
+
+
+_POWERS = np.array([float(10**k) for k in range(23)])  # exact in binary
+
+
+def _rounded(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` rounded to SIGNIFICANT digits as ``float(f"{x:.12g}")`` does, and where that is
+    exact: x * 10**k is within 1.2e-4 of the true product (below 1e12, 53 bits), so its nearest
+    whole number N is the true one unless that product is near a half; N / 10**k divides two
+    exact floats, so it is the float nearest the decimal, as parsing the text gives."""
+    k = SIGNIFICANT - 1 - np.floor(np.log10(np.abs(x)))
+    exact = (k >= 0) & (k < len(_POWERS))
+    scale = _POWERS[np.where(exact, k, 0).astype(np.intp)]
+    t = x * scale
+    n = np.rint(t)
+    low, high = 10.0 ** (SIGNIFICANT - 1), 10.0**SIGNIFICANT
+    exact &= (np.abs(t) >= low + 1) & (np.abs(t) < high - 1) & (np.abs(np.abs(t - n) - 0.5) > 1e-3)
+    return n / scale, exact
 
 
 def plain(value) -> int | float | list | None:
