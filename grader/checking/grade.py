@@ -33,6 +33,7 @@ class Answers:
     values: np.ndarray  # (N, *shape), NaN where not readable
     status: np.ndarray  # OK, ABSENT, BAD, WRONG_SHAPE or TRANSPOSED per row
     raw: list  # the text typed, per row
+    codes: np.ndarray  # per row, which distinct answer it typed (the same text, the same code)
     problems: dict[int, Unreadable] = field(default_factory=dict)  # row -> why, for BAD
     arrays: dict[int, np.ndarray] = field(
         default_factory=dict
@@ -77,6 +78,7 @@ def read_answers(texts: Sequence, shape: tuple[int, ...], cache: dict) -> Answer
         values[rows],
         np.array([hit[0] for hit in hits], dtype=np.int8)[rows],
         list(texts),
+        rows,
     )
     for i in np.flatnonzero(answers.status >= BAD):
         status, _, extra = hits[codes[i]]

@@ -10,6 +10,7 @@ import orjson
 from grader.checking.answers import reason
 from grader.checking.feedback import sentence
 from grader.engine.format import plain, plain_number, plain_numbers
+from grader.exercises.variants import plain_dicts
 
 MEMO_SIZE = 50_000
 BLANK_FIELDS = ("verdict", "expected", "got", "points", "diagnosis", "feedback")
@@ -62,11 +63,7 @@ class Graded:
         columns = {
             blank.id: self._column(blank, indices, numbers) for blank in self.exercise.blanks
         }
-        variants: dict[int, dict] = {}
-        for i in indices:
-            key = id(self.variants[i])
-            if key not in variants:
-                variants[key] = self.variants[i].to_dict()
+        variants = plain_dicts([self.variants[i] for i in indices])
         max_score = _numbers(np.array([self.max_score]), numbers)[0]
         scores = _numbers(self.score[part], numbers)
         per_blank = [
@@ -78,10 +75,12 @@ class Graded:
         ]
         names = list(columns)
         out = []
-        for i, score, blanks in zip(indices, scores, zip(*per_blank, strict=True), strict=True):
+        for variant, score, blanks in zip(
+            variants, scores, zip(*per_blank, strict=True), strict=True
+        ):
             out.append(
                 {
-                    "variant": variants[id(self.variants[i])],
+                    "variant": variant,
                     "score": score,
                     "max_score": max_score,
                     "blanks": dict(zip(names, blanks, strict=True)),
@@ -108,18 +107,17 @@ class Graded:
             self._fragments(blank, indices, numbers, encoded.setdefault(blank.id, {}))
             for blank in self.exercise.blanks
         ]
-        variants: dict = {}
+        variants = _variant_jsons(self.variants)
         max_score = orjson.dumps(_numbers(np.array([self.max_score]), numbers)[0])
         encoded_numbers: dict = {}
         scores = [_encoded(x, encoded_numbers) for x in _numbers(self.score, numbers)]
         out = []
         for i, parts in zip(indices, zip(*fragments, strict=True), strict=True):
-            encoded = _variant_json(self.variants[i], variants)
             out.append(
                 b"".join(
                     (
                         b',"variant":',
-                        encoded,
+                        variants[i],
                         b',"score":',
                         scores[i],
                         b',"max_score":',
@@ -140,8 +138,7 @@ class Graded:
         indices = range(len(self))
         fragments = [self._fragments(blank, indices, numbers) for blank in self.exercise.blanks]
         blanks = [b"{" + b",".join(parts) + b"}" for parts in zip(*fragments, strict=True)]
-        encoded: dict = {}
-        variants = [_variant_json(variant, encoded) for variant in self.variants]
+        variants = _variant_jsons(self.variants)
         max_score = _numbers(np.array([self.max_score]), numbers)[0]
         return _numbers(self.score, numbers), max_score, variants, blanks
 
@@ -153,7 +150,7 @@ class Graded:
         keeps them)."""
         prefix = orjson.dumps(blank.id) + b":"
         if blank.shape == () and not self.columns[blank.id].arrays and len(indices) == len(self):
-            return self._number_fragments(blank, prefix)
+            return self._number_fragments(blank, prefix, {} if memo is None else memo)
         if blank.shape != () or self.columns[blank.id].arrays:
             return [
                 prefix + orjson.dumps(dict(zip(BLANK_FIELDS, key, strict=True)))
@@ -198,21 +195,50 @@ class Graded:
                     out[position] = encoded
         return out
 
-    def _number_fragments(self, blank, prefix: bytes) -> list[bytes]:
-        """Every row's ``"blank": {...}`` JSON of a number blank, built a column at a time: each
-        distinct number encoded once, and what follows from (verdict, diagnosis) once a pair."""
+    def _number_fragments(self, blank, prefix: bytes, memo: dict) -> list[bytes]:
+        """Every row's ``"blank": {...}`` JSON of a number blank. Its result is fixed by
+        (verdict, diagnosis, expected, the answer typed), so rows are told apart by codes of
+        those, found a column at a time, and each distinct result is built once (``memo``
+        keeps them for later calls)."""
         column = self.columns[blank.id]
-        frames: dict = {}  # (verdict, diagnosis) -> the JSON around the numbers, and feedback
-        out = []
-        for i, verdict, diagnosis, expected, got, points in zip(
-            range(len(self)),
-            self.verdicts[blank.id].tolist(),
-            self.diagnoses[blank.id],
-            _json_numbers(self.expected[blank.id]),
-            _json_numbers(column.values),
-            _json_numbers(self.points[blank.id]),
-            strict=True,
+        verdicts, diagnoses = self.verdicts[blank.id], self.diagnoses[blank.id]
+        said: dict = {None: 0}
+        diagnosis_codes = np.zeros(len(self), dtype=np.int64)
+        named = np.flatnonzero(np.array(diagnoses, dtype=object) != None)  # noqa: E711
+        diagnosis_codes[named] = [said.setdefault(diagnoses[i], len(said)) for i in named.tolist()]
+        expected_codes = np.unique(self.expected[blank.id], return_inverse=True)[1]
+        first, rows = _distinct_rows(verdicts, diagnosis_codes, expected_codes, column.codes)
+        if len(memo) > MEMO_SIZE:
+            memo.clear()
+        built: list = [None] * len(first)
+        missed = []
+        expected = self.expected[blank.id][first].tolist()
+        got = column.values[first].tolist()
+        for j, (i, verdict) in enumerate(
+            zip(first.tolist(), verdicts[first].tolist(), strict=True)
         ):
+            key = (verdict, diagnoses[i], expected[j], column.raw[i] if verdict >= 3 else got[j])
+            try:
+                built[j] = memo.get(key)
+            except TypeError:  # a list or an object typed for text: the row's own result
+                key = None
+            if built[j] is None:
+                missed.append((j, i, key))
+        if missed:
+            self._build_numbers(blank, prefix, missed, built, memo)
+        return [built[j] for j in rows.tolist()]
+
+    def _build_numbers(self, blank, prefix: bytes, missed: list, built: list, memo: dict) -> None:
+        """The results of the rows ``missed`` ((place in ``built``, row, memo key)), built."""
+        column = self.columns[blank.id]
+        at = np.array([i for _, i, _ in missed], dtype=np.intp)
+        numbers = [
+            orjson.dumps(plain_numbers(values[at]))[1:-1].split(b",")
+            for values in (self.expected[blank.id], column.values, self.points[blank.id])
+        ]
+        frames: dict = {}  # (verdict, diagnosis) -> the JSON around the numbers, and feedback
+        for (j, i, key), expected, got, points in zip(missed, *numbers, strict=True):
+            verdict, diagnosis = int(self.verdicts[blank.id][i]), self.diagnoses[blank.id][i]
             frame = frames.get((verdict, diagnosis))
             if frame is None:
                 frame = frames[verdict, diagnosis] = self._frame(blank, prefix, verdict, diagnosis)
@@ -222,12 +248,10 @@ class Graded:
                 feedback = orjson.dumps(reason(column.problems[i], self.lang))
             elif verdict == MISSING:
                 got = b"null"
-            out.append(
-                b"".join(
-                    (head, expected, b',"got":', got, b',"points":', points, middle, feedback, b"}")
-                )
-            )
-        return out
+            fields = (expected, b',"got":', got, b',"points":', points, middle, feedback, b"}")
+            built[j] = b"".join((head, *fields))
+            if key is not None:
+                memo[key] = built[j]
 
     def _frame(self, blank, prefix: bytes, verdict: int, diagnosis) -> tuple[bytes, ...]:
         """A number blank's JSON before "expected", between "points" and "feedback", and the
@@ -276,19 +300,16 @@ class Graded:
         return verdicts, expected, got, points, diagnoses, feedback
 
 
-def _variant_json(variant, memo: dict) -> bytes:
-    """``variant.to_dict()`` as JSON, encoded once per object and once per distinct set of
-    scalar values (the students of a randomised exercise share few), ``memo`` keeping both."""
-    encoded = memo.get(id(variant))
-    if encoded is None:
-        key = variant.scalar_key()
-        encoded = memo.get(key) if key is not None else None
-        if encoded is None:
-            encoded = orjson.dumps(variant.to_dict())
-            if key is not None:
-                memo[key] = encoded
-        memo[id(variant)] = encoded
-    return encoded
+def _variant_jsons(variants: list) -> list[bytes]:
+    """Each variant's ``to_dict()`` as JSON, each distinct one encoded once."""
+    encoded: dict[int, bytes] = {}
+    out = []
+    for values in plain_dicts(variants):
+        found = encoded.get(id(values))
+        if found is None:
+            found = encoded[id(values)] = orjson.dumps(values)
+        out.append(found)
+    return out
 
 
 def _numbers(values: np.ndarray, numbers: dict) -> list:
@@ -304,13 +325,18 @@ def _numbers(values: np.ndarray, numbers: dict) -> list:
     return out
 
 
-def _json_numbers(values: np.ndarray) -> list[bytes]:
-    """Each element of a 1-d array as the JSON of its plain number, each distinct one encoded once."""
-    if not len(values):
-        return []
-    distinct, rows = np.unique(values, return_inverse=True)
-    encoded = orjson.dumps(plain_numbers(distinct))[1:-1].split(b",")
-    return [encoded[j] for j in rows.tolist()]
+def _distinct_rows(*columns) -> tuple[np.ndarray, np.ndarray]:
+    """The first row of each distinct combination of the columns' whole numbers (0 and up),
+    and which of them each row has."""
+    code = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        column = np.asarray(column, dtype=np.int64)
+        size = int(column.max(initial=0)) + 1
+        if int(code.max(initial=0)) >= (1 << 62) // size:  # make room: number the codes 0..n
+            code = np.unique(code, return_inverse=True)[1].astype(np.int64)
+        code = code * size + column
+    _, first, rows = np.unique(code, return_index=True, return_inverse=True)
+    return first, rows
 
 
 def _encoded(value, memo: dict) -> bytes:

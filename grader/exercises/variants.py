@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from grader.engine.format import plain
+from grader.engine.format import plain, plain_numbers
 from grader.exercises.spec import Choice, Draw, RandInt, Uniform
 
 
@@ -40,32 +40,39 @@ class Variant:
         """JSON-ready: numbers and nested lists."""
         return {"given": _plain(self.given), "params": _plain(self.params)}
 
-    def scalar_key(self) -> tuple | None:
-        """The names and values, when every value is a number (else None): variants with the
-        same key have the same :meth:`to_dict`, so it is built once for students who share it."""
-        key: list = []
-        for section in (self.given, self.params):
-            for name, value in section.items():
-                if getattr(value, "ndim", 0):
-                    return None
-                key.append((name, float(value)))
-            key.append(None)
-        return tuple(key)
+
+def plain_dicts(variants: Sequence[Variant]) -> list[dict[str, dict]]:
+    """``[v.to_dict() for v in variants]``, each distinct object built once (and shared, not to
+    be changed), and the numbers of the variants holding only numbers rounded at once."""
+    index: dict[int, int] = {}
+    distinct: list[Variant] = []
+    rows = []
+    for variant in variants:
+        j = index.get(id(variant))
+        if j is None:
+            j = index[id(variant)] = len(distinct)
+            distinct.append(variant)
+        rows.append(j)
+    numbers = [v for v in distinct if _numbers_only(v)]
+    flat = [x for v in numbers for section in (v.given, v.params) for x in section.values()]
+    plain_flat = iter(plain_numbers(np.array(flat, dtype=np.float64)))
+    built = {
+        id(v): {
+            "given": {name: next(plain_flat) for name in v.given},
+            "params": {name: next(plain_flat) for name in v.params},
+        }
+        for v in numbers
+    }
+    out = [built.get(id(v)) or v.to_dict() for v in distinct]
+    return [out[j] for j in rows]
 
 
-def plain_values(variant: Variant, memo: dict) -> dict[str, dict]:
-    """``variant.to_dict()``, built once per object and once per :meth:`Variant.scalar_key`
-    (``memo`` keeps both); the dict is shared, not to be changed."""
-    found = memo.get(id(variant))
-    if found is None:
-        key = variant.scalar_key()
-        found = memo.get(key) if key is not None else None
-        if found is None:
-            found = variant.to_dict()
-            if key is not None:
-                memo[key] = found
-        memo[id(variant)] = found
-    return found
+def _numbers_only(variant: Variant) -> bool:
+    return not any(
+        getattr(x, "ndim", 0)
+        for section in (variant.given, variant.params)
+        for x in section.values()
+    )
 
 
 def _plain(values: Mapping[str, np.ndarray]) -> dict:

@@ -14,7 +14,7 @@ from grader import exercises as core
 from grader.checking import grade, grade_many
 from grader.db import Course, ExerciseVersion, StudentVariant, User, utcnow
 from grader.db.base import UTCDateTime
-from grader.exercises.variants import plain_values
+from grader.exercises.variants import plain_dicts
 from grader.services import bulk
 from grader.services.exercises import load_version
 
@@ -97,11 +97,7 @@ def ensure_many(
     else:  # the same values for everyone: no need to know who
         drawn = [exercise.draw_variant(course.secret, "")] * len(missing)
     now = utcnow()
-    plain: dict = {}  # students who drew the same values share them (fixed exercises: all)
-    values = {
-        user_id: plain_values(variant, plain)
-        for user_id, variant in zip(missing, drawn, strict=True)
-    }
+    values = dict(zip(missing, plain_dicts(drawn), strict=True))
     if not store:
         found.update((user_id, (None, values[user_id])) for user_id in missing)
         return found
