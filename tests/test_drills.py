@@ -8,8 +8,7 @@ from click.testing import CliRunner
 
 from grader.checking import grade
 from grader.cli import main
-from grader.exercises import check_exercise
-from grader.exercises import load_text
+from grader.exercises import check_exercise, load_text
 from grader.exercises.drills import TRANSCENDENTAL, Drill, DrillError, generate, nice
 from tests.torch_reference import torch_step
 

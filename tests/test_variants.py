@@ -279,6 +279,29 @@ def test_with_values_keeps_the_values_not_given(shipped):
     assert_same(Variant(variant.given, {}), Variant(base.given, {}))
 
 
+def test_a_line_naming_every_number_makes_the_variant_with_values_makes(shipped):
+    """Numbers for every value make the variant without a drawn base, in the exercise's order;
+    anything else is left to with_values (and its messages)."""
+    exercise = shipped["single-weight-random"]
+    base = exercise.draw_variant(SECRET, "student-1")
+    given, params = {"y": 4.5, "x": 3}, {"v": -0.25}
+    variant = exercise.numbers_variant(given, params)
+    assert variant.to_dict() == exercise.with_values(base, given, params).to_dict()
+    assert list(variant.given) == ["x", "y"]
+    for given, params in [
+        ({"x": 3}, {"v": 1}),  # y is the student's draw
+        ({"x": 3, "y": 4, "z": 1}, {"v": 1}),
+        ({"x": 3, "y": True}, {"v": 1}),
+        ({"x": 3, "y": float("nan")}, {"v": 1}),
+        ({"x": 3, "y": [4]}, {"v": 1}),
+        ({"x": 3, "y": 4}, None),
+    ]:
+        assert exercise.numbers_variant(given, params) is None
+    assert (
+        shipped["linear-layer-random"].numbers_variant({"x": 1, "y": 1}, {"W": 1, "b": 1}) is None
+    )
+
+
 @pytest.mark.parametrize(
     ("given", "params", "message"),
     [

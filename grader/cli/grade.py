@@ -78,17 +78,21 @@ class Submissions:
         """The line's own values checked against ``exercise``: the variant they make when they
         name every value (kept under ``key``, shared by the lines with the same numbers), else
         None (the student's draw fills in the rest)."""
-        for section in ("given", "params"):
-            if sub.get(section) is not None and not isinstance(sub[section], dict):
-                raise LineError(f"'{section}' must be an object of name: value")
-        try:
-            explicit = exercise.with_values(
-                self.template(exercise), sub.get("given"), sub.get("params")
-            )
-        except VariantError as exc:
-            raise LineError(str(exc)) from None
-        if not self.covers(exercise, sub):
-            return None
+        explicit = None
+        if key is not None:
+            explicit = exercise.numbers_variant(sub.get("given"), sub.get("params"))
+        if explicit is None:
+            for section in ("given", "params"):
+                if sub.get(section) is not None and not isinstance(sub[section], dict):
+                    raise LineError(f"'{section}' must be an object of name: value")
+            try:
+                explicit = exercise.with_values(
+                    self.template(exercise), sub.get("given"), sub.get("params")
+                )
+            except VariantError as exc:
+                raise LineError(str(exc)) from None
+            if not self.covers(exercise, sub):
+                return None
         if key is not None:
             if len(self.explicit) >= EXPLICIT_CACHE_SIZE:
                 self.explicit.clear()

@@ -160,9 +160,34 @@ class Exercise:
                 out[section][name] = value
         return Variant(**out)
 
+    def numbers_variant(self, given: Mapping | None, params: Mapping | None) -> Variant | None:
+        """The variant of explicit values that name every given and param of an exercise of
+        numbers, each a finite int or float; else None (:meth:`with_values` says what is wrong
+        or what the student's draw fills in)."""
+        given, params = given or {}, params or {}
+        if len(given) != len(self.spec.given) or len(params) != len(self.spec.params):
+            return None
+        values = {}
+        for section, names in ((given, self.spec.given), (params, self.spec.params)):
+            for name in names:
+                value = section.get(name)
+                if type(value) is not float and type(value) is not int or self.shapes[name]:
+                    return None
+                if value - value != 0:  # inf or nan
+                    return None
+                values[name] = np.float64(value)
+        return Variant(
+            given={name: values[name] for name in self.spec.given},
+            params={name: values[name] for name in self.spec.params},
+        )
+
     def inputs(self, variants: Sequence[Variant]) -> dict[str, np.ndarray]:
         """The graph's inputs for several variants, stacked along axis 0 (one row each)."""
-        return {name: np.stack([v.values()[name] for v in variants]) for name in self.graph.inputs}
+        out = {}
+        for name in self.graph.inputs:
+            column = [v.given[name] if name in v.given else v.params[name] for v in variants]
+            out[name] = np.stack(column) if self.shapes[name] else np.array(column, dtype=float)
+        return out
 
     def advance(self, tape: Tape, params: Mapping[str, np.ndarray]) -> Tape:
         """Forward values from ``tape``'s given values and the parameters ``params`` (the next
