@@ -43,13 +43,14 @@ class Submission(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
-    exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id", ondelete="CASCADE"))
-    exercise_version_id: Mapped[int] = mapped_column(
-        ForeignKey("exercise_versions.id", ondelete="CASCADE")
-    )
+    # No foreign keys on the course, exercise, version and batch: a batch chunk's thousands of
+    # rows name the same ones, which triggers check once per statement; deleting a course,
+    # exercise or version deletes its submissions, a batch leaves them without (migration 0018).
+    course_id: Mapped[int]
+    exercise_id: Mapped[int]
+    exercise_version_id: Mapped[int]
     variant_id: Mapped[int | None] = mapped_column(ForeignKey("variants.id", ondelete="SET NULL"))
-    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id", ondelete="SET NULL"))
+    batch_id: Mapped[int | None]
     attempt: Mapped[int] = mapped_column(default=1)
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     source_id: Mapped[str | None] = mapped_column(String(200))
