@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     ForeignKey,
     Index,
@@ -85,7 +86,9 @@ class BatchChunk(Base):
     size: Mapped[int]
     first_id: Mapped[int | None] = mapped_column(BigId)
     last_id: Mapped[int | None] = mapped_column(BigId)
-    lines: Mapped[list[Any] | None]
+    # Kept as the text it was written (json, not jsonb): it is written once, read once whole,
+    # never searched, so parsing it into jsonb and printing it back cost for nothing.
+    lines: Mapped[list[Any] | None] = mapped_column(JSON())
     graded: Mapped[int] = mapped_column(default=0)
     unchanged: Mapped[int] = mapped_column(default=0)
     failed: Mapped[int] = mapped_column(default=0)

@@ -75,3 +75,24 @@ def test_regraded_tables_leave_room_on_their_pages_as_the_models_say(empty_datab
         assert options == {"results": "fillfactor=50", "result_blanks": "fillfactor=70"}
     finally:
         engine.dispose()
+
+
+def test_an_import_chunks_lines_are_kept_as_the_json_text_written(empty_database):
+    """PostgreSQL keeps a chunk's lines as json, not parsed into jsonb (migration 0018, which goes
+    down to jsonb and up again); SQLite keeps JSON as text anyway."""
+    migrate.upgrade(empty_database)
+    engine = make_engine(empty_database)
+    try:
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as connection:
+                kind = connection.execute(
+                    text(
+                        "SELECT data_type FROM information_schema.columns "
+                        "WHERE table_name = 'batch_chunks' AND column_name = 'lines'"
+                    )
+                ).scalar()
+            assert kind == "json"
+        migrate.downgrade(empty_database, "0017")
+        migrate.upgrade(empty_database)
+    finally:
+        engine.dispose()

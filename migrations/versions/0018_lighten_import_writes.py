@@ -1,17 +1,24 @@
-"""Check a submission's course, exercise, version and batch once per statement, not per row.
+"""Lighten what an import writes: a submission's parents checked once per statement, and a
+chunk's lines kept as text.
 
 A batch chunk inserts thousands of submissions that all name the same course, exercise, version
 and batch; their four foreign keys looked the same parent row up and locked it once per row,
-the larger part of an import's cost in the database. A trigger on submissions now does it once
-per distinct parent in the statement, the same way: it locks each named parent ``FOR KEY
-SHARE`` (a parent being deleted is waited for) and refuses a row whose parent is missing. What
-the keys gave besides, triggers on the parents now do: deleting a course, exercise or version
-deletes its submissions, deleting a batch leaves its submissions without one, and a parent's id
-cannot change. The student's and the variant's keys stay.
+the larger part of an import's cost in the database after the rows themselves. A trigger on
+submissions now does it once per distinct parent in the statement, the same way: it locks each
+named parent ``FOR KEY SHARE`` (a parent being deleted is waited for) and refuses a row whose
+parent is missing; an update is checked for the parents it changes. What the keys gave besides,
+triggers on the parents now do: deleting a course, exercise or version deletes its submissions,
+deleting a batch leaves its submissions without one, and a parent's id cannot change. The
+student's and the variant's keys stay: thousands of distinct rows per chunk, each locked once
+either way, so a trigger would save nothing.
+
+An import chunk's lines are written once, read back once whole and never searched: PostgreSQL
+keeps them as ``json`` (the text as written) instead of parsing them into ``jsonb`` and printing
+them back.
 
 Revision ID: 0018
 Revises: 0017
-Create Date: 2026-11-30 05:30:00.000000
+Create Date: 2026-11-30 05:00:00.000000
 """
 
 from collections.abc import Iterator, Sequence
@@ -19,6 +26,7 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0018"
 down_revision: str | None = "0017"
@@ -227,13 +235,28 @@ def upgrade() -> None:
     with rebuilt_submissions() as batch_op:
         for column, table, _ in PARENTS:
             batch_op.drop_constraint(key(column, table), type_="foreignkey")
-    statements = POSTGRES if op.get_bind().dialect.name == "postgresql" else SQLITE
-    for statement in statements:
+    postgres = op.get_bind().dialect.name == "postgresql"
+    for statement in POSTGRES if postgres else SQLITE:
         op.execute(statement)
+    if postgres:  # SQLite keeps JSON as text already
+        op.alter_column(
+            "batch_chunks",
+            "lines",
+            type_=sa.JSON(),
+            existing_type=postgresql.JSONB(),
+            postgresql_using="lines::json",
+        )
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        op.alter_column(
+            "batch_chunks",
+            "lines",
+            type_=postgresql.JSONB(),
+            existing_type=sa.JSON(),
+            postgresql_using="lines::jsonb",
+        )
         for _, table, _ in PARENTS:
             op.execute(f"DROP TRIGGER {table}_keep_id ON {table}")
             op.execute(f"DROP TRIGGER {table}_follow_submissions ON {table}")
