@@ -123,16 +123,15 @@ def reserve_ids(session: Session, table: str, count: int) -> list[int]:
         return []
     if postgres(session):
         # The sequence is looked up once (OFFSET 0 keeps the planner from doing it per id, which
-        # took ten times as long as the ids themselves).
-        return list(
-            session.scalars(
-                text(
-                    "SELECT nextval(q.sequence) FROM (SELECT CAST(pg_get_serial_sequence("
-                    f"'{table}', 'id') AS regclass) AS sequence OFFSET 0) AS q, "
-                    "generate_series(1, :n)"
-                ),
-                {"n": count},
-            )
+        # took ten times as long as the ids themselves); the ids come back as one array, not a
+        # row each.
+        return session.scalar(
+            text(
+                "SELECT array_agg(nextval(q.sequence)) FROM (SELECT CAST(pg_get_serial_sequence("
+                f"'{table}', 'id') AS regclass) AS sequence OFFSET 0) AS q, "
+                "generate_series(1, :n)"
+            ),
+            {"n": count},
         )
     top = session.scalar(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}"))
     return list(range(top + 1, top + 1 + count))
