@@ -47,6 +47,7 @@ class Item:
     key: str | None = None
     exercise_id: int | None = None
     attempt: int | None = None  # an import's line: its attempt number (0: stored already)
+    email: str | None = None  # an import's line: the student's, as stored
     variant_id: int | None = None
     values: dict | None = None
     score: float = 0.0
@@ -84,7 +85,8 @@ def _lines(chunk: BatchChunk) -> list[Item]:
     none: it is counted when the chunk is written)."""
     items = []
     for line in chunk.lines or []:
-        _, user_id, _, exercise_id, version_id, answers, given, params, source_id, key = line[:10]
+        user_id, email, exercise_id, version_id, answers, given, params = line[1:8]
+        source_id, key = line[8:10]
         items.append(
             Item(
                 None,
@@ -96,6 +98,7 @@ def _lines(chunk: BatchChunk) -> list[Item]:
                 key=key,
                 exercise_id=exercise_id,
                 attempt=line[10] if len(line) > 10 else None,
+                email=email,
             )
         )
     return items
@@ -114,7 +117,10 @@ def draw_variants(session: Session, course: Course, batch: Batch, items: list[It
     for version_id, group in by_version(wanted).items():
         version = session.get(ExerciseVersion, version_id)
         store = batch.kind != "regrade"
-        found = ensure_many(session, course, version, (item.user_id for item in group), store)
+        emails = {item.user_id: item.email for item in group if item.email is not None}
+        found = ensure_many(
+            session, course, version, emails or [item.user_id for item in group], store
+        )
         for item in group:
             item.variant_id, item.values = found[item.user_id]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import orjson
 from sqlalchemy import Text, bindparam, cast, select, text
@@ -70,13 +70,14 @@ def ensure_many(
     session: Session,
     course: Course,
     version: ExerciseVersion,
-    user_ids: Iterable[int],
+    user_ids: Iterable[int] | Mapping[int, str],
     store: bool = True,
 ) -> dict[int, tuple[int | None, dict]]:
     """Each student's (variant id, values) of this version, by user id; the missing ones are
     drawn and stored in bulk (with ``store=False``, drawn only: their id is None, and the
     values are the ones :func:`variant_for` stores when the student first opens the version,
-    since a draw depends only on the course, the exercise and the student).
+    since a draw depends only on the course, the exercise and the student). ``user_ids`` may
+    map each to the student's email, as stored, which the draw then need not look up.
 
     Inserts in user id order and skips rows another process stored meanwhile, so two batch
     chunks sharing students neither deadlock nor fail; the caller commits.
@@ -88,11 +89,13 @@ def ensure_many(
         return found
     exercise = load_version(version)
     if exercise.randomised:
-        emails = dict(
-            session.execute(
-                select(User.id, User.email).where(bulk.one_of(session, User.id, missing))
-            ).all()
-        )
+        emails = user_ids if isinstance(user_ids, Mapping) else {}
+        if any(user_id not in emails for user_id in missing):
+            emails = dict(
+                session.execute(
+                    select(User.id, User.email).where(bulk.one_of(session, User.id, missing))
+                ).all()
+            )
         drawn = exercise.draw_variants(course.secret, [emails[user_id] for user_id in missing])
     else:  # the same values for everyone: no need to know who
         drawn = [exercise.draw_variant(course.secret, "")] * len(missing)

@@ -89,3 +89,20 @@ def test_drawn_without_storing_are_the_values_the_page_stores_later(quiet_app):
             assert variant_id is None
             assert values == variants.variant_for(db.session, course, user, version).values
         assert len({repr(values) for _, values in found.values()}) > 1  # students differ
+
+
+def test_students_given_with_their_emails_draw_the_variants_the_page_stores(quiet_app):
+    """An import's chunk names each student's email: the draw takes it from there instead of
+    looking it up, and gets the values the page would store."""
+    with quiet_app.app_context():
+        course, version, users = setup(4)
+        emails = {user.id: user.email for user in users}
+        found = variants.ensure_many(db.session, course, version, emails, False)
+        for user in users:
+            drawn = variants.load_version(version).draw_variant(course.secret, user.email)
+            assert found[user.id] == (None, drawn.to_dict())
+        stored = variants.ensure_many(db.session, course, version, emails)
+        db.session.commit()
+        assert {user_id: values for user_id, (_, values) in stored.items()} == {
+            user_id: values for user_id, (_, values) in found.items()
+        }
