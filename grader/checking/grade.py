@@ -62,11 +62,14 @@ def read_answers(texts: Sequence, shape: tuple[int, ...], cache: dict) -> Answer
             for i, text in enumerate(texts)
         ]
     nan = np.full(shape, np.nan)
+    keys = list(index)
     scalar = shape == ()
+    numbers = _read_numbers(keys) if scalar else [None] * len(keys)
     hits = [
-        (scalar and _read_number(key))
-        or _read_one(texts[key[1]] if _marker(key) else key, shape, nan, cache)
-        for key in index
+        (OK, number, None)
+        if number is not None
+        else _read_one(texts[key[1]] if _marker(key) else key, shape, nan, cache)
+        for key, number in zip(keys, numbers, strict=True)
     ]
     values = (
         np.array([hit[1] for hit in hits], dtype=np.float64)
@@ -89,18 +92,22 @@ def read_answers(texts: Sequence, shape: tuple[int, ...], cache: dict) -> Answer
     return answers
 
 
-def _read_number(key) -> tuple | None:
-    """(OK, the number, None) for a number answer written plainly, as parse_answer reads it
-    with its first test (most answers of a number blank); None for anything else."""
-    if type(key) is not str or len(key) > MAX_ANSWER_LENGTH:
-        return None
-    try:
-        value = float(key)
-    except ValueError:
-        return None
-    if value - value == 0 and "_" not in key and key.isascii():
-        return OK, value, None
-    return None
+def _read_numbers(keys: list) -> list:
+    """Each answer's number where it is text that parse_answer reads with its first test (a
+    number written plainly: most answers of a number blank), else None."""
+    out = []
+    for key in keys:
+        value = None
+        if type(key) is str and len(key) <= MAX_ANSWER_LENGTH:
+            try:
+                value = float(key)
+            except ValueError:
+                pass
+            else:
+                if value - value != 0 or "_" in key or not key.isascii():
+                    value = None
+        out.append(value)
+    return out
 
 
 def _marker(key) -> bool:

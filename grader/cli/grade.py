@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from typing import IO
 
 import click
@@ -170,8 +170,11 @@ def grade_chunk(items: list[dict], lang: str = "en", encoded: dict | None = None
         first: dict = {}
         distinct: list[int] = []
         which: list[int] = []
+        uses = Counter(id(items[i]["variant"]) for i in rows)
         for i in rows:
-            key = _row_key(items[i]["variant"], items[i]["answers"])
+            key = None  # a line whose variant no other line has is graded on its own
+            if uses[id(items[i]["variant"])] > 1:
+                key = _row_key(items[i]["variant"], items[i]["answers"])
             j = first.get(key, -1) if key is not None else -1
             if j < 0:
                 j = len(distinct)
