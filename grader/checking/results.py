@@ -12,7 +12,6 @@ from grader.checking.feedback import sentence
 from grader.engine.format import plain, plain_number, plain_numbers
 from grader.exercises.variants import plain_dicts, plain_jsons
 
-MEMO_SIZE = 50_000
 BLANK_FIELDS = ("verdict", "expected", "got", "points", "diagnosis", "feedback")
 VERDICT_NAMES = ("correct", "follow_through", "incorrect", "unreadable", "missing")
 UNREADABLE, MISSING = 3, 4
@@ -96,17 +95,12 @@ class Graded:
             for head, tail in zip(heads, self.json_tails(), strict=True)
         ]
 
-    def json_tails(self, encoded: dict | None = None) -> list[bytes]:
+    def json_tails(self) -> list[bytes]:
         """Row i's JSON line of :meth:`json_lines` from its ``,"variant":`` on: what follows
-        the submission's ids. ``encoded`` keeps the blank results encoded for later rows of
-        the same exercise graded with feedback in the same language."""
+        the submission's ids."""
         numbers: dict = {}
         indices = range(len(self))
-        encoded = {} if encoded is None else encoded
-        fragments = [
-            self._fragments(blank, indices, numbers, encoded.setdefault(blank.id, {}))
-            for blank in self.exercise.blanks
-        ]
+        fragments = [self._fragments(blank, indices, numbers) for blank in self.exercise.blanks]
         variants = plain_jsons(self.variants)
         max_score = orjson.dumps(_numbers(np.array([self.max_score]), numbers)[0])
         encoded_numbers: dict = {}
@@ -142,58 +136,15 @@ class Graded:
         max_score = _numbers(np.array([self.max_score]), numbers)[0]
         return _numbers(self.score, numbers), max_score, variants, blanks
 
-    def _fragments(
-        self, blank, indices: range, numbers: dict, memo: dict | None = None
-    ) -> list[bytes]:
-        """Each row's ``"blank": {...}`` JSON; a scalar blank's result is fixed by (verdict,
-        expected, got, diagnosis), so each distinct one is built and encoded once (``memo``
-        keeps them)."""
+    def _fragments(self, blank, indices: range, numbers: dict) -> list[bytes]:
+        """Each row's ``"blank": {...}`` JSON."""
         prefix = orjson.dumps(blank.id) + b":"
-        if blank.shape == () and not self.columns[blank.id].arrays and len(indices) == len(self):
+        if blank.shape == () and not self.columns[blank.id].arrays:
             return self._number_fragments(blank, prefix)
-        if blank.shape != () or self.columns[blank.id].arrays:
-            return [
-                prefix + orjson.dumps(dict(zip(BLANK_FIELDS, key, strict=True)))
-                for key in zip(*self._column(blank, indices, numbers), strict=True)
-            ]
-        column = self.columns[blank.id]
-        verdicts = self.verdicts[blank.id].tolist()
-        expected = self.expected[blank.id].tolist()
-        got = column.values.tolist()
-        diagnoses = self.diagnoses[blank.id]
-        if memo is None:
-            memo = {}
-        elif len(memo) > MEMO_SIZE:
-            memo.clear()
-        out: list = [None] * len(indices)
-        waiting: dict = {}  # a result not encoded yet -> the rows that have it
-        missed = []  # (position, row, key) of the first row of each such result
-        for j, i in enumerate(indices):
-            verdict = verdicts[i]
-            key = (verdict, expected[i], column.raw[i] if verdict >= 3 else got[i], diagnoses[i])
-            try:
-                encoded = memo.get(key)
-            except TypeError:  # a list or an object typed for text: the row's own result
-                encoded = key = None
-            if encoded is not None:
-                out[j] = encoded
-            elif key is not None and key in waiting:
-                waiting[key].append(j)
-            else:
-                if key is not None:
-                    waiting[key] = [j]
-                missed.append((j, i, key))
-        if missed:  # the results not seen before, built in one pass over their rows
-            fields = self._column(blank, [i for _, i, _ in missed], numbers)
-            for (j, _, key), row in zip(missed, zip(*fields, strict=True), strict=True):
-                encoded = prefix + orjson.dumps(dict(zip(BLANK_FIELDS, row, strict=True)))
-                if key is None:
-                    out[j] = encoded
-                    continue
-                memo[key] = encoded
-                for position in waiting[key]:
-                    out[position] = encoded
-        return out
+        return [
+            prefix + orjson.dumps(dict(zip(BLANK_FIELDS, key, strict=True)))
+            for key in zip(*self._column(blank, indices, numbers), strict=True)
+        ]
 
     def _number_fragments(self, blank, prefix: bytes) -> list[bytes]:
         """Every row's ``"blank": {...}`` JSON of a number blank. Its result is fixed by

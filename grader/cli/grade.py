@@ -154,11 +154,9 @@ def _numbers_key(exercise_id: str, given, params) -> tuple | None:
     return tuple(key)
 
 
-def grade_chunk(items: list[dict], lang: str = "en", encoded: dict | None = None) -> list[bytes]:
+def grade_chunk(items: list[dict], lang: str = "en") -> list[bytes]:
     """Grade a chunk of read lines, one vectorised pass per exercise, in input order, with
-    feedback in ``lang``; lines with the same variant and the same answers are graded once.
-    ``encoded`` keeps each exercise's blank results encoded for the next chunks."""
-    encoded = {} if encoded is None else encoded
+    feedback in ``lang``; lines with the same variant and the same answers are graded once."""
     out: list[bytes] = [b""] * len(items)
     by_exercise: dict[str, list[int]] = {}
     for i, item in enumerate(items):
@@ -189,7 +187,7 @@ def grade_chunk(items: list[dict], lang: str = "en", encoded: dict | None = None
             cache,
             lang=lang,
         )
-        tails = graded.json_tails(encoded.setdefault(exercise_id, {}))
+        tails = graded.json_tails()
         for i, j in zip(rows, which, strict=True):
             sub = items[i]["sub"]
             head = {"id": sub["id"], "student": sub["student"], "exercise": exercise_id}
@@ -224,7 +222,6 @@ def run(
     graded = skipped = 0
     items: list[dict] = []
     unreported = 0
-    encoded: dict = {}
     for number, line in enumerate(source, start=1):
         unreported += len(line)
         if not line.strip():
@@ -236,7 +233,7 @@ def run(
             click.echo(f"{name}:{number}: {exc}", err=True)
         if len(items) >= CHUNK_LINES:
             reader.resolve(items)
-            sink.writelines(grade_chunk(items, lang, encoded))
+            sink.writelines(grade_chunk(items, lang))
             graded += len(items)
             items = []
             if progress is not None:
@@ -244,7 +241,7 @@ def run(
                 unreported = 0
     if items:
         reader.resolve(items)
-        sink.writelines(grade_chunk(items, lang, encoded))
+        sink.writelines(grade_chunk(items, lang))
         graded += len(items)
     return graded, skipped
 
