@@ -68,36 +68,36 @@ class Submissions:
         item = {"sub": sub, "exercise": exercise, "variant": None, "answers": answers}
         given, params = sub.get("given"), sub.get("params")
         if given is not None or params is not None:
-            key = _numbers_key(sub["exercise"], given, params)
-            item["variant"] = self.explicit.get(key) if key is not None else None
-            if item["variant"] is None:
-                item["variant"] = self.check_explicit(exercise, sub, key)
+            numbers = exercise.numbers(given, params)
+            if numbers is None:
+                item["variant"] = self.check_explicit(exercise, sub)
+            else:
+                item["variant"] = self.numbers_variant(exercise, numbers)
         return item
 
-    def check_explicit(self, exercise: Exercise, sub: dict, key: tuple | None) -> Variant | None:
-        """The line's own values checked against ``exercise``: the variant they make when they
-        name every value (kept under ``key``, shared by the lines with the same numbers), else
-        None (the student's draw fills in the rest)."""
-        explicit = None
-        if key is not None:
-            explicit = exercise.numbers_variant(sub.get("given"), sub.get("params"))
-        if explicit is None:
-            for section in ("given", "params"):
-                if sub.get(section) is not None and not isinstance(sub[section], dict):
-                    raise LineError(f"'{section}' must be an object of name: value")
-            try:
-                explicit = exercise.with_values(
-                    self.template(exercise), sub.get("given"), sub.get("params")
-                )
-            except VariantError as exc:
-                raise LineError(str(exc)) from None
-            if not self.covers(exercise, sub):
-                return None
-        if key is not None:
+    def numbers_variant(self, exercise: Exercise, numbers: list) -> Variant:
+        """The variant of a line's own numbers, shared by the lines with the same numbers."""
+        key = (exercise.id, *numbers)  # a bool never gets here: True == 1
+        variant = self.explicit.get(key)
+        if variant is None:
             if len(self.explicit) >= EXPLICIT_CACHE_SIZE:
                 self.explicit.clear()
-            self.explicit[key] = explicit
-        return explicit
+            variant = self.explicit[key] = exercise.numbers_variant(numbers)
+        return variant
+
+    def check_explicit(self, exercise: Exercise, sub: dict) -> Variant | None:
+        """The line's own values checked against ``exercise``: the variant they make when they
+        name every value, else None (the student's draw fills in the rest)."""
+        for section in ("given", "params"):
+            if sub.get(section) is not None and not isinstance(sub[section], dict):
+                raise LineError(f"'{section}' must be an object of name: value")
+        try:
+            explicit = exercise.with_values(
+                self.template(exercise), sub.get("given"), sub.get("params")
+            )
+        except VariantError as exc:
+            raise LineError(str(exc)) from None
+        return explicit if self.covers(exercise, sub) else None
 
     def template(self, exercise: Exercise) -> Variant:
         """Some variant of ``exercise``, whose values explicit ones replace (to check them)."""
@@ -135,23 +135,6 @@ class Submissions:
             item["variant"] = variant
         while len(self.variants) > VARIANT_CACHE_SIZE:
             self.variants.popitem(last=False)
-
-
-def _numbers_key(exercise_id: str, given, params) -> tuple | None:
-    """What a line's own values make a variant from, when every one is a plain number (an
-    int or a float, never a bool: ``True == 1``), else None."""
-    key: list = [exercise_id]
-    for section in (given, params):
-        if section is None:
-            key.append(None)
-            continue
-        if type(section) is not dict:
-            return None
-        for value in section.values():
-            if type(value) is not int and type(value) is not float:
-                return None
-        key.append(tuple(section.items()))
-    return tuple(key)
 
 
 def grade_chunk(items: list[dict], lang: str = "en") -> list[bytes]:
