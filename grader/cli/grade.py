@@ -114,20 +114,20 @@ class Submissions:
     def resolve(self, items: list[dict]) -> None:
         """Give every item its variant: the student's draw (drawn in bulk per exercise, for the
         students this run has not drawn yet), with the line's own values where it has some."""
-        todo = [item for item in items if item["variant"] is None]
-        keys = [(item["sub"]["exercise"], item["sub"]["student"]) for item in todo]
         known = self.variants
-        wanted: dict[str, tuple[Exercise, list[str]]] = {}
-        for key, item in zip(keys, todo, strict=True):
-            if key not in known:
-                wanted.setdefault(key[0], (item["exercise"], []))[1].append(key[1])
+        todo = []
+        wanted: dict[str, tuple[Exercise, dict]] = {}  # exercise id -> students to draw
+        for item in items:
+            if item["variant"] is None:
+                sub = item["sub"]
+                key = (sub["exercise"], sub["student"])
+                todo.append((item, key))
+                if key not in known:
+                    wanted.setdefault(key[0], (item["exercise"], {}))[1][key[1]] = None
         for name, (exercise, students) in wanted.items():
-            students = list(dict.fromkeys(students))
-            for student, variant in zip(
-                students, exercise.draw_variants(self.secret, students), strict=True
-            ):
-                known[(name, student)] = variant
-        for key, item in zip(keys, todo, strict=True):
+            drawn = exercise.draw_variants(self.secret, list(students))
+            known.update(zip([(name, student) for student in students], drawn, strict=True))
+        for item, key in todo:
             variant = known[key]
             sub = item["sub"]
             if sub.get("given") is not None or sub.get("params") is not None:
