@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from grader.checking.answers import MAX_ANSWER_LENGTH, MESSAGES, Unreadable, parse_cached
+from grader.checking.answers import (
+    MAX_ANSWER_LENGTH,
+    MESSAGES,
+    Unreadable,
+    parse_cached,
+    written_number,
+)
 from grader.checking.diagnoses import candidates
 from grader.checking.judge import (
     ABSENT,
@@ -93,21 +99,12 @@ def read_answers(texts: Sequence, shape: tuple[int, ...], cache: dict) -> Answer
 
 
 def _read_numbers(keys: list) -> list:
-    """Each answer's number where it is text that parse_answer reads with its first test (a
-    number written plainly: most answers of a number blank), else None."""
-    out = []
-    for key in keys:
-        value = None
-        if type(key) is str and len(key) <= MAX_ANSWER_LENGTH:
-            try:
-                value = float(key)
-            except ValueError:
-                pass
-            else:
-                if value - value != 0 or "_" in key or not key.isascii():
-                    value = None
-        out.append(value)
-    return out
+    """Each answer's number where it is text that is a number written plainly (most answers
+    of a number blank), else None."""
+    return [
+        written_number(key) if type(key) is str and len(key) <= MAX_ANSWER_LENGTH else None
+        for key in keys
+    ]
 
 
 def _marker(key) -> bool:
