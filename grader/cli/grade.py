@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from typing import IO
 
 import click
@@ -151,11 +151,10 @@ def grade_chunk(items: list[dict], lang: str = "en") -> list[bytes]:
         first: dict = {}
         distinct: list[int] = []
         which: list[int] = []
-        uses = Counter(id(items[i]["variant"]) for i in rows)
-        for i in rows:
-            key = None  # a line whose variant no other line has is graded on its own
-            if uses[id(items[i]["variant"])] > 1:
-                key = _row_key(items[i]["variant"], items[i]["answers"])
+        variants = [items[i]["variant"] for i in rows]
+        shared = len(set(map(id, variants))) < len(rows)  # else no line can repeat another
+        for i, variant in zip(rows, variants, strict=True):
+            key = _row_key(variant, items[i]["answers"]) if shared else None
             j = first.get(key, -1) if key is not None else -1
             if j < 0:
                 j = len(distinct)
