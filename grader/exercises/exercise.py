@@ -181,8 +181,10 @@ class Exercise:
         except KeyError:
             return None
         for value in values:
-            if type(value) is not float and type(value) is not int or value - value != 0:
-                return None  # text, a bool, a list, inf or nan
+            if type(value) is not float and type(value) is not int:
+                return None  # text, a bool (True == 1), a list
+            if value - value != 0:
+                return None  # inf or nan
         return values
 
     def numbers_variant(self, numbers: Sequence) -> Variant:
