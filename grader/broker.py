@@ -10,6 +10,7 @@ embedded default's in-memory one) publish through Celery.
 from __future__ import annotations
 
 import base64
+import os
 import uuid
 
 import orjson
@@ -41,6 +42,14 @@ class RedisPublisher:
             retry=Retry(NoBackoff(), options.get("max_retries", 1)),
         )
         self.queues: dict[str, str] = {}
+        self.origin = (0, "")
+
+    def origin_name(self) -> str:
+        """Celery's name for this process (``gen<pid>@<host>``), made again after a fork."""
+        pid, name = self.origin
+        if pid != os.getpid():
+            self.origin = (os.getpid(), name := anon_nodename())
+        return name
 
     def queue_of(self, name: str) -> str:
         """The queue the router sends task ``name`` to."""
@@ -67,7 +76,7 @@ class RedisPublisher:
             reply_to=celery.thread_oid,
             root_id=root_id,
             parent_id=parent_id,
-            origin=anon_nodename(),
+            origin=self.origin_name(),
             ignore_result=celery.tasks[name].ignore_result,
             argsrepr=repr(args),
             kwargsrepr="{}",
