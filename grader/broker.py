@@ -31,16 +31,20 @@ class RedisPublisher:
     """Puts tasks of ``celery`` on their queues on its Redis broker."""
 
     def __init__(self, celery: Celery):
-        options = celery.conf.broker_transport_options
+        conf = celery.conf
+        options = conf.broker_transport_options
+        ssl = conf.broker_use_ssl if isinstance(conf.broker_use_ssl, dict) else {}
         self.celery = celery
         # As kombu's channel is configured (``BROKER_OPTIONS``): a broker that cannot be
         # reached is given up on within seconds, after one more try at once.
         self.client = redis.Redis.from_url(
-            celery.conf.broker_url,
+            conf.broker_url,
             socket_connect_timeout=options.get("socket_connect_timeout"),
             socket_timeout=options.get("socket_timeout"),
             retry=Retry(NoBackoff(), options.get("max_retries", 1)),
+            **ssl,
         )
+        self.prefix = options.get("global_keyprefix", "")
         self.queues: dict[str, str] = {}
         self.origin = (0, "")
 
@@ -96,5 +100,5 @@ class RedisPublisher:
             "headers": headers,
             "properties": properties,
         }
-        self.client.lpush(queue, orjson.dumps(message))
+        self.client.lpush(self.prefix + queue, orjson.dumps(message))
         return task_id

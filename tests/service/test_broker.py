@@ -124,3 +124,33 @@ def test_a_broker_that_cannot_be_reached_is_given_up_on_at_once(tmp_path):
     with app.app_context():
         assert not tasks.publish_grading(1)
     assert time.monotonic() - started < 1
+
+
+def test_a_key_prefix_for_the_broker_is_kept_as_kombu_keeps_it(redis_url, tmp_path):
+    """With kombu's ``global_keyprefix``, the task lands in the same prefixed list as one
+    Celery publishes."""
+    queue = f"broker-test-{uuid.uuid4().hex[:8]}"
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'grader.db'}",
+            "BROKER_URL": redis_url,
+            "QUEUE": queue,
+            "SECRET_KEY": "test",
+            "INSTANCE_DIR": str(tmp_path),
+            "CELERY": {"broker_transport_options": {"global_keyprefix": "prefixed:"}},
+        }
+    )
+    broker = redis.Redis.from_url(redis_url)
+    try:
+        app.extensions["celery"].tasks[tasks.GRADE].apply_async(
+            (7,), retry=False, argsrepr="(7,)", kwargsrepr="{}", declare=()
+        )
+        with app.app_context():
+            assert tasks.publish_grading(8)
+        bodies = [
+            json.loads(raw)["headers"]["argsrepr"]
+            for raw in broker.lrange(f"prefixed:{queue}", 0, -1)
+        ]
+        assert sorted(bodies) == ["(7,)", "(8,)"] and not broker.exists(queue)
+    finally:
+        broker.delete(f"prefixed:{queue}", queue)
