@@ -80,9 +80,10 @@ def submit(
     What the checks need (the course, the exercise offered there, the attempts made, the
     variant, an earlier submission with the same key) comes in one query, and the submission
     is written by one INSERT; on PostgreSQL both are one statement, whose submission is rolled
-    back if the checks refuse it (``_insert_at_once``). It takes the next attempt number, which a unique index keeps to
-    one submission (``uq_submissions_attempt``): when requests sent at once both take it, the
-    one that commits second counts again, so an attempt limit holds however many race.
+    back if the checks refuse it (``_insert_at_once``). It takes the next attempt number, which
+    a unique index keeps to one submission (``uq_submissions_attempt``): when requests sent at
+    once both take it, the one that commits second counts again, so an attempt limit holds
+    however many race.
     """
     key = idempotency_key
     if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
@@ -143,9 +144,9 @@ def _insert_at_once(
 ) -> Accepted | None:
     """On PostgreSQL, the submission written by the statement that reads its context
     (``statements.CONTEXT_INSERTING``) and committed once ``_checked`` passes it (rolled back
-    if not); None, having written nothing, where that statement does not apply (other databases, a
-    request of the wrong shape) or inserted nothing (no single course, no variant yet, an
-    earlier submission with the key): the two statements' way decides those."""
+    if not); None, having written nothing, where that statement does not apply (another
+    database, a request of the wrong shape) or inserted nothing (no single course, no variant
+    yet, an earlier submission with the key): the two statements' way decides those."""
     if not (
         isinstance(exercise_slug, str)
         and isinstance(course_slug, str | None)
