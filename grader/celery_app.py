@@ -9,6 +9,8 @@ from flask import Flask, has_app_context
 from kombu import Queue
 from kombu.transport import redis as kombu_redis
 
+from grader.broker import RedisPublisher, is_redis
+
 BROKER_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 10,
@@ -85,14 +87,15 @@ def celery_config(app: Flask) -> dict:
         "broker_pool_limit": 10,
         "task_publish_retry": False,
     }
-    if broker.partition("://")[0] in ("redis", "rediss"):
+    if is_redis(broker):
         config["broker_transport"] = RedisTransport
     config.update(app.config.get("CELERY", {}))
     return config
 
 
 def celery_init_app(app: Flask) -> Celery:
-    """Create the app's Celery, whose tasks push this app's context when none is active."""
+    """Create the app's Celery, whose tasks push this app's context when none is active, and
+    with a Redis broker the publisher its tasks are sent with (``grader.broker``)."""
 
     class FlaskTask(Task):
         def __call__(self, *args, **kwargs):
@@ -106,4 +109,6 @@ def celery_init_app(app: Flask) -> Celery:
     celery.set_default()
     celery.autodiscover_tasks(["grader"], related_name="tasks", force=True)
     app.extensions["celery"] = celery
+    if is_redis(celery.conf.broker_url):
+        app.extensions["grader.broker"] = RedisPublisher(celery)
     return celery

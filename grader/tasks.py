@@ -63,19 +63,23 @@ def grade_chunk(self, chunk_id: int) -> str:
 
 
 def publish(name: str, *args) -> bool:
-    """Put a task on the queue; False (logged) when the broker cannot take it now.
+    """Put a task on the queue (on Redis by ``grader.broker``, else by Celery); False
+    (logged) when the broker cannot take it now.
 
     The caller has committed its rows first: the sweep publishes again what was not taken.
     """
-    celery = current_app.extensions["celery"]
+    extensions = current_app.extensions
+    publisher = extensions.get("grader.broker")
     try:
-        # The arguments are ids: their text for the logs, without Celery's safe repr. Nothing
-        # is declared: the task goes to the default exchange, straight to its queue by name (a
-        # queue needs no binding there; the worker declares the queues it consumes), so kombu
-        # need not bind a copy of the queue to the channel on every publish.
-        celery.tasks[name].apply_async(
-            args, retry=False, argsrepr=repr(args), kwargsrepr="{}", declare=()
-        )
+        if publisher is not None:
+            publisher.publish(name, args)
+        else:
+            # The arguments are ids: their text for the logs, without Celery's safe repr.
+            # Nothing is declared: the task goes to the default exchange, straight to its queue
+            # by name (the worker declares the queues it consumes).
+            extensions["celery"].tasks[name].apply_async(
+                args, retry=False, argsrepr=repr(args), kwargsrepr="{}", declare=()
+            )
     except Exception:
         log.warning(
             "could not publish %s%r; the sweep will publish it again", name, args, exc_info=True

@@ -89,6 +89,15 @@ def test_bad_lines_are_reported_with_their_number_and_the_rest_is_graded(tmp_pat
             },
             "[1, 2]",
             {**good, "id": "f"},
+            {**good, "id": "g", "exercise": "single-weight-random", "given": 5},
+            {**good, "id": "h", "exercise": "single-weight-random", "given": False},
+            {**good, "exercise": "single-weight-random", "given": {"x": 1, "y": 2}, "params": "v"},
+            {
+                **good,
+                "exercise": "single-weight-random",
+                "given": {"x": 1, "y": True},
+                "params": {"v": 0},
+            },
         )
     )
     out = tmp_path / "results.jsonl"
@@ -112,6 +121,10 @@ def test_bad_lines_are_reported_with_their_number_and_the_rest_is_graded(tmp_pat
     assert any(e.startswith(f"{source}:5: 'answers' must be an object") for e in errors)
     assert f"{source}:6: 'z' is not in the exercise's given" in errors
     assert f"{source}:7: expected a JSON object" in errors
+    assert f"{source}:9: 'given' must be an object of name: value" in errors
+    assert f"{source}:10: 'given' must be an object of name: value" in errors
+    assert f"{source}:11: 'params' must be an object of name: value" in errors
+    assert any(e.startswith(f"{source}:12: given.y: expected a number") for e in errors)
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["a", "f"]
 
 

@@ -69,7 +69,9 @@ def test_generated_drills_are_checked_hand_computable_and_agree_with_torch(chunk
                 if step.op in TRANSCENDENTAL:
                     (argument,) = step.args
                     z = tape.values[argument.name][0]
-                    assert z == round(z) and f"At `{argument.name} = {int(z)}`" in exercise.spec.text
+                    assert (
+                        z == round(z) and f"At `{argument.name} = {int(z)}`" in exercise.spec.text
+                    )
         used = {step.op for edge in exercise.graph.edges for step in edge.steps}
         used |= {"square"} if "pow" in used else set()  # a square is written e ** 2
         assert set(drill.ops) - {"add", "sub", "mul", "sum", "mean"} <= used, seed

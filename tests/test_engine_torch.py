@@ -20,7 +20,6 @@ EXERCISES = Path(__file__).resolve().parent.parent / "exercises"
 RTOL = 1e-7
 
 
-
 @functools.cache
 def case(seed: int) -> tuple[RandomGraph, object, object, dict]:
     """The random graph for ``seed``, compiled, run forward and backward by the engine."""

@@ -285,21 +285,22 @@ def test_a_line_naming_every_number_makes_the_variant_with_values_makes(shipped)
     exercise = shipped["single-weight-random"]
     base = exercise.draw_variant(SECRET, "student-1")
     given, params = {"y": 4.5, "x": 3}, {"v": -0.25}
-    variant = exercise.numbers_variant(given, params)
+    assert exercise.numbers(given, params) == [3, 4.5, -0.25]
+    variant = exercise.numbers_variant(exercise.numbers(given, params))
     assert variant.to_dict() == exercise.with_values(base, given, params).to_dict()
     assert list(variant.given) == ["x", "y"]
     for given, params in [
         ({"x": 3}, {"v": 1}),  # y is the student's draw
         ({"x": 3, "y": 4, "z": 1}, {"v": 1}),
+        ({"x": 3, "z": 4}, {"v": 1}),
         ({"x": 3, "y": True}, {"v": 1}),
         ({"x": 3, "y": float("nan")}, {"v": 1}),
         ({"x": 3, "y": [4]}, {"v": 1}),
         ({"x": 3, "y": 4}, None),
+        ({"x": 3, "y": 4}, [1]),
     ]:
-        assert exercise.numbers_variant(given, params) is None
-    assert (
-        shipped["linear-layer-random"].numbers_variant({"x": 1, "y": 1}, {"W": 1, "b": 1}) is None
-    )
+        assert exercise.numbers(given, params) is None
+    assert shipped["linear-layer-random"].numbers({"x": 1, "y": 1}, {"W": 1, "b": 1}) is None
 
 
 @pytest.mark.parametrize(

@@ -137,14 +137,9 @@ def parse_answer(text: str) -> np.ndarray:
     """Return the answer as float64: 0-d for a number, 1-d for a vector, 2-d for a matrix."""
     if len(text) > MAX_ANSWER_LENGTH:
         raise Unreadable(MESSAGES["too_long"], limit=MAX_ANSWER_LENGTH)
-    try:
-        value = float(text)
-    except ValueError:
-        pass
-    else:
-        # float() also takes nan, inf, 1_000 and non-ASCII digits; those go the long way.
-        if value - value == 0 and "_" not in text and text.isascii():
-            return np.array(value)
+    value = written_number(text)
+    if value is not None:
+        return np.array(value)
     if not text.isascii():
         text = text.translate(_MINUS_SIGNS)
     text = text.strip()
@@ -160,6 +155,19 @@ def parse_answer(text: str) -> np.ndarray:
     if match is not None:
         return _to_array(_element_value(text, *match.groups()))
     return _parse_rows(text)
+
+
+def written_number(text: str) -> float | None:
+    """The number of a text that is one written plainly, as float() reads it; else None (then
+    parse_answer reads it the long way: float() also takes nan, inf, 1_000 and non-ASCII
+    digits)."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if value - value == 0 and "_" not in text and text.isascii():
+        return value
+    return None
 
 
 def parse_cached(text: str, cache: dict) -> np.ndarray | Unreadable:

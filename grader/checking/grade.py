@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from grader.checking.answers import MAX_ANSWER_LENGTH, MESSAGES, Unreadable, parse_cached
+from grader.checking.answers import (
+    MAX_ANSWER_LENGTH,
+    MESSAGES,
+    Unreadable,
+    parse_cached,
+    written_number,
+)
 from grader.checking.diagnoses import candidates
 from grader.checking.judge import (
     ABSENT,
@@ -62,11 +68,14 @@ def read_answers(texts: Sequence, shape: tuple[int, ...], cache: dict) -> Answer
             for i, text in enumerate(texts)
         ]
     nan = np.full(shape, np.nan)
+    keys = list(index)
     scalar = shape == ()
+    numbers = _read_numbers(keys) if scalar else [None] * len(keys)
     hits = [
-        (scalar and _read_number(key))
-        or _read_one(texts[key[1]] if _marker(key) else key, shape, nan, cache)
-        for key in index
+        (OK, number, None)
+        if number is not None
+        else _read_one(texts[key[1]] if _marker(key) else key, shape, nan, cache)
+        for key, number in zip(keys, numbers, strict=True)
     ]
     values = (
         np.array([hit[1] for hit in hits], dtype=np.float64)
@@ -89,18 +98,13 @@ def read_answers(texts: Sequence, shape: tuple[int, ...], cache: dict) -> Answer
     return answers
 
 
-def _read_number(key) -> tuple | None:
-    """(OK, the number, None) for a number answer written plainly, as parse_answer reads it
-    with its first test (most answers of a number blank); None for anything else."""
-    if type(key) is not str or len(key) > MAX_ANSWER_LENGTH:
-        return None
-    try:
-        value = float(key)
-    except ValueError:
-        return None
-    if value - value == 0 and "_" not in key and key.isascii():
-        return OK, value, None
-    return None
+def _read_numbers(keys: list) -> list:
+    """Each answer's number where it is text that is a number written plainly (most answers
+    of a number blank), else None."""
+    return [
+        written_number(key) if type(key) is str and len(key) <= MAX_ANSWER_LENGTH else None
+        for key in keys
+    ]
 
 
 def _marker(key) -> bool:

@@ -10,9 +10,8 @@ import orjson
 from grader.checking.answers import reason
 from grader.checking.feedback import sentence
 from grader.engine.format import plain, plain_number, plain_numbers
-from grader.exercises.variants import plain_dicts
+from grader.exercises.variants import plain_dicts, plain_jsons
 
-MEMO_SIZE = 50_000
 BLANK_FIELDS = ("verdict", "expected", "got", "points", "diagnosis", "feedback")
 VERDICT_NAMES = ("correct", "follow_through", "incorrect", "unreadable", "missing")
 UNREADABLE, MISSING = 3, 4
@@ -96,18 +95,13 @@ class Graded:
             for head, tail in zip(heads, self.json_tails(), strict=True)
         ]
 
-    def json_tails(self, encoded: dict | None = None) -> list[bytes]:
+    def json_tails(self) -> list[bytes]:
         """Row i's JSON line of :meth:`json_lines` from its ``,"variant":`` on: what follows
-        the submission's ids. ``encoded`` keeps the blank results encoded for later rows of
-        the same exercise graded with feedback in the same language."""
+        the submission's ids."""
         numbers: dict = {}
         indices = range(len(self))
-        encoded = {} if encoded is None else encoded
-        fragments = [
-            self._fragments(blank, indices, numbers, encoded.setdefault(blank.id, {}))
-            for blank in self.exercise.blanks
-        ]
-        variants = _variant_jsons(self.variants)
+        fragments = [self._fragments(blank, indices, numbers) for blank in self.exercise.blanks]
+        variants = plain_jsons(self.variants)
         max_score = orjson.dumps(_numbers(np.array([self.max_score]), numbers)[0])
         encoded_numbers: dict = {}
         scores = [_encoded(x, encoded_numbers) for x in _numbers(self.score, numbers)]
@@ -138,68 +132,24 @@ class Graded:
         indices = range(len(self))
         fragments = [self._fragments(blank, indices, numbers) for blank in self.exercise.blanks]
         blanks = [b"{" + b",".join(parts) + b"}" for parts in zip(*fragments, strict=True)]
-        variants = _variant_jsons(self.variants)
+        variants = plain_jsons(self.variants)
         max_score = _numbers(np.array([self.max_score]), numbers)[0]
         return _numbers(self.score, numbers), max_score, variants, blanks
 
-    def _fragments(
-        self, blank, indices: range, numbers: dict, memo: dict | None = None
-    ) -> list[bytes]:
-        """Each row's ``"blank": {...}`` JSON; a scalar blank's result is fixed by (verdict,
-        expected, got, diagnosis), so each distinct one is built and encoded once (``memo``
-        keeps them)."""
+    def _fragments(self, blank, indices: range, numbers: dict) -> list[bytes]:
+        """Each row's ``"blank": {...}`` JSON."""
         prefix = orjson.dumps(blank.id) + b":"
-        if blank.shape == () and not self.columns[blank.id].arrays and len(indices) == len(self):
-            return self._number_fragments(blank, prefix, {} if memo is None else memo)
-        if blank.shape != () or self.columns[blank.id].arrays:
-            return [
-                prefix + orjson.dumps(dict(zip(BLANK_FIELDS, key, strict=True)))
-                for key in zip(*self._column(blank, indices, numbers), strict=True)
-            ]
-        column = self.columns[blank.id]
-        verdicts = self.verdicts[blank.id].tolist()
-        expected = self.expected[blank.id].tolist()
-        got = column.values.tolist()
-        diagnoses = self.diagnoses[blank.id]
-        if memo is None:
-            memo = {}
-        elif len(memo) > MEMO_SIZE:
-            memo.clear()
-        out: list = [None] * len(indices)
-        waiting: dict = {}  # a result not encoded yet -> the rows that have it
-        missed = []  # (position, row, key) of the first row of each such result
-        for j, i in enumerate(indices):
-            verdict = verdicts[i]
-            key = (verdict, expected[i], column.raw[i] if verdict >= 3 else got[i], diagnoses[i])
-            try:
-                encoded = memo.get(key)
-            except TypeError:  # a list or an object typed for text: the row's own result
-                encoded = key = None
-            if encoded is not None:
-                out[j] = encoded
-            elif key is not None and key in waiting:
-                waiting[key].append(j)
-            else:
-                if key is not None:
-                    waiting[key] = [j]
-                missed.append((j, i, key))
-        if missed:  # the results not seen before, built in one pass over their rows
-            fields = self._column(blank, [i for _, i, _ in missed], numbers)
-            for (j, _, key), row in zip(missed, zip(*fields, strict=True), strict=True):
-                encoded = prefix + orjson.dumps(dict(zip(BLANK_FIELDS, row, strict=True)))
-                if key is None:
-                    out[j] = encoded
-                    continue
-                memo[key] = encoded
-                for position in waiting[key]:
-                    out[position] = encoded
-        return out
+        if blank.shape == () and not self.columns[blank.id].arrays:
+            return self._number_fragments(blank, prefix)
+        return [
+            prefix + orjson.dumps(dict(zip(BLANK_FIELDS, key, strict=True)))
+            for key in zip(*self._column(blank, indices, numbers), strict=True)
+        ]
 
-    def _number_fragments(self, blank, prefix: bytes, memo: dict) -> list[bytes]:
+    def _number_fragments(self, blank, prefix: bytes) -> list[bytes]:
         """Every row's ``"blank": {...}`` JSON of a number blank. Its result is fixed by
         (verdict, diagnosis, expected, the answer typed), so rows are told apart by codes of
-        those, found a column at a time, and each distinct result is built once (``memo``
-        keeps them for later calls)."""
+        those, found a column at a time, and each distinct result is built once."""
         column = self.columns[blank.id]
         verdicts, diagnoses = self.verdicts[blank.id], self.diagnoses[blank.id]
         said: dict = {None: 0}
@@ -208,40 +158,20 @@ class Graded:
         diagnosis_codes[named] = [said.setdefault(diagnoses[i], len(said)) for i in named.tolist()]
         expected_codes = np.unique(self.expected[blank.id], return_inverse=True)[1]
         first, rows = _distinct_rows(verdicts, diagnosis_codes, expected_codes, column.codes)
-        if len(memo) > MEMO_SIZE:
-            memo.clear()
-        built: list = [None] * len(first)
-        missed = []
-        expected = self.expected[blank.id][first].tolist()
-        got = column.values[first].tolist()
-        for j, (i, verdict) in enumerate(
-            zip(first.tolist(), verdicts[first].tolist(), strict=True)
-        ):
-            key = (verdict, diagnoses[i], expected[j], column.raw[i] if verdict >= 3 else got[j])
-            try:
-                built[j] = memo.get(key)
-            except TypeError:  # a list or an object typed for text: the row's own result
-                key = None
-            if built[j] is None:
-                missed.append((j, i, key))
-        if missed:
-            self._build_numbers(blank, prefix, missed, built, memo)
-        return [built[j] for j in rows.tolist()]
-
-    def _build_numbers(self, blank, prefix: bytes, missed: list, built: list, memo: dict) -> None:
-        """The results of the rows ``missed`` ((place in ``built``, row, memo key)), built."""
-        column = self.columns[blank.id]
-        at = np.array([i for _, i, _ in missed], dtype=np.intp)
         numbers = [
-            orjson.dumps(plain_numbers(values[at]))[1:-1].split(b",")
+            orjson.dumps(plain_numbers(values[first]))[1:-1].split(b",")
             for values in (self.expected[blank.id], column.values, self.points[blank.id])
         ]
         frames: dict = {}  # (verdict, diagnosis) -> the JSON around the numbers, and feedback
-        for (j, i, key), expected, got, points in zip(missed, *numbers, strict=True):
-            verdict, diagnosis = int(self.verdicts[blank.id][i]), self.diagnoses[blank.id][i]
-            frame = frames.get((verdict, diagnosis))
+        built = []
+        for i, verdict, expected, got, points in zip(
+            first.tolist(), verdicts[first].tolist(), *numbers, strict=True
+        ):
+            frame = frames.get((verdict, diagnoses[i]))
             if frame is None:
-                frame = frames[verdict, diagnosis] = self._frame(blank, prefix, verdict, diagnosis)
+                frame = frames[verdict, diagnoses[i]] = self._frame(
+                    blank, prefix, verdict, diagnoses[i]
+                )
             head, middle, feedback = frame
             if verdict == UNREADABLE:
                 got = orjson.dumps(column.raw[i])
@@ -249,9 +179,8 @@ class Graded:
             elif verdict == MISSING:
                 got = b"null"
             fields = (expected, b',"got":', got, b',"points":', points, middle, feedback, b"}")
-            built[j] = b"".join((head, *fields))
-            if key is not None:
-                memo[key] = built[j]
+            built.append(b"".join((head, *fields)))
+        return [built[j] for j in rows.tolist()]
 
     def _frame(self, blank, prefix: bytes, verdict: int, diagnosis) -> tuple[bytes, ...]:
         """A number blank's JSON before "expected", between "points" and "feedback", and the
@@ -298,18 +227,6 @@ class Graded:
         expected = _numbers(self.expected[blank.id][part], numbers)
         points = _numbers(self.points[blank.id][part], numbers)
         return verdicts, expected, got, points, diagnoses, feedback
-
-
-def _variant_jsons(variants: list) -> list[bytes]:
-    """Each variant's ``to_dict()`` as JSON, each distinct one encoded once."""
-    encoded: dict[int, bytes] = {}
-    out = []
-    for values in plain_dicts(variants):
-        found = encoded.get(id(values))
-        if found is None:
-            found = encoded[id(values)] = orjson.dumps(values)
-        out.append(found)
-    return out
 
 
 def _numbers(values: np.ndarray, numbers: dict) -> list:

@@ -68,36 +68,36 @@ class Submissions:
         item = {"sub": sub, "exercise": exercise, "variant": None, "answers": answers}
         given, params = sub.get("given"), sub.get("params")
         if given is not None or params is not None:
-            key = _numbers_key(sub["exercise"], given, params)
-            item["variant"] = self.explicit.get(key) if key is not None else None
-            if item["variant"] is None:
-                item["variant"] = self.check_explicit(exercise, sub, key)
+            numbers = exercise.numbers(given, params)
+            if numbers is None:
+                item["variant"] = self.check_explicit(exercise, sub)
+            else:
+                item["variant"] = self.numbers_variant(exercise, numbers)
         return item
 
-    def check_explicit(self, exercise: Exercise, sub: dict, key: tuple | None) -> Variant | None:
-        """The line's own values checked against ``exercise``: the variant they make when they
-        name every value (kept under ``key``, shared by the lines with the same numbers), else
-        None (the student's draw fills in the rest)."""
-        explicit = None
-        if key is not None:
-            explicit = exercise.numbers_variant(sub.get("given"), sub.get("params"))
-        if explicit is None:
-            for section in ("given", "params"):
-                if sub.get(section) is not None and not isinstance(sub[section], dict):
-                    raise LineError(f"'{section}' must be an object of name: value")
-            try:
-                explicit = exercise.with_values(
-                    self.template(exercise), sub.get("given"), sub.get("params")
-                )
-            except VariantError as exc:
-                raise LineError(str(exc)) from None
-            if not self.covers(exercise, sub):
-                return None
-        if key is not None:
+    def numbers_variant(self, exercise: Exercise, numbers: list) -> Variant:
+        """The variant of a line's own numbers, shared by the lines with the same numbers."""
+        key = (exercise.id, *numbers)  # a bool never gets here: True == 1
+        variant = self.explicit.get(key)
+        if variant is None:
             if len(self.explicit) >= EXPLICIT_CACHE_SIZE:
                 self.explicit.clear()
-            self.explicit[key] = explicit
-        return explicit
+            variant = self.explicit[key] = exercise.numbers_variant(numbers)
+        return variant
+
+    def check_explicit(self, exercise: Exercise, sub: dict) -> Variant | None:
+        """The line's own values checked against ``exercise``: the variant they make when they
+        name every value, else None (the student's draw fills in the rest)."""
+        for section in ("given", "params"):
+            if sub.get(section) is not None and not isinstance(sub[section], dict):
+                raise LineError(f"'{section}' must be an object of name: value")
+        try:
+            explicit = exercise.with_values(
+                self.template(exercise), sub.get("given"), sub.get("params")
+            )
+        except VariantError as exc:
+            raise LineError(str(exc)) from None
+        return explicit if self.covers(exercise, sub) else None
 
     def template(self, exercise: Exercise) -> Variant:
         """Some variant of ``exercise``, whose values explicit ones replace (to check them)."""
@@ -114,20 +114,20 @@ class Submissions:
     def resolve(self, items: list[dict]) -> None:
         """Give every item its variant: the student's draw (drawn in bulk per exercise, for the
         students this run has not drawn yet), with the line's own values where it has some."""
-        todo = [item for item in items if item["variant"] is None]
-        keys = [(item["sub"]["exercise"], item["sub"]["student"]) for item in todo]
         known = self.variants
-        wanted: dict[str, tuple[Exercise, list[str]]] = {}
-        for key, item in zip(keys, todo, strict=True):
-            if key not in known:
-                wanted.setdefault(key[0], (item["exercise"], []))[1].append(key[1])
+        todo = []
+        wanted: dict[str, tuple[Exercise, dict]] = {}  # exercise id -> students to draw
+        for item in items:
+            if item["variant"] is None:
+                sub = item["sub"]
+                key = (sub["exercise"], sub["student"])
+                todo.append((item, key))
+                if key not in known:
+                    wanted.setdefault(key[0], (item["exercise"], {}))[1][key[1]] = None
         for name, (exercise, students) in wanted.items():
-            students = list(dict.fromkeys(students))
-            for student, variant in zip(
-                students, exercise.draw_variants(self.secret, students), strict=True
-            ):
-                known[(name, student)] = variant
-        for key, item in zip(keys, todo, strict=True):
+            drawn = exercise.draw_variants(self.secret, list(students))
+            known.update(zip([(name, student) for student in students], drawn, strict=True))
+        for item, key in todo:
             variant = known[key]
             sub = item["sub"]
             if sub.get("given") is not None or sub.get("params") is not None:
@@ -137,28 +137,9 @@ class Submissions:
             self.variants.popitem(last=False)
 
 
-def _numbers_key(exercise_id: str, given, params) -> tuple | None:
-    """What a line's own values make a variant from, when every one is a plain number (an
-    int or a float, never a bool: ``True == 1``), else None."""
-    key: list = [exercise_id]
-    for section in (given, params):
-        if section is None:
-            key.append(None)
-            continue
-        if type(section) is not dict:
-            return None
-        for value in section.values():
-            if type(value) is not int and type(value) is not float:
-                return None
-        key.append(tuple(section.items()))
-    return tuple(key)
-
-
-def grade_chunk(items: list[dict], lang: str = "en", encoded: dict | None = None) -> list[bytes]:
+def grade_chunk(items: list[dict], lang: str = "en") -> list[bytes]:
     """Grade a chunk of read lines, one vectorised pass per exercise, in input order, with
-    feedback in ``lang``; lines with the same variant and the same answers are graded once.
-    ``encoded`` keeps each exercise's blank results encoded for the next chunks."""
-    encoded = {} if encoded is None else encoded
+    feedback in ``lang``; lines with the same variant and the same answers are graded once."""
     out: list[bytes] = [b""] * len(items)
     by_exercise: dict[str, list[int]] = {}
     for i, item in enumerate(items):
@@ -170,8 +151,10 @@ def grade_chunk(items: list[dict], lang: str = "en", encoded: dict | None = None
         first: dict = {}
         distinct: list[int] = []
         which: list[int] = []
-        for i in rows:
-            key = _row_key(items[i]["variant"], items[i]["answers"])
+        variants = [items[i]["variant"] for i in rows]
+        shared = len(set(map(id, variants))) < len(rows)  # else no line can repeat another
+        for i, variant in zip(rows, variants, strict=True):
+            key = _row_key(variant, items[i]["answers"]) if shared else None
             j = first.get(key, -1) if key is not None else -1
             if j < 0:
                 j = len(distinct)
@@ -186,7 +169,7 @@ def grade_chunk(items: list[dict], lang: str = "en", encoded: dict | None = None
             cache,
             lang=lang,
         )
-        tails = graded.json_tails(encoded.setdefault(exercise_id, {}))
+        tails = graded.json_tails()
         for i, j in zip(rows, which, strict=True):
             sub = items[i]["sub"]
             head = {"id": sub["id"], "student": sub["student"], "exercise": exercise_id}
@@ -221,7 +204,6 @@ def run(
     graded = skipped = 0
     items: list[dict] = []
     unreported = 0
-    encoded: dict = {}
     for number, line in enumerate(source, start=1):
         unreported += len(line)
         if not line.strip():
@@ -233,7 +215,7 @@ def run(
             click.echo(f"{name}:{number}: {exc}", err=True)
         if len(items) >= CHUNK_LINES:
             reader.resolve(items)
-            sink.writelines(grade_chunk(items, lang, encoded))
+            sink.writelines(grade_chunk(items, lang))
             graded += len(items)
             items = []
             if progress is not None:
@@ -241,7 +223,7 @@ def run(
                 unreported = 0
     if items:
         reader.resolve(items)
-        sink.writelines(grade_chunk(items, lang, encoded))
+        sink.writelines(grade_chunk(items, lang))
         graded += len(items)
     return graded, skipped
 

@@ -127,9 +127,11 @@ class Database:
     @property
     def session(self) -> Session:
         """The app context's session, opened on first use and closed at teardown."""
-        if "db_session" not in g:
-            g.db_session = current_app.extensions["grader.db"].sessions()
-        return g.db_session
+        context = g._get_current_object()
+        session = context.get("db_session")
+        if session is None:
+            session = context.db_session = current_app.extensions["grader.db"].sessions()
+        return session
 
     def new_session(self) -> Session:
         """A session of its own, for work outside the context's (the sweep, a worker thread)."""

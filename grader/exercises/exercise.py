@@ -64,6 +64,11 @@ class Exercise:
         """The tolerance rule with this exercise's ``tolerance`` settings."""
         return Tolerance(**self.spec.tolerance.model_dump())
 
+    @cached_property
+    def numbers_only(self) -> bool:
+        """Every given and param value is a number (no vector or matrix)."""
+        return not any(self.shapes[name] for name in self.values)
+
     @property
     def wrong_values(self) -> WrongValues:
         """The obvious wrong values of the blanks, checked by :func:`degeneracy`."""
@@ -160,25 +165,34 @@ class Exercise:
                 out[section][name] = value
         return Variant(**out)
 
-    def numbers_variant(self, given: Mapping | None, params: Mapping | None) -> Variant | None:
-        """The variant of explicit values that name every given and param of an exercise of
-        numbers, each a finite int or float; else None (:meth:`with_values` says what is wrong
-        or what the student's draw fills in)."""
-        given, params = given or {}, params or {}
-        if len(given) != len(self.spec.given) or len(params) != len(self.spec.params):
+    def numbers(self, given: Mapping | None, params: Mapping | None) -> list | None:
+        """Explicit values that name every given and param of an exercise of numbers, each a
+        finite int or float, in the exercise's order (given first); else None
+        (:meth:`with_values` says what is wrong or what the student's draw fills in)."""
+        given = {} if given is None else given
+        params = {} if params is None else params
+        if not self.numbers_only or type(given) is not dict or type(params) is not dict:
             return None
-        values = {}
-        for section, names in ((given, self.spec.given), (params, self.spec.params)):
-            for name in names:
-                value = section.get(name)
-                if type(value) is not float and type(value) is not int or self.shapes[name]:
-                    return None
-                if value - value != 0:  # inf or nan
-                    return None
-                values[name] = np.float64(value)
+        if len(given) + len(params) != len(self.values):
+            return None
+        try:
+            values = [given[name] for name in self.spec.given]
+            values += [params[name] for name in self.spec.params]
+        except KeyError:
+            return None
+        for value in values:
+            if type(value) is not float and type(value) is not int:
+                return None  # text, a bool (True == 1), a list
+            if value - value != 0:
+                return None  # inf or nan
+        return values
+
+    def numbers_variant(self, numbers: Sequence) -> Variant:
+        """The variant of :meth:`numbers`."""
+        row = dict(zip(self.values, map(np.float64, numbers), strict=True))
         return Variant(
-            given={name: values[name] for name in self.spec.given},
-            params={name: values[name] for name in self.spec.params},
+            {name: row[name] for name in self.spec.given},
+            {name: row[name] for name in self.spec.params},
         )
 
     def inputs(self, variants: Sequence[Variant]) -> dict[str, np.ndarray]:

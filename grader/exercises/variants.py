@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import orjson
 
 from grader.engine.format import plain, plain_numbers
 from grader.exercises.spec import Choice, Draw, RandInt, Uniform
@@ -41,9 +42,9 @@ class Variant:
         return {"given": _plain(self.given), "params": _plain(self.params)}
 
 
-def plain_dicts(variants: Sequence[Variant]) -> list[dict[str, dict]]:
-    """``[v.to_dict() for v in variants]``, each distinct object built once (and shared, not to
-    be changed), and the numbers of the variants holding only numbers rounded at once."""
+def plain_jsons(variants: Sequence[Variant]) -> list[bytes]:
+    """``[orjson.dumps(v.to_dict()) for v in variants]``, each distinct object encoded once, and
+    the variants holding only numbers encoded a table at a time (one per set of names)."""
     index: dict[int, int] = {}
     distinct: list[Variant] = []
     rows = []
@@ -53,26 +54,50 @@ def plain_dicts(variants: Sequence[Variant]) -> list[dict[str, dict]]:
             j = index[id(variant)] = len(distinct)
             distinct.append(variant)
         rows.append(j)
-    numbers = [v for v in distinct if _numbers_only(v)]
-    flat = [x for v in numbers for section in (v.given, v.params) for x in section.values()]
-    plain_flat = iter(plain_numbers(np.array(flat, dtype=np.float64)))
-    built = {
-        id(v): {
-            "given": {name: next(plain_flat) for name in v.given},
-            "params": {name: next(plain_flat) for name in v.params},
-        }
-        for v in numbers
-    }
-    out = [built.get(id(v)) or v.to_dict() for v in distinct]
+    out: list = [None] * len(distinct)
+    tables: dict[tuple, list[int]] = {}
+    for j, variant in enumerate(distinct):
+        tables.setdefault((tuple(variant.given), tuple(variant.params)), []).append(j)
+    for (given, params), members in tables.items():
+        table = _table([distinct[j] for j in members])
+        if table is None:  # vectors or matrices: one at a time
+            for j in members:
+                out[j] = orjson.dumps(distinct[j].to_dict())
+            continue
+        numbers = orjson.dumps(plain_numbers(table.ravel()))[1:-1].split(b",")
+        parts: list = [None] * (2 * table.shape[1] + 1)
+        parts[0::2] = _template(given, params)
+        width = table.shape[1]
+        for row, j in enumerate(members):
+            parts[1::2] = numbers[row * width : (row + 1) * width]
+            out[j] = b"".join(parts)
     return [out[j] for j in rows]
 
 
-def _numbers_only(variant: Variant) -> bool:
-    return not any(
-        getattr(x, "ndim", 0)
-        for section in (variant.given, variant.params)
-        for x in section.values()
-    )
+def plain_dicts(variants: Sequence[Variant]) -> list[dict[str, dict]]:
+    """``[v.to_dict() for v in variants]``; variants with the same values share one dict (not
+    to be changed)."""
+    encoded = plain_jsons(variants)
+    parsed = {text: orjson.loads(text) for text in set(encoded)}
+    return [parsed[text] for text in encoded]
+
+
+def _template(given: tuple[str, ...], params: tuple[str, ...]) -> list[bytes]:
+    """The JSON of a variant of these names around its numbers."""
+    mark = "\x00"
+    shape = {"given": dict.fromkeys(given, mark), "params": dict.fromkeys(params, mark)}
+    return orjson.dumps(shape).split(orjson.dumps(mark))
+
+
+def _table(variants: list[Variant]) -> np.ndarray | None:
+    """The values of variants of the same names as a table, a row each, when they are all
+    numbers; else None."""
+    rows = [[*v.given.values(), *v.params.values()] for v in variants]
+    try:
+        table = np.array(rows, dtype=np.float64)
+    except ValueError:  # values of different shapes
+        return None
+    return table if table.ndim == 2 else None
 
 
 def _plain(values: Mapping[str, np.ndarray]) -> dict:

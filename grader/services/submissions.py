@@ -7,38 +7,17 @@ import logging
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import (
-    Integer,
-    Select,
-    String,
-    and_,
-    bindparam,
-    func,
-    insert,
-    join,
-    or_,
-    select,
-)
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from grader.checking.answers import MAX_ANSWER_LENGTH
-from grader.db import (
-    Course,
-    CourseExercise,
-    Enrolment,
-    Exercise,
-    ExerciseVersion,
-    Result,
-    StudentVariant,
-    Submission,
-    User,
-    utcnow,
-)
+from grader.db import Course, Exercise, ExerciseVersion, Result, Submission, User, utcnow
 from grader.db.submission import ATTEMPT_INDEX
 from grader.services import accounts, bulk
+from grader.services import submit_statements as statements
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
-from grader.services.exercises import chosen_in, not_offered, with_offered
+from grader.services.exercises import not_offered
 from grader.services.variants import variant_for
 
 log = logging.getLogger(__name__)
@@ -61,6 +40,11 @@ def clean_answers(version_blanks: list[dict], answers: Any) -> dict[str, str]:
             f"unknown blank {', '.join(map(repr, unknown))}: this exercise's blanks are "
             + ", ".join(blanks)
         )
+    return answers_as_text(answers)
+
+
+def answers_as_text(answers: dict) -> dict[str, str]:
+    """The answers as ``clean_answers`` writes them, whatever their blanks."""
     cleaned = {}
     for blank, value in answers.items():
         if value is None:
@@ -83,88 +67,6 @@ class Accepted(NamedTuple):
     new: bool
 
 
-def _context_query(any_course: bool) -> Select:
-    """What a submission's checks need, in one row per course: the course, the user's role
-    there, the exercise offered there (null if none), its settings there and current version,
-    whether the course chose its exercises, the user's attempts so far (how many, and the last
-    one's number) and variant, and their submission with the same idempotency key.
-
-    Built once with bind parameters (``user_id``, ``exercise``, ``course`` (a slug, or None
-    for every course of the user's), ``key``) so each request only binds values. With
-    ``any_course`` the row is the course of id ``course_id`` enrolled or not (an admin's)."""
-    user_id = bindparam("user_id", type_=Integer)
-    enrolment = and_(Enrolment.course_id == Course.id, Enrolment.user_id == user_id)
-    attempts = (
-        select(func.count(Submission.id))
-        .where(
-            Submission.user_id == user_id,
-            Submission.course_id == Course.id,
-            Submission.exercise_id == Exercise.id,
-        )
-        .correlate(Course, Exercise)
-        .scalar_subquery()
-    )
-    last_attempt = (
-        select(func.coalesce(func.max(Submission.attempt), 0))
-        .where(
-            Submission.user_id == user_id,
-            Submission.course_id == Course.id,
-            Submission.exercise_id == Exercise.id,
-        )
-        .correlate(Course, Exercise)
-        .scalar_subquery()
-    )
-    variant = (
-        select(StudentVariant.id)
-        .where(
-            StudentVariant.course_id == Course.id,
-            StudentVariant.user_id == user_id,
-            StudentVariant.exercise_version_id == ExerciseVersion.id,
-        )
-        .correlate(Course, ExerciseVersion)
-        .scalar_subquery()
-    )
-    earlier = (
-        select(Submission.id)
-        .where(
-            Submission.user_id == user_id,
-            Submission.idempotency_key == bindparam("key", type_=String),
-        )
-        .scalar_subquery()
-    )
-    query = select(
-        Course.id.label("course_id"),
-        Course.slug.label("course_slug"),
-        Enrolment.role,
-        Exercise.id.label("exercise_id"),
-        CourseExercise.id.label("settings_id"),
-        CourseExercise.opens_at,
-        CourseExercise.due_at,
-        CourseExercise.max_attempts,
-        ExerciseVersion.id.label("version_id"),
-        ExerciseVersion.blanks,
-        chosen_in(Course.id).label("chosen"),
-        attempts.label("attempts"),
-        last_attempt.label("last_attempt"),
-        variant.label("variant_id"),
-        earlier.label("earlier_id"),
-    )
-    if any_course:
-        courses = join(Course, Enrolment, enrolment, isouter=True)
-        query = query.where(Course.id == bindparam("course_id", type_=Integer))
-    else:
-        courses = join(Course, Enrolment, enrolment)
-        course = bindparam("course", type_=String)
-        query = query.where(or_(course.is_(None), Course.slug == course))
-    exercise = bindparam("exercise", type_=String)
-    return query.select_from(with_offered(courses, exercise)).limit(2)
-
-
-_CONTEXT = _context_query(any_course=False)
-_CONTEXT_ANY_COURSE = _context_query(any_course=True)
-_INSERT = insert(Submission.__table__).returning(Submission.__table__.c.id)
-
-
 def submit(
     session: Session,
     user: User,
@@ -177,18 +79,23 @@ def submit(
 
     What the checks need (the course, the exercise offered there, the attempts made, the
     variant, an earlier submission with the same key) comes in one query, and the submission
-    is written by one INSERT. It takes the next attempt number, which a unique index keeps to
-    one submission (``uq_submissions_attempt``): when requests sent at once both take it, the
-    one that commits second counts again, so an attempt limit holds however many race.
+    is written by one INSERT; on PostgreSQL both are one statement, whose submission is rolled
+    back if the checks refuse it (``_insert_at_once``). It takes the next attempt number, which
+    a unique index keeps to one submission (``uq_submissions_attempt``): when requests sent at
+    once both take it, the one that commits second counts again, so an attempt limit holds
+    however many race.
     """
     key = idempotency_key
     if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
         raise Invalid(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")
     for _ in range(NUMBERING_TRIES):
-        found = _context(session, user, exercise_slug, course_slug, key)
-        if isinstance(found, Accepted):
-            return found
         try:
+            taken = _insert_at_once(session, user, exercise_slug, course_slug, answers, key)
+            if taken is not None:
+                return taken
+            found = _context(session, user, exercise_slug, course_slug, key)
+            if isinstance(found, Accepted):
+                return found
             return _insert(session, user, exercise_slug, answers, found, key)
         except IntegrityError as exc:
             session.rollback()
@@ -203,7 +110,8 @@ def submit(
 def _context(
     session: Session, user: User, exercise_slug: Any, course_slug: Any, key: str | None
 ) -> Accepted | Any:
-    """The row of ``_CONTEXT`` for this submission, or the earlier one with the same key."""
+    """The row of ``statements.CONTEXT`` for this submission, or the earlier one with the same
+    key."""
     if not isinstance(exercise_slug, str) or not isinstance(course_slug, str | None):
         if (earlier := key and _by_key(session, user, key)) is not None:
             return earlier
@@ -211,36 +119,67 @@ def _context(
             raise Invalid("'exercise' must be an exercise id, like \"single-weight\"")
         raise Invalid("'course' must be a course slug")
     params = {"user_id": user.id, "exercise": exercise_slug, "key": key}
-    rows = session.connection().execute(_CONTEXT, {**params, "course": course_slug}).all()
+    rows = session.connection().execute(statements.CONTEXT, {**params, "course": course_slug}).all()
     if len(rows) != 1:
         if (earlier := key and _by_key(session, user, key)) is not None:
             return earlier
         # Not enrolled there, or in several courses: course_of says why (or finds an admin's).
         course = accounts.course_of(session, user, course_slug)
-        rows = session.execute(_CONTEXT_ANY_COURSE, {**params, "course_id": course.id}).all()
+        rows = session.execute(
+            statements.CONTEXT_ANY_COURSE, {**params, "course_id": course.id}
+        ).all()
     row = rows[0]
     if row.earlier_id is not None:
         return _by_key(session, user, key)
     return row
 
 
+def _insert_at_once(
+    session: Session,
+    user: User,
+    exercise_slug: Any,
+    course_slug: Any,
+    answers: Any,
+    key: str | None,
+) -> Accepted | None:
+    """On PostgreSQL, the submission written by the statement that reads its context
+    (``statements.CONTEXT_INSERTING``) and committed once ``_checked`` passes it (rolled back
+    if not); None, having written nothing, where that statement does not apply (another
+    database, a request of the wrong shape) or inserted nothing (no single course, no variant
+    yet, an earlier submission with the key): the two statements' way decides those."""
+    if not (
+        isinstance(exercise_slug, str)
+        and isinstance(course_slug, str | None)
+        and isinstance(answers, dict)
+        and session.get_bind().dialect.name == "postgresql"
+    ):
+        return None
+    try:
+        text = answers_as_text(answers)
+    except Invalid:
+        return None
+    params = {"user_id": user.id, "exercise": exercise_slug, "course": course_slug, "key": key}
+    row = (
+        session.connection()
+        .execute(statements.CONTEXT_INSERTING, {**params, "answers": text})
+        .first()
+    )
+    if row is None or row.submission_id is None:
+        return None
+    try:
+        _checked(user, exercise_slug, answers, row)
+    except Exception:
+        session.rollback()
+        raise
+    session.commit()
+    return Accepted(row.submission_id, "queued", True)
+
+
 def _insert(
     session: Session, user: User, exercise_slug: str, answers: Any, row: Any, key: str | None
 ) -> Accepted:
     """Check the submission against the exercise's settings there, then write and commit it."""
-    if row.version_id is None or (row.settings_id is None and row.chosen):
-        raise not_offered(exercise_slug, row.course_slug)
-    cleaned = clean_answers(row.blanks, answers)
-    settings = row.settings_id is not None
-    staff = settings and (user.role == "admin" or row.role == "instructor")
-    now = utcnow()
-    if settings and not staff:
-        if row.opens_at is not None and now < row.opens_at:
-            raise Forbidden(f"'{exercise_slug}' opens at {row.opens_at:%Y-%m-%d %H:%M} UTC")
-        if row.due_at is not None and now > row.due_at:
-            raise Forbidden(f"the deadline for '{exercise_slug}' has passed")
-    if row.max_attempts is not None and not staff and row.attempts >= row.max_attempts:
-        raise Conflict(f"no attempts left at '{exercise_slug}' ({row.max_attempts} allowed)")
+    cleaned = _checked(user, exercise_slug, answers, row)
     variant_id = row.variant_id
     if variant_id is None:
         course = session.get(Course, row.course_id)
@@ -249,7 +188,7 @@ def _insert(
     submission_id = (
         session.connection()
         .execute(
-            _INSERT,
+            statements.INSERT,
             {
                 "user_id": user.id,
                 "course_id": row.course_id,
@@ -265,6 +204,25 @@ def _insert(
     )
     session.commit()
     return Accepted(submission_id, "queued", True)
+
+
+def _checked(user: User, exercise_slug: str, answers: Any, row: Any) -> dict[str, str]:
+    """The answers cleaned, once the submission passes the exercise's settings in the course
+    of ``row`` (a row of ``statements.CONTEXT``)."""
+    if row.version_id is None or (row.settings_id is None and row.chosen):
+        raise not_offered(exercise_slug, row.course_slug)
+    cleaned = clean_answers(row.blanks, answers)
+    settings = row.settings_id is not None
+    staff = settings and (user.role == "admin" or row.role == "instructor")
+    now = utcnow()
+    if settings and not staff:
+        if row.opens_at is not None and now < row.opens_at:
+            raise Forbidden(f"'{exercise_slug}' opens at {row.opens_at:%Y-%m-%d %H:%M} UTC")
+        if row.due_at is not None and now > row.due_at:
+            raise Forbidden(f"the deadline for '{exercise_slug}' has passed")
+    if row.max_attempts is not None and not staff and row.attempts >= row.max_attempts:
+        raise Conflict(f"no attempts left at '{exercise_slug}' ({row.max_attempts} allowed)")
+    return cleaned
 
 
 def attempt_counts(session: Session, course_id: int, user_ids) -> dict[tuple[int, int], int]:

@@ -13,6 +13,7 @@ from grader.config import instance_secret, load_config
 from grader.extensions import csrf, db, login_manager
 from grader.web import auth, cookies, errors, headers, i18n, ids, limits, lti, proxies, sizes
 from grader.web.api import bp as api_bp
+from grader.web.application import GraderFlask
 from grader.web.instructor import bp as instructor_bp
 from grader.web.pages import bp as pages_bp
 from grader.web.student import bp as student_bp
@@ -21,7 +22,9 @@ from grader.web.student import bp as student_bp
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app from the environment, then ``config`` on top (tests pass theirs)."""
     settings = load_config(overrides=config)
-    app = Flask(__name__, instance_path=settings["INSTANCE_DIR"], instance_relative_config=True)
+    app = GraderFlask(
+        __name__, instance_path=settings["INSTANCE_DIR"], instance_relative_config=True
+    )
     app.config.from_mapping(settings)
     app.json.sort_keys = False
     if not app.config["SECRET_KEY"]:

@@ -100,13 +100,15 @@ def protect_cookie_requests() -> None:
     """Check the CSRF token on state-changing requests made with the session cookie (and on
     logging in); a caller authenticated by a bearer token needs none (browsers do not send one
     on their own), but any ``Authorization`` header beside a session cookie does not excuse it."""
-    if request.method not in UNSAFE_METHODS:
+    req = request._get_current_object()
+    if req.method not in UNSAFE_METHODS:
         return
-    if getattr(current_app.view_functions.get(request.endpoint), "signed_message", False):
+    if getattr(current_app.view_functions.get(req.endpoint), "signed_message", False):
         return  # an LTI message: its signed id_token, nonce and state authenticate it
-    if current_user.is_authenticated and g.get("bearer"):
+    authenticated = current_user.is_authenticated
+    if authenticated and g.get("bearer"):
         return
-    if current_user.is_authenticated or request.endpoint == LOGIN_ENDPOINT:
+    if authenticated or req.endpoint == LOGIN_ENDPOINT:
         try:
             csrf.protect()
         except CSRFError as exc:

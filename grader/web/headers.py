@@ -20,6 +20,9 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+SECURITY_HEADER_ITEMS = tuple(
+    (name, name.lower(), value) for name, value in SECURITY_HEADERS.items()
+)
 STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
 
@@ -40,19 +43,25 @@ def add_security_headers(response: Response) -> Response:
     ``setdefault`` per header would search them each time)."""
     headers = response.headers
     present = {name.lower() for name, _ in headers.items()}
-    sources = g.get("csp_sources")
-    for name, value in SECURITY_HEADERS.items():
-        if name.lower() in present:
+    context = g._get_current_object()
+    sources = context.get("csp_sources")
+    for name, lowered, value in SECURITY_HEADER_ITEMS:
+        if lowered in present:
             continue
-        if name == "Content-Security-Policy":
-            value = content_security_policy(sources)
-        elif name == "X-Frame-Options" and sources and "frame-ancestors" in sources:
-            continue  # the policy's frame-ancestors says who may frame the page
+        if sources:
+            if name == "Content-Security-Policy":
+                value = content_security_policy(sources)
+            elif name == "X-Frame-Options" and "frame-ancestors" in sources:
+                continue  # the policy's frame-ancestors says who may frame the page
         headers.add(name, value)
-    if request.is_secure and "strict-transport-security" not in present:
+    req = request._get_current_object()
+    if req.is_secure and "strict-transport-security" not in present:
         headers.add("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
-    if g.get("signed_in") and request.endpoint != "static":
-        headers["Cache-Control"] = "no-store"
+    if context.get("signed_in") and req.endpoint != "static":
+        if "cache-control" in present:
+            headers["Cache-Control"] = "no-store"
+        else:
+            headers.add("Cache-Control", "no-store")
     return response
 
 

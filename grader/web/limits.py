@@ -25,12 +25,12 @@ from __future__ import annotations
 import logging
 import math
 import time
-from functools import wraps
+from functools import lru_cache, wraps
 
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter, RateLimitExceeded, RequestLimit
 from flask_login import current_user
-from limits import parse
+from limits import RateLimitItem, parse, parse_many
 
 from grader.logtext import quoted
 from grader.web.api.body import parsed_json
@@ -41,6 +41,12 @@ log = logging.getLogger(__name__)
 MAX_KEY_LENGTH = 254
 DEFAULT_WAIT = 60
 TOO_MANY_LOGINS = "too many failed logins: wait a minute and try again"
+# Each kind of view under a student's own limit: its setting and the limit's scope.
+PER_STUDENT = {
+    "submission": ("SUBMIT_LIMIT", "submissions"),
+    "preview": ("PREVIEW_LIMIT", "previews"),
+    "practice": ("PRACTICE_LIMIT", "practices"),
+}
 SOFT_LOGIN_LIMITS = (
     ("LOGIN_LIMIT", "login-account"),
     ("LOGIN_LIMIT_PER_ADDRESS", "login-address"),
@@ -65,6 +71,31 @@ class ViewLimiter(Limiter):
         if in_middleware and not (manager.application_limits or manager.default_limits):
             return
         super()._check_request_limit(callable_name, in_middleware)
+
+    def spend(self, limit: str, key: str, scope: str) -> bool:
+        """Count one request against ``limit`` (a setting's text) for ``key`` in ``scope``
+        straight in the storage, as the limiter's own check of a view's shared limit would,
+        without its search for the limits that apply (most of its work on a submission): True
+        when the limit had room. False leaves the request to the limiter's own check, which
+        counts it then: the limit is spent (the 429 and its log are the limiter's own), the
+        storage is or was down (the limiter counts in memory meanwhile and watches for the
+        storage to come back), the setting names several limits, or the limiter is off or has
+        meta limits or request filters."""
+        if not self.enabled or self._storage_dead or self._meta_limits or self._request_filters:
+            return False
+        items = parsed_limits(limit)
+        if len(items) != 1:
+            return False
+        ids = (self._key_prefix, key, scope) if self._key_prefix else (key, scope)
+        try:
+            return self._limiter.hit(items[0], *ids)
+        except Exception:
+            return False
+
+
+@lru_cache(maxsize=64)
+def parsed_limits(text: str) -> tuple[RateLimitItem, ...]:
+    return tuple(parse_many(text))
 
 
 def init_app(app: Flask) -> Limiter:
@@ -92,47 +123,39 @@ def init_app(app: Flask) -> Limiter:
             error_message=TOO_MANY_LOGINS,
         ),
     ]
-    submission_limit = limiter.shared_limit(
-        lambda: current_app.config["SUBMIT_LIMIT"],
-        scope="submissions",
-        key_func=student,
-        error_message="too many submissions: wait a minute and try again",
-    )
-    preview_limit = limiter.shared_limit(
-        lambda: current_app.config["PREVIEW_LIMIT"],
-        scope="previews",
-        key_func=student,
-        error_message="too many previews: wait a minute and try again",
-    )
-    practice_limit = limiter.shared_limit(
-        lambda: current_app.config["PRACTICE_LIMIT"],
-        scope="practices",
-        key_func=student,
-        error_message="too many practices: wait a minute and try again",
-    )
+    per_student = {
+        kind: limiter.shared_limit(
+            lambda setting=setting: current_app.config[setting],
+            scope=scope,
+            key_func=student,
+            error_message=f"too many {scope}: wait a minute and try again",
+        )
+        for kind, (setting, scope) in PER_STUDENT.items()
+    }
     for endpoint, view in list(app.view_functions.items()):
         kind = getattr(view, "grader_limits", None)
         if kind == "login":
             for lockout in lockouts:
                 view = lockout(view)
-        elif kind == "submission":
-            view = after_login(view, submission_limit(view))
-        elif kind == "preview":
-            view = after_login(view, preview_limit(view))
-        elif kind == "practice":
-            view = after_login(view, practice_limit(view))
+        elif kind in per_student:
+            view = after_login(limiter, *PER_STUDENT[kind], view, per_student[kind](view))
         app.view_functions[endpoint] = view
     return limiter
 
 
-def after_login(view, limited):
-    """``limited`` for a logged-in caller; others go to ``view``, which turns them away."""
+def after_login(limiter: ViewLimiter, setting: str, scope: str, view, limited):
+    """``view`` under the student's limit ``setting`` in ``scope`` for a logged-in caller
+    (spent by ``limiter.spend``, else by ``limited``, the limiter's own check); others go to
+    ``view``, which turns them away."""
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        if current_user.is_authenticated:
-            return limited(*args, **kwargs)
-        return view(*args, **kwargs)
+        caller = current_user._get_current_object()
+        if not caller.is_authenticated:
+            return view(*args, **kwargs)
+        if limiter.spend(current_app.config[setting], student_key(caller), scope):
+            return view(*args, **kwargs)
+        return limited(*args, **kwargs)
 
     return wrapped
 
@@ -212,4 +235,8 @@ def _hit(setting: str, scope: str, key: str) -> int | None:
 
 
 def student() -> str:
-    return f"user:{current_user.id}"
+    return student_key(current_user)
+
+
+def student_key(user) -> str:
+    return f"user:{user.id}"

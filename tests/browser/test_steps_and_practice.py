@@ -97,9 +97,7 @@ def right_answers(page) -> dict:
     }
 
 
-def test_a_practice_variant_and_a_new_graph_are_worked_without_counting(
-    page, demo_app, artifacts
-):
+def test_a_practice_variant_and_a_new_graph_are_worked_without_counting(page, demo_app, artifacts):
     slug, (email,) = course_of(demo_app, "student")
     log_in(page, email)
     exercise = f"/courses/{slug}/exercises/single-weight"

@@ -28,7 +28,12 @@ from grader.db import (
 from grader.extensions import db
 from grader.services.exercises import sync_exercises
 from grader.web import create_app
-from tests.service.conftest import quiet_app, servers  # noqa: F401  (both databases)
+from tests.service.conftest import (  # noqa: F401  (both databases, and Redis)
+    quiet_app,
+    redis_url,
+    servers,
+    worker_id,
+)
 from tests.service.factories import make_user
 from tests.web.conftest import Browser, log_in, new_student
 

@@ -113,6 +113,19 @@ def test_what_a_logged_in_user_is_shown_is_not_stored_by_caches(app):
     )
 
 
+def test_a_bearer_token_request_gets_no_session_cookie_and_varies_on_cookies(app):
+    """A script's request, with no cookie: answered without one, and marked as varying with
+    the cookie its answer was read without; a logged-in session still gets its cookie back."""
+    api = make_user(app)
+    reply = api.submit("single-weight", {"grad.e3": "-10"})
+    assert reply.status_code == 202
+    assert "Set-Cookie" not in reply.headers
+    assert "Cookie" in reply.headers["Vary"]
+    email, course = new_student(app)
+    browser = log_in(app, email, course)
+    assert browser.get(f"/courses/{course}/exercises/single-weight").status_code == 200
+
+
 def test_the_session_cookie_can_be_marked_secure_by_configuration(tmp_path, exercises_dir):
     """Behind a proxy that ends TLS without saying so, ``GRADER_SESSION_COOKIE_SECURE`` marks
     the cookie Secure on plain HTTP too."""
@@ -151,4 +164,4 @@ def test_exercise_html_is_cleaned_by_nh3_not_the_deprecated_bleach(repo_root):
         )
     )
     assert "<strong>x</strong>" in html and 'href="https://example.org"' in html
-    assert "href=\"javascript" not in html and "<script" not in html
+    assert 'href="javascript' not in html and "<script" not in html

@@ -5,10 +5,13 @@ behind trusted proxies; what happens when the limits' Redis is down."""
 from __future__ import annotations
 
 import logging
+import uuid
 
 import pytest
+from limits import parse
+from sqlalchemy import select
 
-from grader.db import migrate
+from grader.db import User, migrate
 from grader.extensions import db
 from grader.services.exercises import sync_exercises
 from grader.web import create_app
@@ -200,4 +203,37 @@ def test_a_default_limit_from_the_settings_holds_on_every_view(tmp_path, exercis
     client = app.test_client()
     statuses = [client.get("/api/v1/session").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
+    app.extensions["grader.db"].engine.dispose()
+
+
+def test_submissions_per_student_are_counted_in_redis_under_the_limiters_own_key(
+    tmp_path, exercises_dir, redis_url
+):
+    """On Redis, as in production: every process counts a student's submissions in one
+    window, the limiter's own, and past the limit the answer is 429 with Retry-After."""
+    prefix = f"limits-test-{uuid.uuid4().hex[:8]}"
+    app = limited_app(
+        tmp_path, exercises_dir, RATELIMIT_STORAGE_URI=redis_url, RATELIMIT_KEY_PREFIX=prefix
+    )
+    student, other = make_user(app), make_user(app)
+    replies = [student.submit("single-weight", ANSWERS) for _ in range(4)]
+    assert [reply.status_code for reply in replies] == [202, 202, 202, 429]
+    assert 0 < int(replies[-1].headers["Retry-After"]) <= 60
+    assert "too many submissions" in replies[-1].get_json()["message"]
+    assert other.submit("single-weight", ANSWERS).status_code == 202
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).filter_by(email=student.email))
+    limiter = app.extensions["grader.limiter"]
+    window = limiter.limiter.get_window_stats(
+        parse(LIMITS["SUBMIT_LIMIT"]), prefix, f"user:{user_id}", "submissions"
+    )
+    assert window.remaining == 0
+    app.extensions["grader.db"].engine.dispose()
+
+
+def test_a_setting_of_several_limits_holds_each(tmp_path, exercises_dir):
+    app = limited_app(tmp_path, exercises_dir, SUBMIT_LIMIT="5 per minute;2 per hour")
+    student = make_user(app)
+    codes = [student.submit("single-weight", ANSWERS).status_code for _ in range(3)]
+    assert codes == [202, 202, 429]
     app.extensions["grader.db"].engine.dispose()

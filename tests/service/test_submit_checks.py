@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from grader.db import Course, CourseExercise, Exercise, StudentVariant, Submission, User, utcnow
 from grader.extensions import db
@@ -122,6 +122,51 @@ def test_attempts_and_dates_bind_students_but_not_the_instructor(app):
     with pytest.raises(Forbidden, match="'single-weight' opens at"):
         submissions.submit(db.session, student, "single-weight", ANSWERS)
     assert submissions.submit(db.session, teacher, "single-weight", ANSWERS).new
+
+
+def test_a_refused_submission_leaves_nothing_and_takes_no_attempt_number(app):
+    """Refused for an unknown blank, no attempts left or a passed deadline (on PostgreSQL after
+    the statement that reads the checks' context has inserted it): nothing is kept, and the
+    next accepted submission takes the next attempt number."""
+    student = user("eight@example.test", "student", "algebra")
+    for _ in range(2):
+        assert submissions.submit(db.session, student, "single-weight", ANSWERS).new
+    settings("algebra", "single-weight", max_attempts=2)
+    with pytest.raises(Conflict, match="no attempts left"):
+        submissions.submit(db.session, student, "single-weight", ANSWERS, None, "k-8")
+    with pytest.raises(Invalid, match="unknown blank 'grad.e9'"):
+        submissions.submit(db.session, student, "single-weight", {"grad.e9": "1"})
+    row = db.session.scalar(select(CourseExercise))
+    row.max_attempts, row.due_at = None, utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    with pytest.raises(Forbidden, match="deadline"):
+        submissions.submit(db.session, student, "single-weight", ANSWERS)
+    row.due_at = None
+    db.session.commit()
+    third = submissions.submit(db.session, student, "single-weight", ANSWERS, None, "k-8")
+    assert third.new and stored(third.id).attempt == 3
+    mine = select(func.count(Submission.id)).filter_by(user_id=student.id)
+    assert db.session.scalar(mine) == 3
+
+
+def test_on_postgresql_a_submission_is_checked_and_written_by_one_statement(app):
+    """Its context read and the submission inserted at once; SQLite takes two statements."""
+    student = user("nine@example.test", "student", "algebra")
+    submissions.submit(db.session, student, "single-weight", ANSWERS)  # draws the variant
+    statements = []
+
+    def seen(_connection, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        accepted = submissions.submit(db.session, student, "single-weight", ANSWERS, None, "k")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert stored(accepted.id).attempt == 2
+    postgres = db.engine.dialect.name == "postgresql"
+    assert len(statements) == (1 if postgres else 2)
+    assert statements[0].lstrip().startswith("WITH context") == postgres
 
 
 def test_an_idempotency_key_gives_back_the_same_submission_whatever_came_since(app):

@@ -459,7 +459,10 @@ ERROR_REPLIES = {
     f"E{code}": reply(text, ref("Error"))
     for code, text in (
         (400, "Bad request"),
-        (401, "Not logged in; with a bearer token, `error` says why: `token_expired` or `token_revoked`"),
+        (
+            401,
+            "Not logged in; with a bearer token, `error` says why: `token_expired` or `token_revoked`",
+        ),
         (403, "Refused: the exercise has not opened yet"),
         (404, "Not found (or not yours)"),
         (409, "Conflict: no attempts left"),

@@ -20,7 +20,18 @@ from grader.web.instructor import (
 )
 
 bp = Blueprint("instructor", __name__)
-for module in (courses, authoring, trial, roster, analytics, gradebook, students, batches, lms, api):
+for module in (
+    courses,
+    authoring,
+    trial,
+    roster,
+    analytics,
+    gradebook,
+    students,
+    batches,
+    lms,
+    api,
+):
     bp.register_blueprint(module.bp)
 guard.register(bp)
 bp.add_url_rule("/instructor/", "index", courses.index)
