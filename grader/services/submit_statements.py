@@ -29,26 +29,22 @@ def context_query(any_course: bool) -> Select:
     ``any_course`` the row is the course of id ``course_id`` enrolled or not (an admin's)."""
     user_id = bindparam("user_id", type_=Integer)
     enrolment = and_(Enrolment.course_id == Course.id, Enrolment.user_id == user_id)
-    attempts = (
-        select(func.count(Submission.id))
-        .where(
-            Submission.user_id == user_id,
-            Submission.course_id == Course.id,
-            Submission.exercise_id == Exercise.id,
+
+    def of_attempts(column):
+        """``column`` over the user's submissions of the exercise in the course."""
+        return (
+            select(column)
+            .where(
+                Submission.user_id == user_id,
+                Submission.course_id == Course.id,
+                Submission.exercise_id == Exercise.id,
+            )
+            .correlate(Course, Exercise)
+            .scalar_subquery()
         )
-        .correlate(Course, Exercise)
-        .scalar_subquery()
-    )
-    last_attempt = (
-        select(func.coalesce(func.max(Submission.attempt), 0))
-        .where(
-            Submission.user_id == user_id,
-            Submission.course_id == Course.id,
-            Submission.exercise_id == Exercise.id,
-        )
-        .correlate(Course, Exercise)
-        .scalar_subquery()
-    )
+
+    attempts = of_attempts(func.count(Submission.id))
+    last_attempt = of_attempts(func.coalesce(func.max(Submission.attempt), 0))
     variant = (
         select(StudentVariant.id)
         .where(

@@ -17,18 +17,21 @@ from grader.web import create_app
 from tests.service.infra import free_port
 
 
-def test_redis_brokers_publish_through_one_client_per_channel(redis_url, tmp_path, exercises_dir):
-    queue = f"broker-test-{uuid.uuid4().hex[:8]}"
-    app = create_app(
+def app_on(tmp_path, **config):
+    """An app on a SQLite database in ``tmp_path``, with ``config`` on top."""
+    return create_app(
         {
             "DATABASE_URL": f"sqlite:///{tmp_path / 'grader.db'}",
-            "BROKER_URL": redis_url,
-            "QUEUE": queue,
             "SECRET_KEY": "test",
             "INSTANCE_DIR": str(tmp_path),
-            "EXERCISES_DIR": str(exercises_dir),
+            **config,
         }
     )
+
+
+def test_redis_brokers_publish_through_one_client_per_channel(redis_url, tmp_path, exercises_dir):
+    queue = f"broker-test-{uuid.uuid4().hex[:8]}"
+    app = app_on(tmp_path, BROKER_URL=redis_url, QUEUE=queue, EXERCISES_DIR=str(exercises_dir))
     celery = app.extensions["celery"]
     broker = redis.Redis.from_url(redis_url)
     try:
@@ -58,13 +61,7 @@ def test_redis_brokers_publish_through_one_client_per_channel(redis_url, tmp_pat
 
 
 def test_other_brokers_keep_their_own_transport(tmp_path):
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'grader.db'}",
-            "SECRET_KEY": "test",
-            "INSTANCE_DIR": str(tmp_path),
-        }
-    )
+    app = app_on(tmp_path)
     assert "broker_transport" not in celery_config(app)
     app.config["BROKER_URL"] = "amqp://guest@127.0.0.1//"
     assert "broker_transport" not in celery_config(app)
@@ -76,15 +73,7 @@ def test_tasks_on_redis_are_published_as_celery_publishes_them(redis_url, tmp_pa
     """``grader.broker``'s LPUSH carries the message Celery's own publish would: the same
     headers, properties, body and queue, but for the ids it draws."""
     queue = f"broker-test-{uuid.uuid4().hex[:8]}"
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'grader.db'}",
-            "BROKER_URL": redis_url,
-            "QUEUE": queue,
-            "SECRET_KEY": "test",
-            "INSTANCE_DIR": str(tmp_path),
-        }
-    )
+    app = app_on(tmp_path, BROKER_URL=redis_url, QUEUE=queue)
     celery, publisher = app.extensions["celery"], app.extensions["grader.broker"]
     broker = redis.Redis.from_url(redis_url)
     drawn = ("id", "root_id", "correlation_id", "delivery_tag")
@@ -112,14 +101,7 @@ def test_tasks_on_redis_are_published_as_celery_publishes_them(redis_url, tmp_pa
 def test_a_broker_that_cannot_be_reached_is_given_up_on_at_once(tmp_path):
     """The publish fails within a second (no backoff between its tries): the caller goes on,
     and the sweep publishes the task again."""
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'grader.db'}",
-            "BROKER_URL": f"redis://127.0.0.1:{free_port()}/0",
-            "SECRET_KEY": "test",
-            "INSTANCE_DIR": str(tmp_path),
-        }
-    )
+    app = app_on(tmp_path, BROKER_URL=f"redis://127.0.0.1:{free_port()}/0")
     started = time.monotonic()
     with app.app_context():
         assert not tasks.publish_grading(1)
@@ -130,15 +112,11 @@ def test_a_key_prefix_for_the_broker_is_kept_as_kombu_keeps_it(redis_url, tmp_pa
     """With kombu's ``global_keyprefix``, the task lands in the same prefixed list as one
     Celery publishes."""
     queue = f"broker-test-{uuid.uuid4().hex[:8]}"
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'grader.db'}",
-            "BROKER_URL": redis_url,
-            "QUEUE": queue,
-            "SECRET_KEY": "test",
-            "INSTANCE_DIR": str(tmp_path),
-            "CELERY": {"broker_transport_options": {"global_keyprefix": "prefixed:"}},
-        }
+    app = app_on(
+        tmp_path,
+        BROKER_URL=redis_url,
+        QUEUE=queue,
+        CELERY={"broker_transport_options": {"global_keyprefix": "prefixed:"}},
     )
     broker = redis.Redis.from_url(redis_url)
     try:
