@@ -45,6 +45,47 @@ class Variant:
 def plain_jsons(variants: Sequence[Variant]) -> list[bytes]:
     """``[orjson.dumps(v.to_dict()) for v in variants]``, each distinct object encoded once, and
     the variants holding only numbers encoded a table at a time (one per set of names)."""
+    distinct, rows, tables = _plain_tables(variants)
+    out: list = [None] * len(distinct)
+    for (given, params), members, numbers in tables:
+        if numbers is None:  # vectors or matrices: one at a time
+            for j in members:
+                out[j] = orjson.dumps(distinct[j].to_dict())
+            continue
+        width = len(given) + len(params)
+        encoded = orjson.dumps(numbers)[1:-1].split(b",")
+        parts: list = [None] * (2 * width + 1)
+        parts[0::2] = _template(given, params)
+        for row, j in enumerate(members):
+            parts[1::2] = encoded[row * width : (row + 1) * width]
+            out[j] = b"".join(parts)
+    return [out[j] for j in rows]
+
+
+def plain_dicts(variants: Sequence[Variant]) -> list[dict[str, dict]]:
+    """``[v.to_dict() for v in variants]``, each distinct object built once (shared, not to be
+    changed), and the numbers of the variants holding only numbers made plain a table at a
+    time."""
+    distinct, rows, tables = _plain_tables(variants)
+    out: list = [None] * len(distinct)
+    for (given, params), members, numbers in tables:
+        for row, j in enumerate(members):
+            if numbers is None:
+                out[j] = distinct[j].to_dict()
+                continue
+            start = row * (len(given) + len(params))
+            values = numbers[start : start + len(given) + len(params)]
+            out[j] = {
+                "given": dict(zip(given, values[: len(given)], strict=True)),
+                "params": dict(zip(params, values[len(given) :], strict=True)),
+            }
+    return [out[j] for j in rows]
+
+
+def _plain_tables(variants: Sequence[Variant]) -> tuple[list[Variant], list[int], list[tuple]]:
+    """The distinct variant objects, which of them each variant is, and per set of names
+    ((given names, params names), the distinct variants of those names, their values as plain
+    numbers, a row after another; None when they are not all numbers)."""
     index: dict[int, int] = {}
     distinct: list[Variant] = []
     rows = []
@@ -54,32 +95,15 @@ def plain_jsons(variants: Sequence[Variant]) -> list[bytes]:
             j = index[id(variant)] = len(distinct)
             distinct.append(variant)
         rows.append(j)
-    out: list = [None] * len(distinct)
-    tables: dict[tuple, list[int]] = {}
+    groups: dict[tuple, list[int]] = {}
     for j, variant in enumerate(distinct):
-        tables.setdefault((tuple(variant.given), tuple(variant.params)), []).append(j)
-    for (given, params), members in tables.items():
+        groups.setdefault((tuple(variant.given), tuple(variant.params)), []).append(j)
+    tables = []
+    for names, members in groups.items():
         table = _table([distinct[j] for j in members])
-        if table is None:  # vectors or matrices: one at a time
-            for j in members:
-                out[j] = orjson.dumps(distinct[j].to_dict())
-            continue
-        numbers = orjson.dumps(plain_numbers(table.ravel()))[1:-1].split(b",")
-        parts: list = [None] * (2 * table.shape[1] + 1)
-        parts[0::2] = _template(given, params)
-        width = table.shape[1]
-        for row, j in enumerate(members):
-            parts[1::2] = numbers[row * width : (row + 1) * width]
-            out[j] = b"".join(parts)
-    return [out[j] for j in rows]
-
-
-def plain_dicts(variants: Sequence[Variant]) -> list[dict[str, dict]]:
-    """``[v.to_dict() for v in variants]``; variants with the same values share one dict (not
-    to be changed)."""
-    encoded = plain_jsons(variants)
-    parsed = {text: orjson.loads(text) for text in set(encoded)}
-    return [parsed[text] for text in encoded]
+        numbers = None if table is None else plain_numbers(table.ravel())
+        tables.append((names, members, numbers))
+    return distinct, rows, tables
 
 
 def _template(given: tuple[str, ...], params: tuple[str, ...]) -> list[bytes]:
