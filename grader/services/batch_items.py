@@ -118,9 +118,8 @@ def draw_variants(session: Session, course: Course, batch: Batch, items: list[It
         version = session.get(ExerciseVersion, version_id)
         store = batch.kind != "regrade"
         emails = {item.user_id: item.email for item in group if item.email is not None}
-        found = ensure_many(
-            session, course, version, emails or [item.user_id for item in group], store
-        )
+        users = [item.user_id for item in group]
+        found = ensure_many(session, course, version, users, store, emails=emails)
         for item in group:
             item.variant_id, item.values = found[item.user_id]
 

@@ -70,14 +70,15 @@ def ensure_many(
     session: Session,
     course: Course,
     version: ExerciseVersion,
-    user_ids: Iterable[int] | Mapping[int, str],
+    user_ids: Iterable[int],
     store: bool = True,
+    emails: Mapping[int, str] | None = None,
 ) -> dict[int, tuple[int | None, dict]]:
     """Each student's (variant id, values) of this version, by user id; the missing ones are
     drawn and stored in bulk (with ``store=False``, drawn only: their id is None, and the
     values are the ones :func:`variant_for` stores when the student first opens the version,
-    since a draw depends only on the course, the exercise and the student). ``user_ids`` may
-    map each to the student's email, as stored, which the draw then need not look up.
+    since a draw depends only on the course, the exercise and the student). ``emails``, the
+    students' as stored, spares the draw looking them up.
 
     Inserts in user id order and skips rows another process stored meanwhile, so two batch
     chunks sharing students neither deadlock nor fail; the caller commits.
@@ -89,7 +90,7 @@ def ensure_many(
         return found
     exercise = load_version(version)
     if exercise.randomised:
-        emails = user_ids if isinstance(user_ids, Mapping) else {}
+        emails = emails or {}
         if any(user_id not in emails for user_id in missing):
             emails = dict(
                 session.execute(

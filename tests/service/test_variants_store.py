@@ -97,11 +97,13 @@ def test_students_given_with_their_emails_draw_the_variants_the_page_stores(quie
     with quiet_app.app_context():
         course, version, users = setup(4)
         emails = {user.id: user.email for user in users}
-        found = variants.ensure_many(db.session, course, version, emails, False)
+        found = variants.ensure_many(
+            db.session, course, version, list(emails), False, emails=emails
+        )
         for user in users:
             drawn = variants.load_version(version).draw_variant(course.secret, user.email)
             assert found[user.id] == (None, drawn.to_dict())
-        stored = variants.ensure_many(db.session, course, version, emails)
+        stored = variants.ensure_many(db.session, course, version, list(emails), emails=emails)
         db.session.commit()
         assert {user_id: values for user_id, (_, values) in stored.items()} == {
             user_id: values for user_id, (_, values) in found.items()
