@@ -9,6 +9,7 @@ import threading
 import time
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
@@ -165,12 +166,12 @@ def test_instructor_sees_where_the_class_goes_wrong_and_exports_grades(
     report = page.locator("#import-report")
     assert "3 rows kept" in report.inner_text()
     refused = report.locator(".errors-table tbody tr")
-    assert refused.count() == 1
+    expect(refused).to_have_count(1)
     assert refused.locator("td").all_inner_texts() == [
         "3",
         "'not-an-email' is not an email address",
     ]
-    assert report.locator(".passwords-table tbody tr").count() == 3
+    expect(report.locator(".passwords-table tbody tr")).to_have_count(3)
     assert_accessible(page)
     page.screenshot(path=artifacts / "instructor-roster-import.png", full_page=True)
 
@@ -295,7 +296,7 @@ def test_regrade_shows_progress_and_keeps_the_old_results(browser_page, dashboar
     page.click("nav.course-tabs >> text=Roster")
     page.click("text=alan@demo.test")
     attempts = page.locator("details.attempt")
-    assert attempts.count() == 2
+    expect(attempts).to_have_count(2)
     assert "Before the regrade" in attempts.first.inner_text()
     assert attempts.first.locator(".score").inner_text() == "5 / 5"
     assert_accessible(page)
@@ -314,7 +315,7 @@ def test_settings_form_saves_and_names_each_bad_field(browser_page, artifacts):
     page.fill("#points", "10")
     page.check("input[name=reveal][value=after_last_attempt]")
     page.click("form.settings-form button[type=submit]")
-    assert page.locator("#due_at[aria-invalid=true]").count() == 1
+    expect(page.locator("#due_at[aria-invalid=true]")).to_have_count(1)
     assert page.locator("#due_at-error").inner_text() == "the exercise must close after it opens"
     assert_accessible(page)
     page.screenshot(path=artifacts / "instructor-settings-refused.png", full_page=True)
@@ -334,7 +335,7 @@ def test_student_gets_403_on_every_instructor_url(browser_page, artifacts):
     response = page.goto(ANALYTICS)
     assert response.status == 403
     assert page.locator("main h1").inner_text() == "Instructors only"
-    assert page.locator("svg.histogram").count() == 0
+    expect(page.locator("svg.histogram")).to_have_count(0)
     page.screenshot(path=artifacts / "instructor-403-for-student.png", full_page=True)
     for url in (
         f"{COURSE}/gradebook",

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import uuid
 
+from playwright.sync_api import expect
+
 from grader.extensions import db
 from grader.services import accounts
 from tests.browser.conftest import DEMO_PASSWORD, assert_accessible, log_in
@@ -52,7 +54,7 @@ def test_typing_an_answer_shows_how_it_is_read_before_submitting(page, demo_app,
     assert page.locator("#read-new\\.v").inner_text() == (
         "read as the vector [1, 2], but this blank takes a number"
     )
-    assert page.locator(".attempts > li").count() == 0
+    expect(page.locator(".attempts > li")).to_have_count(0)
     assert_accessible(page)
     page.screenshot(path=artifacts / "learning-preview.png", full_page=True)
 
@@ -69,7 +71,7 @@ def test_wrong_attempts_on_e3_bring_a_hint_that_names_the_node_then_the_next_lev
     hint = verdict(page, "grad.e3").locator(".verdict-hint")
     assert hint.get_attribute("data-level") == "1"
     assert hint.inner_text().startswith("Hint 1: e3 feeds the power node loss = e3²")
-    assert verdict(page, "grad.e2").locator(".verdict-hint").count() == 0
+    expect(verdict(page, "grad.e2").locator(".verdict-hint")).to_have_count(0)
     submit_and_wait(page, {**WRONG_E3, "grad.e3": "5"})
     hint = verdict(page, "grad.e3").locator(".verdict-hint")
     assert hint.get_attribute("data-level") == "2"

@@ -6,6 +6,8 @@ its own."""
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import assert_accessible, log_in
 from tests.browser.test_learning_loop import course_of
 from tests.browser.test_student_exercise import fill, verdict
@@ -40,7 +42,7 @@ def test_three_steps_are_worked_with_the_graph_of_each_step(page, demo_app, arti
     page.goto(f"/courses/{slug}/exercises/single-weight-3-steps")
     wait_graph_step(page, 1)
     assert page.locator("#step-picker").is_visible()
-    assert page.locator("fieldset.step-group").count() == 3
+    expect(page.locator("fieldset.step-group")).to_have_count(3)
     assert {"e3 = -5", "loss = 25"} <= graph_labels(page)
 
     fill(page, STEP_1)
@@ -68,12 +70,12 @@ def test_three_steps_are_worked_with_the_graph_of_each_step(page, demo_app, arti
     page.check("#step-picker input[value='1']")
     wait_graph_step(page, 1)
     page.wait_for_selector("#graph svg g.node.verdict-incorrect")
-    assert page.locator("#graph svg g.edge.edge-e3.verdict-correct").count() == 1
+    expect(page.locator("#graph svg g.edge.edge-e3.verdict-correct")).to_have_count(1)
     page.check("#step-picker input[value='3']")
     wait_graph_step(page, 3)
     assert "e2 = 0.952" in graph_labels(page)
-    assert page.locator("#graph svg g.edge.edge-e3.verdict-follow_through").count() == 1
-    assert page.locator(".attempts > li").count() == 1
+    expect(page.locator("#graph svg g.edge.edge-e3.verdict-follow_through")).to_have_count(1)
+    expect(page.locator(".attempts > li")).to_have_count(1)
     assert_accessible(page)
     page.screenshot(path=artifacts / "steps-after-grading.png", full_page=True)
 
@@ -115,9 +117,9 @@ def test_a_practice_variant_and_a_new_graph_are_worked_without_counting(page, de
     page.wait_for_selector('#attempt-status[data-status="graded"]')
     e3 = verdict(page, "grad.e3")
     assert e3.get_attribute("data-verdict") == "incorrect"
-    assert e3.locator(".verdict-hint").count() == 1
-    assert e3.locator(".verdict-expected").count() == 1
-    assert page.locator("#graph svg g.edge.edge-e3.verdict-incorrect").count() == 1
+    expect(e3.locator(".verdict-hint")).to_have_count(1)
+    expect(e3.locator(".verdict-expected")).to_have_count(1)
+    expect(page.locator("#graph svg g.edge.edge-e3.verdict-incorrect")).to_have_count(1)
 
     fill(page, right)
     page.click("#submit-answers")
@@ -127,7 +129,7 @@ def test_a_practice_variant_and_a_new_graph_are_worked_without_counting(page, de
     for blank in right:
         assert verdict(page, blank).get_attribute("data-verdict") == "correct", blank
     assert "5 of 5 points" in page.locator("#attempt-status").inner_text()
-    assert page.locator(".attempts > li").count() == 2
+    expect(page.locator(".attempts > li")).to_have_count(2)
     page.click(".solution-reveal summary")
     assert page.locator(".solution-text").is_visible()
     assert_accessible(page)
@@ -142,10 +144,10 @@ def test_a_practice_variant_and_a_new_graph_are_worked_without_counting(page, de
     assert page.locator(".read-back[data-state='read']").first.inner_text() == "read as 0.5"
     page.click("#submit-answers")
     page.wait_for_selector('#attempt-status[data-status="graded"]')
-    assert page.locator("output.verdict[data-verdict='missing']").count() >= 1
+    expect(page.locator("output.verdict[data-verdict='missing']").first).to_be_attached()
     assert_accessible(page)
     page.screenshot(path=artifacts / "practice-drill.png", full_page=True)
 
     page.goto(exercise)
-    assert page.locator(".attempts > li").count() == 0
-    assert page.locator(".practice-list li").count() == 2
+    expect(page.locator(".attempts > li")).to_have_count(0)
+    expect(page.locator(".practice-list li")).to_have_count(2)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from grader.cli.service import DEMO_COURSE
 from tests.book_answers import SIGN_ERROR
 from tests.browser.conftest import assert_accessible, log_in
@@ -47,14 +49,14 @@ def test_student_submits_the_book_example_and_sees_every_blank_correct(page, art
     assert_accessible(page)
     log_in(page)
     assert page.url.endswith(f"/courses/{DEMO_COURSE}")
-    assert page.locator("tr[data-exercise='single-weight']").count() == 1
+    expect(page.locator("tr[data-exercise='single-weight']")).to_have_count(1)
     assert_accessible(page)
 
     page.goto(EXERCISE)
     page.wait_for_selector("#graph[data-state='drawn'] svg")
     labels = page.locator("#graph svg g.edge text").all_text_contents()
     assert {"e1 = 0", "e2 = 0", "e3 = -5", "loss = 25"} <= set(labels), labels
-    assert page.locator("#graph svg g.edge.edge-e3").count() == 1
+    expect(page.locator("#graph svg g.edge.edge-e3")).to_have_count(1)
     for blank in RIGHT:
         field = page.locator(f'input[name="{blank}"]')
         assert field.get_attribute("id") == f"blank-{blank}"
@@ -66,8 +68,8 @@ def test_student_submits_the_book_example_and_sees_every_blank_correct(page, art
     for blank in RIGHT:
         assert verdict(page, blank).get_attribute("data-verdict") == "correct", blank
     assert "5 of 5 points" in page.locator("#attempt-status").inner_text()
-    assert page.locator("#graph svg g.edge.edge-e3.verdict-correct").count() == 1
-    assert page.locator(".attempts > li").count() == 1
+    expect(page.locator("#graph svg g.edge.edge-e3.verdict-correct")).to_have_count(1)
+    expect(page.locator(".attempts > li")).to_have_count(1)
     assert_accessible(page)
     page.screenshot(path=artifacts / "exercise-after-grading.png", full_page=True)
 
@@ -86,9 +88,9 @@ def test_sign_error_is_diagnosed_and_later_blanks_follow_through(page, artifacts
     for blank in ("grad.e2", "grad.e1", "update.v", "new.v"):
         assert verdict(page, blank).get_attribute("data-verdict") == "follow_through", blank
     assert page.locator('input[name="grad.e3"]').get_attribute("aria-invalid") == "true"
-    assert page.locator("#graph svg g.edge.edge-e3.verdict-incorrect").count() == 1
+    expect(page.locator("#graph svg g.edge.edge-e3.verdict-incorrect")).to_have_count(1)
     assert "4 of 5 points" in page.locator("#attempt-status").inner_text()
-    assert page.locator(".attempts > li").count() == 1
+    expect(page.locator(".attempts > li")).to_have_count(1)
     assert_accessible(page)
     page.screenshot(path=artifacts / "exercise-sign-error.png", full_page=True)
 
@@ -96,7 +98,7 @@ def test_sign_error_is_diagnosed_and_later_blanks_follow_through(page, artifacts
     page.wait_for_selector("#graph[data-state='drawn'] svg")
     assert page.locator('input[name="grad.e3"]').input_value() == "10"
     assert verdict(page, "grad.e3").get_attribute("data-verdict") == "incorrect"
-    assert page.locator("#graph svg g.edge.edge-e3.verdict-incorrect").count() == 1
+    expect(page.locator("#graph svg g.edge.edge-e3.verdict-incorrect")).to_have_count(1)
 
 
 def test_student_cannot_open_another_courses_exercise(page):
@@ -105,7 +107,7 @@ def test_student_cannot_open_another_courses_exercise(page):
     response = page.goto("/courses/other/exercises/single-weight")
     assert response.status == 404
     assert page.locator("h1").inner_text() == "Not found"
-    assert page.locator("form#answers").count() == 0
+    expect(page.locator("form#answers")).to_have_count(0)
     assert_accessible(page)
 
 

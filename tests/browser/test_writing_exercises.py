@@ -64,9 +64,9 @@ def test_an_instructor_writes_an_exercise_tries_it_and_saves_two_versions(
     expect(page.locator("#preview-blanks tbody td")).to_have_text(
         ["-10", "-10", "-20", "0.2", "0.2"]
     )
-    assert page.locator("#preview-graph svg .edge-e3").count() >= 1
+    expect(page.locator("#preview-graph svg .edge-e3").first).to_be_attached()
     assert "= 0 + 0.2 = 0.2" in page.locator("#preview-solution").inner_text()
-    assert page.locator("#editor-gutter div").count() == SOURCE.count("\n") + 1
+    expect(page.locator("#editor-gutter div")).to_have_count(SOURCE.count("\n") + 1)
     assert_accessible(page)
     page.screenshot(path=artifacts / "exercise-editor-preview.png", full_page=True)
 
@@ -92,8 +92,8 @@ def test_an_instructor_writes_an_exercise_tries_it_and_saves_two_versions(
     page.get_by_role("button", name="Save as a new version").click()
     page.wait_for_selector("text=Saved as version 2.")
     page.get_by_role("link", name="Versions and differences").click()
-    assert page.locator(".versions-table tbody tr").count() == 2
-    assert page.locator(".versions-table tbody td", has_text=INSTRUCTOR).count() == 2
+    expect(page.locator(".versions-table tbody tr")).to_have_count(2)
+    expect(page.locator(".versions-table tbody td", has_text=INSTRUCTOR)).to_have_count(2)
     assert page.locator(".diff-del").inner_text() == "-learning_rate: 0.01"
     assert page.locator(".diff-add").inner_text() == "+learning_rate: 0.02"
     assert_accessible(page)
