@@ -9,9 +9,10 @@ import pytest
 from grader.checking import grade_many
 from grader.checking.tolerance import Tolerance
 from grader.engine.format import plain, show
-from grader.exercises import Variant, VariantError, load_dir, load_text
+from grader.exercises import Variant, VariantError, VariantTable, load_dir, load_text
 from grader.exercises.degeneracy import degeneracy
 from grader.exercises.spec import Choice, RandInt, Uniform
+from grader.exercises.variants import plain_jsons
 
 EXERCISES = Path(__file__).resolve().parents[1] / "exercises"
 SECRET = "course-secret"
@@ -301,6 +302,25 @@ def test_a_line_naming_every_number_makes_the_variant_with_values_makes(shipped)
     ]:
         assert exercise.numbers(given, params) is None
     assert shipped["linear-layer-random"].numbers({"x": 1, "y": 1}, {"W": 1, "b": 1}) is None
+
+
+def test_a_table_of_variants_grades_and_reads_as_its_variants_one_by_one(shipped):
+    """Lines' numbers held as a table (each distinct set a row once) make the same variants,
+    JSON and results as the same numbers made into variants one at a time."""
+    exercise = shipped["single-weight-random"]
+    rows = [[3, 4.5, -0.25], [1.5, 2, 0.1], [3, 4.5, -0.25], [-0.0, 1e-7, 123456.789], [0, 1, 2]]
+    table = VariantTable.of(exercise.spec.given, exercise.spec.params, rows)
+    variants = [exercise.numbers_variant(row) for row in rows]
+    assert len(table) == 5 and len(table.values) == 4
+    assert [v.to_dict() for v in table] == [v.to_dict() for v in variants]
+    assert plain_jsons(table) == plain_jsons(variants)
+    answers = [{"grad.e3": "-19", "grad.e1": "57", "new.v": "0.3"}, {}, {"grad.e3": "x"}] + [{}] * 2
+    assert (
+        grade_many(exercise, table, answers).json_tails()
+        == grade_many(exercise, variants, answers).json_tails()
+    )
+    part = table.take(np.array([4, 0]))
+    assert [v.to_dict() for v in part] == [variants[4].to_dict(), variants[0].to_dict()]
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,7 @@ from grader.checking.results import Graded
 from grader.checking.tolerance import Tolerance
 from grader.checking.work import Work
 from grader.engine import Tape, forward
-from grader.exercises import Exercise, Variant
+from grader.exercises import Exercise, Variant, VariantTable
 
 
 @dataclass
@@ -133,17 +133,22 @@ def _read_one(text, shape: tuple[int, ...], nan: np.ndarray, cache: dict) -> tup
 
 def evaluate_rows(exercise: Exercise, variants: Sequence[Variant]) -> Tape:
     """Forward values for every row, computing each distinct variant once."""
-    index: dict[int, int] = {}
-    distinct: list[Variant] = []
-    rows = np.empty(len(variants), dtype=np.intp)
-    for i, variant in enumerate(variants):
-        key = id(variant)
-        if key not in index:
-            index[key] = len(distinct)
-            distinct.append(variant)
-        rows[i] = index[key]
-    tape = forward(exercise.graph, exercise.inputs(distinct))
-    if len(distinct) == len(variants) and (rows == np.arange(len(rows))).all():
+    if isinstance(variants, VariantTable):
+        inputs, rows = variants.columns(exercise.graph.inputs), variants.rows
+        count = len(variants.values)
+    else:
+        index: dict[int, int] = {}
+        distinct: list[Variant] = []
+        rows = np.empty(len(variants), dtype=np.intp)
+        for i, variant in enumerate(variants):
+            key = id(variant)
+            if key not in index:
+                index[key] = len(distinct)
+                distinct.append(variant)
+            rows[i] = index[key]
+        inputs, count = exercise.inputs(distinct), len(distinct)
+    tape = forward(exercise.graph, inputs)
+    if count == len(rows) and (rows == np.arange(len(rows))).all():
         return tape
     return Tape(
         {name: value[rows] for name, value in tape.values.items()},
@@ -195,7 +200,7 @@ def grade_many(
     score = sum(points.values())
     return Graded(
         exercise,
-        list(variants),
+        variants if isinstance(variants, VariantTable) else list(variants),
         list(answers),
         columns,
         verdicts,

@@ -6,9 +6,11 @@ import gc
 import os
 import sys
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import IO
 
 import click
+import numpy as np
 import orjson
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
@@ -16,12 +18,18 @@ from rich.progress import BarColumn, Progress, TimeRemainingColumn, TransferSpee
 from grader.checking import grade_many
 from grader.checking.feedback import LANGUAGES
 from grader.cli.options import exercises_option, secret_option
-from grader.exercises import Exercise, ExerciseError, Variant, VariantError, load_dir
+from grader.exercises import (
+    Exercise,
+    ExerciseError,
+    Variant,
+    VariantError,
+    VariantTable,
+    load_dir,
+)
 
 CHUNK_LINES = 8192
 MAX_LINE_BYTES = 1 << 20
 VARIANT_CACHE_SIZE = 100_000
-EXPLICIT_CACHE_SIZE = 10_000
 
 
 class LineError(ValueError):
@@ -41,7 +49,6 @@ class Submissions:
         self.unloadable = unloadable or {}
         self.variants: OrderedDict = OrderedDict()
         self.templates: dict[str, Variant] = {}
-        self.explicit: dict[tuple, Variant] = {}
 
     def read(self, line: bytes) -> dict:
         if len(line) > MAX_LINE_BYTES:
@@ -72,18 +79,8 @@ class Submissions:
             if numbers is None:
                 item["variant"] = self.check_explicit(exercise, sub)
             else:
-                item["variant"] = self.numbers_variant(exercise, numbers)
+                item["numbers"] = numbers  # its variant: made with the chunk's (chunk_variants)
         return item
-
-    def numbers_variant(self, exercise: Exercise, numbers: list) -> Variant:
-        """The variant of a line's own numbers, shared by the lines with the same numbers."""
-        key = (exercise.id, *numbers)  # a bool never gets here: True == 1
-        variant = self.explicit.get(key)
-        if variant is None:
-            if len(self.explicit) >= EXPLICIT_CACHE_SIZE:
-                self.explicit.clear()
-            variant = self.explicit[key] = exercise.numbers_variant(numbers)
-        return variant
 
     def check_explicit(self, exercise: Exercise, sub: dict) -> Variant | None:
         """The line's own values checked against ``exercise``: the variant they make when they
@@ -118,7 +115,7 @@ class Submissions:
         todo = []
         wanted: dict[str, tuple[Exercise, dict]] = {}  # exercise id -> students to draw
         for item in items:
-            if item["variant"] is None:
+            if item["variant"] is None and "numbers" not in item:
                 sub = item["sub"]
                 key = (sub["exercise"], sub["student"])
                 todo.append((item, key))
@@ -148,26 +145,28 @@ def grade_chunk(items: list[dict], lang: str = "en") -> list[bytes]:
     for rows in by_exercise.values():
         exercise = items[rows[0]]["exercise"]
         exercise_id = exercise.id
+        variants, codes = chunk_variants(exercise, [items[i] for i in rows])
+        # only a line whose variant another line has too can repeat one
+        shared = (np.bincount(codes)[codes] > 1).tolist()
         first: dict = {}
         distinct: list[int] = []
         which: list[int] = []
-        variants = [items[i]["variant"] for i in rows]
-        shared = len(set(map(id, variants))) < len(rows)  # else no line can repeat another
-        for i, variant in zip(rows, variants, strict=True):
-            key = _row_key(variant, items[i]["answers"]) if shared else None
+        for k, i in enumerate(rows):
+            key = _row_key(codes[k], items[i]["answers"]) if shared[k] else None
             j = first.get(key, -1) if key is not None else -1
             if j < 0:
                 j = len(distinct)
-                distinct.append(i)
+                distinct.append(k)
                 if key is not None:
                     first[key] = j
             which.append(j)
+        if len(distinct) < len(rows):
+            if isinstance(variants, VariantTable):
+                variants = variants.take(np.asarray(distinct, dtype=np.intp))
+            else:
+                variants = [variants[k] for k in distinct]
         graded = grade_many(
-            exercise,
-            [items[i]["variant"] for i in distinct],
-            [items[i]["answers"] for i in distinct],
-            cache,
-            lang=lang,
+            exercise, variants, [items[rows[k]]["answers"] for k in distinct], cache, lang=lang
         )
         tails = graded.json_tails()
         for i, j in zip(rows, which, strict=True):
@@ -177,13 +176,30 @@ def grade_chunk(items: list[dict], lang: str = "en") -> list[bytes]:
     return out
 
 
-def _row_key(variant: Variant, answers: dict) -> tuple | None:
-    """What a line's result follows from, besides its exercise: its variant (the object) and
-    its answers, when every answer is text (else None: graded on its own)."""
+def chunk_variants(exercise: Exercise, items: list[dict]) -> tuple[Sequence, np.ndarray]:
+    """The variants of an exercise's lines of a chunk, and per line a code of its variant (the
+    same variant, the same code): a table when every line names all its numbers (a paper
+    exam), else a list."""
+    numbers = [item.get("numbers") for item in items]
+    if exercise.values and all(row is not None for row in numbers):
+        table = VariantTable.of(exercise.spec.given, exercise.spec.params, numbers)
+        return table, table.rows
+    variants = [
+        item["variant"] if row is None else exercise.numbers_variant(row)
+        for item, row in zip(items, numbers, strict=True)
+    ]
+    index: dict[int, int] = {}
+    codes = [index.setdefault(id(variant), len(index)) for variant in variants]
+    return variants, np.asarray(codes, dtype=np.intp)
+
+
+def _row_key(code: int, answers: dict) -> tuple | None:
+    """What a line's result follows from, besides its exercise: its variant's code and its
+    answers, when every answer is text (else None: graded on its own)."""
     for text in answers.values():
         if type(text) is not str:
             return None
-    return id(variant), *answers.items()
+    return code, *answers.items()
 
 
 def run(

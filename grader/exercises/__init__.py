@@ -3,7 +3,7 @@
 from grader.exercises.exercise import Blank, Exercise, VariantError
 from grader.exercises.loader import ExerciseError, load_dir, load_file, load_text
 from grader.exercises.validate import Checked, Problem, check_exercise, check_text
-from grader.exercises.variants import Variant
+from grader.exercises.variants import Variant, VariantTable
 
 __all__ = [
     "Blank",
@@ -13,6 +13,7 @@ __all__ = [
     "Problem",
     "Variant",
     "VariantError",
+    "VariantTable",
     "check_exercise",
     "check_text",
     "load_dir",

@@ -13,7 +13,7 @@ from grader.engine import Graph, Tape, backward, forward
 from grader.exercises.degeneracy import WrongValues, degenerate_rows
 from grader.exercises.spec import BLANK_KINDS, ExerciseSpec, parse_value
 from grader.exercises.tolerance import Tolerance
-from grader.exercises.variants import Variant, draw_column, uniforms
+from grader.exercises.variants import Variant, distinct_rows, draw_column, uniforms
 
 MAX_REDRAWS = 64
 
@@ -135,7 +135,7 @@ class Exercise:
             columns[name] = draw_column(value, part).reshape(len(students), *shape)
             start += counts[name]
         given, params = list(self.spec.given), list(self.spec.params)
-        first, rows = _distinct_rows(len(students), [columns[name] for name in (*given, *params)])
+        first, rows = distinct_rows(len(students), [columns[name] for name in (*given, *params)])
         distinct = [
             Variant(
                 given={name: columns[name][i] for name in given},
@@ -228,19 +228,6 @@ class Exercise:
         """Forward values and reference gradients for several variants at once."""
         tape = forward(self.graph, self.inputs(variants))
         return tape, backward(self.graph, tape)
-
-
-def _distinct_rows(n: int, columns: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """The first of ``n`` rows of each distinct set of values (the same bits in every column)
-    and, per row, which of them it is: students who drew the same numbers share one variant."""
-    if n == 0 or not columns:
-        return np.zeros(min(n, 1), dtype=np.intp), np.zeros(n, dtype=np.intp)
-    table = np.ascontiguousarray(
-        np.concatenate([np.asarray(c, dtype=np.float64).reshape(n, -1) for c in columns], axis=1)
-    )
-    keys = table.view(np.dtype((np.void, table.itemsize * table.shape[1]))).ravel()
-    _, first, rows = np.unique(keys, return_index=True, return_inverse=True)
-    return first, rows.ravel()
 
 
 def blank_points(spec: ExerciseSpec, blank_id: str, kind: str) -> float:

@@ -9,7 +9,7 @@ one student costs a microsecond, and the mapping is vectorised over all the stud
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,24 +42,77 @@ class Variant:
         return {"given": _plain(self.given), "params": _plain(self.params)}
 
 
+class VariantTable(Sequence):
+    """Variants of an exercise of numbers, held as a table: each distinct set of values a row
+    of ``values`` (the ``given`` values, then the ``params``, in that order) and, per variant,
+    which row it is. A chunk of paper-exam lines carries its variants so, none made one at a
+    time; indexing one makes its :class:`Variant`."""
+
+    def __init__(self, given: Sequence[str], params: Sequence[str], values, rows) -> None:
+        self.given, self.params = tuple(given), tuple(params)
+        self.values = values  # (distinct, len(given) + len(params)) float64
+        self.rows = rows  # (n,) intp
+
+    @classmethod
+    def of(cls, given: Sequence[str], params: Sequence[str], numbers: Sequence) -> VariantTable:
+        """The table of ``numbers``, a list of each variant's values (given, then params)."""
+        table = np.array(numbers, dtype=np.float64).reshape(len(numbers), len(given) + len(params))
+        first, rows = distinct_rows(len(table), [table])
+        return cls(given, params, table[first], rows)
+
+    def take(self, positions) -> VariantTable:
+        """The variants at ``positions``, in that order."""
+        return VariantTable(self.given, self.params, self.values, self.rows[positions])
+
+    def columns(self, names: Sequence[str]) -> dict[str, np.ndarray]:
+        """Each named value of the distinct rows, as a column."""
+        where = {name: k for k, name in enumerate((*self.given, *self.params))}
+        return {name: self.values[:, where[name]] for name in names}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(len(self))[i]]
+        row, k = self.values[self.rows[i]], len(self.given)
+        given = dict(zip(self.given, row[:k], strict=True))
+        return Variant(given, dict(zip(self.params, row[k:], strict=True)))
+
+    def __iter__(self) -> Iterator[Variant]:
+        return (self[i] for i in range(len(self)))
+
+
 def plain_jsons(variants: Sequence[Variant]) -> list[bytes]:
     """``[orjson.dumps(v.to_dict()) for v in variants]``, each distinct object encoded once, and
     the variants holding only numbers encoded a table at a time (one per set of names)."""
+    if isinstance(variants, VariantTable):
+        numbers = plain_numbers(variants.values.ravel())
+        encoded = _encoded_rows(variants.given, variants.params, numbers)
+        return [encoded[j] for j in variants.rows.tolist()]
     distinct, rows, tables = _plain_tables(variants)
     out: list = [None] * len(distinct)
     for (given, params), members, numbers in tables:
-        if numbers is None:  # vectors or matrices: one at a time
+        if not numbers:  # vectors or matrices, or no values at all: one at a time
             for j in members:
                 out[j] = orjson.dumps(distinct[j].to_dict())
             continue
-        width = len(given) + len(params)
-        encoded = orjson.dumps(numbers)[1:-1].split(b",")
-        parts: list = [None] * (2 * width + 1)
-        parts[0::2] = _template(given, params)
-        for row, j in enumerate(members):
-            parts[1::2] = encoded[row * width : (row + 1) * width]
-            out[j] = b"".join(parts)
+        for j, encoded in zip(members, _encoded_rows(given, params, numbers), strict=True):
+            out[j] = encoded
     return [out[j] for j in rows]
+
+
+def _encoded_rows(given: tuple[str, ...], params: tuple[str, ...], numbers: list) -> list[bytes]:
+    """The JSON of each variant of a table, from its plain numbers, a row after another."""
+    width = len(given) + len(params)  # not 0: a variant of no values has no numbers
+    encoded = orjson.dumps(numbers)[1:-1].split(b",")
+    parts: list = [None] * (2 * width + 1)
+    parts[0::2] = _template(given, params)
+    out = []
+    for start in range(0, len(encoded), width):
+        parts[1::2] = encoded[start : start + width]
+        out.append(b"".join(parts))
+    return out
 
 
 def plain_dicts(variants: Sequence[Variant]) -> list[dict[str, dict]]:
@@ -122,6 +175,19 @@ def _table(variants: list[Variant]) -> np.ndarray | None:
     except ValueError:  # values of different shapes
         return None
     return table if table.ndim == 2 else None
+
+
+def distinct_rows(n: int, columns: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The first of ``n`` rows of each distinct set of values (the same bits in every column)
+    and, per row, which of them it is: students who drew the same numbers share one variant."""
+    if n == 0 or not columns:
+        return np.zeros(min(n, 1), dtype=np.intp), np.zeros(n, dtype=np.intp)
+    table = np.ascontiguousarray(
+        np.concatenate([np.asarray(c, dtype=np.float64).reshape(n, -1) for c in columns], axis=1)
+    )
+    keys = table.view(np.dtype((np.void, table.itemsize * table.shape[1]))).ravel()
+    _, first, rows = np.unique(keys, return_index=True, return_inverse=True)
+    return first, rows.ravel()
 
 
 def _plain(values: Mapping[str, np.ndarray]) -> dict:
