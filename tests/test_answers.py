@@ -417,3 +417,30 @@ def test_any_finite_float_reads_back_exactly(value):
     assert parse_answer(text) == value
     assert parse_answer(text.replace(".", ",")) == value
     assert parse_answer(text.replace("-", "\u2212")) == value
+
+
+TEXTS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(-(10**30), 10**30).map(str),
+    st.sampled_from(["1_0", "١٢", " 2.5\n", "-0", "1e400", "nan", "inf", "0x10", "", "−3", "5."]),
+    st.text(max_size=6),
+)
+
+
+@given(st.lists(TEXTS, max_size=12), st.booleans())
+def test_a_column_of_answers_reads_as_each_answer_alone(texts, long):
+    """written_numbers reads a column as written_number reads each text (and None for what is
+    not text or is longer than the limit), whichever of its two ways it takes."""
+    column: list = [*texts, "1" * (MAX_ANSWER_LENGTH + 1)] if long else list(texts)
+    alone = [
+        answers.written_number(text) if len(text) <= MAX_ANSWER_LENGTH else None for text in column
+    ]
+    assert answers.written_numbers(column) == alone
+    assert answers.written_numbers([*column, None, 7]) == [*alone, None, None]
+    assert answers.written_numbers(["1", " 2.5\n", "nan", "-1e400", "3e2"]) == [
+        1.0,
+        2.5,
+        None,
+        None,
+        300.0,
+    ]

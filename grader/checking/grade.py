@@ -8,11 +8,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from grader.checking.answers import (
-    MAX_ANSWER_LENGTH,
     MESSAGES,
     Unreadable,
     parse_cached,
-    written_number,
+    written_numbers,
 )
 from grader.checking.diagnoses import candidates
 from grader.checking.judge import (
@@ -70,7 +69,7 @@ def read_answers(texts: Sequence, shape: tuple[int, ...], cache: dict) -> Answer
     nan = np.full(shape, np.nan)
     keys = list(index)
     scalar = shape == ()
-    numbers = _read_numbers(keys) if scalar else [None] * len(keys)
+    numbers = written_numbers(keys) if scalar else [None] * len(keys)
     hits = [
         (OK, number, None)
         if number is not None
@@ -96,15 +95,6 @@ def read_answers(texts: Sequence, shape: tuple[int, ...], cache: dict) -> Answer
         else:
             answers.arrays[int(i)] = extra
     return answers
-
-
-def _read_numbers(keys: list) -> list:
-    """Each answer's number where it is text that is a number written plainly (most answers
-    of a number blank), else None."""
-    return [
-        written_number(key) if type(key) is str and len(key) <= MAX_ANSWER_LENGTH else None
-        for key in keys
-    ]
 
 
 def _marker(key) -> bool:
