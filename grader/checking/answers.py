@@ -174,7 +174,7 @@ def written_numbers(texts: list) -> list:
     """``[written_number(t) if t is text up to MAX_ANSWER_LENGTH characters else None for t in
     texts]``, read with one float() pass when they are all such texts and numbers (most
     columns of a number blank's distinct answers), else one at a time."""
-    if all(type(text) is str for text in texts) and texts:
+    if set(map(type, texts)) == {str}:
         joined = "".join(texts)
         if "_" not in joined and joined.isascii() and max(map(len, texts)) <= MAX_ANSWER_LENGTH:
             try:

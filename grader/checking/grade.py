@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import numpy as np
 
@@ -58,7 +59,7 @@ def read_answers(texts: Sequence, shape: tuple[int, ...], cache: dict) -> Answer
         codes = [index.setdefault(text, len(index)) for text in texts]
     except TypeError:  # a list or object where text was expected
         codes = None
-    if codes is None or not all(type(key) is str or key is None for key in index):
+    if codes is None or not set(map(type, index)) <= _TEXT_KEYS:
         # a number, a bool, a list or an object where text was expected is read on its own
         # row: as keys, True and 1 (and 1.0) are one
         index = {}
@@ -66,10 +67,14 @@ def read_answers(texts: Sequence, shape: tuple[int, ...], cache: dict) -> Answer
             index.setdefault(text if type(text) is str or text is None else ("#", i), len(index))
             for i, text in enumerate(texts)
         ]
-    nan = np.full(shape, np.nan)
     keys = list(index)
-    scalar = shape == ()
-    numbers = written_numbers(keys) if scalar else [None] * len(keys)
+    rows = np.asarray(codes, dtype=np.intp)
+    numbers = written_numbers(keys) if shape == () else None
+    if numbers is not None and None not in numbers:  # every answer a number written plainly
+        values = np.array(numbers, dtype=np.float64)
+        return Answers(values[rows], np.full(len(rows), OK, dtype=np.int8), list(texts), rows)
+    nan = np.full(shape, np.nan)
+    numbers = numbers or [None] * len(keys)
     hits = [
         (OK, number, None)
         if number is not None
@@ -78,10 +83,9 @@ def read_answers(texts: Sequence, shape: tuple[int, ...], cache: dict) -> Answer
     ]
     values = (
         np.array([hit[1] for hit in hits], dtype=np.float64)
-        if scalar
+        if shape == ()
         else np.stack([hit[1] for hit in hits])
     )
-    rows = np.asarray(codes, dtype=np.intp)
     answers = Answers(
         values[rows],
         np.array([hit[0] for hit in hits], dtype=np.int8)[rows],
@@ -95,6 +99,9 @@ def read_answers(texts: Sequence, shape: tuple[int, ...], cache: dict) -> Answer
         else:
             answers.arrays[int(i)] = extra
     return answers
+
+
+_TEXT_KEYS = {str, type(None)}
 
 
 def _marker(key) -> bool:
@@ -146,6 +153,14 @@ def evaluate_rows(exercise: Exercise, variants: Sequence[Variant]) -> Tape:
     )
 
 
+def _column(answers: Sequence[Mapping], blank_id: str) -> list:
+    """Each row's answer to one blank (None where it has none)."""
+    try:
+        return list(map(dict.get, answers, repeat(blank_id)))  # at C speed, when all are dicts
+    except TypeError:
+        return [a.get(blank_id) for a in answers]
+
+
 def grade_many(
     exercise: Exercise,
     variants: Sequence[Variant],
@@ -160,7 +175,7 @@ def grade_many(
         return Graded(exercise, [], [], {}, {}, {}, {}, {}, np.zeros(0), lang)
     cache = {} if cache is None else cache
     columns = {
-        blank.id: read_answers([a.get(blank.id) for a in answers], blank.shape, cache)
+        blank.id: read_answers(_column(answers, blank.id), blank.shape, cache)
         for blank in exercise.blanks
     }
     tolerance = Tolerance(**exercise.spec.tolerance.model_dump())
