@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 import orjson
@@ -98,31 +99,26 @@ class Graded:
     def json_tails(self) -> list[bytes]:
         """Row i's JSON line of :meth:`json_lines` from its ``,"variant":`` on: what follows
         the submission's ids."""
+        if not len(self):
+            return []
         numbers: dict = {}
         indices = range(len(self))
         fragments = [self._fragments(blank, indices, numbers) for blank in self.exercise.blanks]
-        variants = plain_jsons(self.variants)
         max_score = orjson.dumps(_numbers(np.array([self.max_score]), numbers)[0])
-        encoded_numbers: dict = {}
-        scores = [_encoded(x, encoded_numbers) for x in _numbers(self.score, numbers)]
-        out = []
-        for i, parts in zip(indices, zip(*fragments, strict=True), strict=True):
-            out.append(
-                b"".join(
-                    (
-                        b',"variant":',
-                        variants[i],
-                        b',"score":',
-                        scores[i],
-                        b',"max_score":',
-                        max_score,
-                        b',"blanks":{',
-                        b",".join(parts),
-                        b"}}\n",
-                    )
-                )
+        return list(
+            map(
+                b"".join,
+                zip(
+                    repeat(b',"variant":'),
+                    plain_jsons(self.variants),
+                    repeat(b',"score":'),
+                    _encoded_numbers(self.score),
+                    repeat(b',"max_score":' + max_score + b',"blanks":{'),
+                    map(b",".join, zip(*fragments, strict=True)),
+                    repeat(b"}}\n"),
+                ),
             )
-        return out
+        )
 
     def json_columns(self) -> tuple[list, float | int, list[bytes], list[bytes]]:
         """What a database row of each result stores: scores, the max score, and each row's
@@ -149,7 +145,8 @@ class Graded:
     def _number_fragments(self, blank, prefix: bytes) -> list[bytes]:
         """Every row's ``"blank": {...}`` JSON of a number blank. Its result is fixed by
         (verdict, diagnosis, expected, the answer typed), so rows are told apart by codes of
-        those, found a column at a time, and each distinct result is built once."""
+        those, found a column at a time, and each distinct result is built once, from columns
+        of its parts (the JSON around the numbers is one of few frames)."""
         column = self.columns[blank.id]
         verdicts, diagnoses = self.verdicts[blank.id], self.diagnoses[blank.id]
         said: dict = {None: 0}
@@ -158,29 +155,44 @@ class Graded:
         diagnosis_codes[named] = [said.setdefault(diagnoses[i], len(said)) for i in named.tolist()]
         expected_codes = np.unique(self.expected[blank.id], return_inverse=True)[1]
         first, rows = _distinct_rows(verdicts, diagnosis_codes, expected_codes, column.codes)
-        numbers = [
-            orjson.dumps(plain_numbers(values[first]))[1:-1].split(b",")
+        expected, got, points = (
+            _encoded_numbers(values[first])
             for values in (self.expected[blank.id], column.values, self.points[blank.id])
+        )
+        kinds, kind_of = _distinct_rows(verdicts[first], diagnosis_codes[first])
+        frames = [
+            self._frame(blank, prefix, verdict, diagnoses[i])
+            for verdict, i in zip(
+                verdicts[first[kinds]].tolist(), first[kinds].tolist(), strict=True
+            )
         ]
-        frames: dict = {}  # (verdict, diagnosis) -> the JSON around the numbers, and feedback
-        built = []
-        for i, verdict, expected, got, points in zip(
-            first.tolist(), verdicts[first].tolist(), *numbers, strict=True
-        ):
-            frame = frames.get((verdict, diagnoses[i]))
-            if frame is None:
-                frame = frames[verdict, diagnoses[i]] = self._frame(
-                    blank, prefix, verdict, diagnoses[i]
-                )
-            head, middle, feedback = frame
-            if verdict == UNREADABLE:
-                got = orjson.dumps(column.raw[i])
-                feedback = orjson.dumps(reason(column.problems[i], self.lang))
-            elif verdict == MISSING:
-                got = b"null"
-            fields = (expected, b',"got":', got, b',"points":', points, middle, feedback, b"}")
-            built.append(b"".join((head, *fields)))
-        return [built[j] for j in rows.tolist()]
+        kind_of = kind_of.tolist()
+        heads, middles, feedback = (
+            list(map([frame[k] for frame in frames].__getitem__, kind_of)) for k in range(3)
+        )
+        for j in np.flatnonzero(verdicts[first] == UNREADABLE).tolist():
+            i = int(first[j])
+            got[j] = orjson.dumps(column.raw[i])
+            feedback[j] = orjson.dumps(reason(column.problems[i], self.lang))
+        for j in np.flatnonzero(verdicts[first] == MISSING).tolist():
+            got[j] = b"null"
+        built = list(
+            map(
+                b"".join,
+                zip(
+                    heads,
+                    expected,
+                    repeat(b',"got":'),
+                    got,
+                    repeat(b',"points":'),
+                    points,
+                    middles,
+                    feedback,
+                    repeat(b"}"),
+                ),
+            )
+        )
+        return list(map(built.__getitem__, rows.tolist()))
 
     def _frame(self, blank, prefix: bytes, verdict: int, diagnosis) -> tuple[bytes, ...]:
         """A number blank's JSON before "expected", between "points" and "feedback", and the
@@ -256,9 +268,8 @@ def _distinct_rows(*columns) -> tuple[np.ndarray, np.ndarray]:
     return first, rows
 
 
-def _encoded(value, memo: dict) -> bytes:
-    try:
-        return memo[value]
-    except KeyError:
-        out = memo[value] = orjson.dumps(value)
-        return out
+def _encoded_numbers(values: np.ndarray) -> list[bytes]:
+    """Each of a 1-d array's values as its plain JSON number."""
+    if not len(values):
+        return []
+    return orjson.dumps(plain_numbers(values))[1:-1].split(b",")

@@ -7,6 +7,8 @@ import os
 import sys
 from collections import OrderedDict
 from collections.abc import Sequence
+from itertools import repeat
+from operator import itemgetter
 from typing import IO
 
 import click
@@ -169,10 +171,22 @@ def grade_chunk(items: list[dict], lang: str = "en") -> list[bytes]:
             exercise, variants, [items[rows[k]]["answers"] for k in distinct], cache, lang=lang
         )
         tails = graded.json_tails()
-        for i, j in zip(rows, which, strict=True):
-            sub = items[i]["sub"]
-            head = {"id": sub["id"], "student": sub["student"], "exercise": exercise_id}
-            out[i] = orjson.dumps(head)[:-1] + tails[j]
+        subs = list(map(itemgetter("sub"), map(items.__getitem__, rows)))
+        lines = map(
+            b"".join,
+            zip(
+                repeat(b'{"id":'),
+                map(orjson.dumps, map(itemgetter("id"), subs)),
+                repeat(b',"student":'),
+                map(orjson.dumps, map(itemgetter("student"), subs)),
+                repeat(b',"exercise":' + orjson.dumps(exercise_id)),
+                map(tails.__getitem__, which),
+            ),
+        )
+        if len(rows) == len(items):
+            return list(lines)
+        for i, line in zip(rows, lines, strict=True):
+            out[i] = line
     return out
 
 
