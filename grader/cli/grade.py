@@ -194,17 +194,17 @@ def chunk_variants(exercise: Exercise, items: list[dict]) -> tuple[Sequence, np.
     """The variants of an exercise's lines of a chunk, and per line a code of its variant (the
     same variant, the same code): a table when every line names all its numbers (a paper
     exam), else a list."""
-    numbers = [item.get("numbers") for item in items]
-    if exercise.values and all(row is not None for row in numbers):
+    numbers = list(map(dict.get, items, repeat("numbers")))
+    if exercise.values and None not in numbers:
         table = VariantTable.of(exercise.spec.given, exercise.spec.params, numbers)
         return table, table.rows
-    variants = [
-        item["variant"] if row is None else exercise.numbers_variant(row)
-        for item, row in zip(items, numbers, strict=True)
-    ]
-    index: dict[int, int] = {}
-    codes = [index.setdefault(id(variant), len(index)) for variant in variants]
-    return variants, np.asarray(codes, dtype=np.intp)
+    variants = list(map(itemgetter("variant"), items))
+    if numbers.count(None) < len(numbers):
+        for k, row in enumerate(numbers):
+            if row is not None:
+                variants[k] = exercise.numbers_variant(row)
+    ids = np.fromiter(map(id, variants), dtype=np.uint64, count=len(variants))
+    return variants, np.unique(ids, return_inverse=True)[1].ravel()
 
 
 def _row_key(code: int, answers: dict) -> tuple | None:
