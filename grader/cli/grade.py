@@ -148,28 +148,15 @@ def grade_chunk(items: list[dict], lang: str = "en") -> list[bytes]:
         exercise = items[rows[0]]["exercise"]
         exercise_id = exercise.id
         variants, codes = chunk_variants(exercise, [items[i] for i in rows])
-        # only a line whose variant another line has too can repeat one
-        shared = (np.bincount(codes)[codes] > 1).tolist()
-        first: dict = {}
-        distinct: list[int] = []
-        which: list[int] = []
-        for k, i in enumerate(rows):
-            key = _row_key(codes[k], items[i]["answers"]) if shared[k] else None
-            j = first.get(key, -1) if key is not None else -1
-            if j < 0:
-                j = len(distinct)
-                distinct.append(k)
-                if key is not None:
-                    first[key] = j
-            which.append(j)
+        answers = [items[i]["answers"] for i in rows]
+        distinct, which = _distinct_lines(codes, answers)
         if len(distinct) < len(rows):
             if isinstance(variants, VariantTable):
-                variants = variants.take(np.asarray(distinct, dtype=np.intp))
+                variants = variants.take(distinct)
             else:
-                variants = [variants[k] for k in distinct]
-        graded = grade_many(
-            exercise, variants, [items[rows[k]]["answers"] for k in distinct], cache, lang=lang
-        )
+                variants = [variants[k] for k in distinct.tolist()]
+            answers = [answers[k] for k in distinct.tolist()]
+        graded = grade_many(exercise, variants, answers, cache, lang=lang)
         tails = graded.json_tails()
         subs = list(map(itemgetter("sub"), map(items.__getitem__, rows)))
         lines = map(
@@ -180,7 +167,7 @@ def grade_chunk(items: list[dict], lang: str = "en") -> list[bytes]:
                 repeat(b',"student":'),
                 map(orjson.dumps, map(itemgetter("student"), subs)),
                 repeat(b',"exercise":' + orjson.dumps(exercise_id)),
-                map(tails.__getitem__, which),
+                map(tails.__getitem__, which.tolist()),
             ),
         )
         if len(rows) == len(items):
@@ -205,6 +192,22 @@ def chunk_variants(exercise: Exercise, items: list[dict]) -> tuple[Sequence, np.
                 variants[k] = exercise.numbers_variant(row)
     ids = np.fromiter(map(id, variants), dtype=np.uint64, count=len(variants))
     return variants, np.unique(ids, return_inverse=True)[1].ravel()
+
+
+def _distinct_lines(codes: np.ndarray, answers: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """The first of each set of lines with the same variant (``codes``) and the same answers,
+    and per line which of those it is. Only a line whose variant another line has too can
+    repeat one; a line with an answer that is not text is graded on its own."""
+    same = list(range(len(codes)))
+    first: dict = {}
+    code = codes.tolist()
+    for k in np.flatnonzero(np.bincount(codes)[codes] > 1).tolist():
+        key = _row_key(code[k], answers[k])
+        if key is not None:
+            same[k] = first.setdefault(key, k)
+    lines = np.asarray(same, dtype=np.intp)
+    firsts = lines == np.arange(len(lines))
+    return np.flatnonzero(firsts), (np.cumsum(firsts) - 1)[lines]
 
 
 def _row_key(code: int, answers: dict) -> tuple | None:
