@@ -296,6 +296,9 @@ def test_a_line_naming_every_number_makes_the_variant_with_values_makes(shipped)
         ({"x": 3, "z": 4}, {"v": 1}),
         ({"x": 3, "y": True}, {"v": 1}),
         ({"x": 3, "y": float("nan")}, {"v": 1}),
+        ({"x": 3, "y": float("-inf")}, {"v": 1}),
+        ({"x": 1e308, "y": 1e308}, {"v": 1}),  # finite, but with_values takes them
+        ({"x": 10**400, "y": 0.5}, {"v": 1}),
         ({"x": 3, "y": [4]}, {"v": 1}),
         ({"x": 3, "y": 4}, None),
         ({"x": 3, "y": 4}, [1]),

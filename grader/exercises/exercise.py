@@ -16,6 +16,7 @@ from grader.exercises.tolerance import Tolerance
 from grader.exercises.variants import Variant, distinct_rows, draw_column, uniforms
 
 MAX_REDRAWS = 64
+_NUMBER_TYPES = {int, float}
 
 
 class VariantError(ValueError):
@@ -176,16 +177,27 @@ class Exercise:
         if len(given) + len(params) != len(self.values):
             return None
         try:
-            values = [given[name] for name in self.spec.given]
-            values += [params[name] for name in self.spec.params]
+            values = [given[name] for name in self._given_names]
+            values += [params[name] for name in self._params_names]
         except KeyError:
             return None
-        for value in values:
-            if type(value) is not float and type(value) is not int:
-                return None  # text, a bool (True == 1), a list
-            if value - value != 0:
-                return None  # inf or nan
+        if not set(map(type, values)) <= _NUMBER_TYPES:
+            return None  # text, a bool (True == 1), a list
+        try:
+            total = sum(values)
+        except OverflowError:  # a whole number too large for a float beside a float
+            return None
+        if total - total != 0:
+            return None  # inf or nan among them (or a sum past the largest float)
         return values
+
+    @cached_property
+    def _given_names(self) -> tuple[str, ...]:
+        return tuple(self.spec.given)
+
+    @cached_property
+    def _params_names(self) -> tuple[str, ...]:
+        return tuple(self.spec.params)
 
     def numbers_variant(self, numbers: Sequence) -> Variant:
         """The variant of :meth:`numbers`."""
