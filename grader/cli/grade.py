@@ -61,11 +61,20 @@ class Submissions:
             raise LineError(f"not valid JSON ({exc})") from None
         if type(sub) is not dict:
             raise LineError("expected a JSON object")
-        for key in ("id", "student", "exercise"):
-            value = sub.get(key)
-            if type(value) is not str or not value:
-                raise LineError(f"'{key}' must be a non-empty string")
-        exercise = self.exercises.get(sub["exercise"])
+        ident, student, exercise_id = sub.get("id"), sub.get("student"), sub.get("exercise")
+        if not (
+            type(ident) is str
+            and ident
+            and type(student) is str
+            and student
+            and type(exercise_id) is str
+            and exercise_id
+        ):
+            for key in ("id", "student", "exercise"):
+                value = sub.get(key)
+                if type(value) is not str or not value:
+                    raise LineError(f"'{key}' must be a non-empty string")
+        exercise = self.exercises.get(exercise_id)
         if exercise is None:
             problem = self.unloadable.get(sub["exercise"])
             if problem is not None:
@@ -239,7 +248,7 @@ def run(
     unreported = 0
     for number, line in enumerate(source, start=1):
         unreported += len(line)
-        if not line.strip():
+        if line.isspace() or not line:
             continue
         try:
             items.append(reader.read(line))

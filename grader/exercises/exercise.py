@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -176,9 +177,9 @@ class Exercise:
             return None
         if len(given) + len(params) != len(self.values):
             return None
+        take_given, take_params = self._number_getters
         try:
-            values = [given[name] for name in self._given_names]
-            values += [params[name] for name in self._params_names]
+            values = [*take_given(given), *take_params(params)]
         except KeyError:
             return None
         if not set(map(type, values)) <= _NUMBER_TYPES:
@@ -192,12 +193,9 @@ class Exercise:
         return values
 
     @cached_property
-    def _given_names(self) -> tuple[str, ...]:
-        return tuple(self.spec.given)
-
-    @cached_property
-    def _params_names(self) -> tuple[str, ...]:
-        return tuple(self.spec.params)
+    def _number_getters(self) -> tuple:
+        """Functions taking the given values and the params from a line's objects, in order."""
+        return _getter(tuple(self.spec.given)), _getter(tuple(self.spec.params))
 
     def numbers_variant(self, numbers: Sequence) -> Variant:
         """The variant of :meth:`numbers`."""
@@ -240,6 +238,14 @@ class Exercise:
         """Forward values and reference gradients for several variants at once."""
         tape = forward(self.graph, self.inputs(variants))
         return tape, backward(self.graph, tape)
+
+
+def _getter(names: tuple[str, ...]):
+    """A function of a mapping: the values of ``names`` in it, as a tuple (KeyError if one is
+    not there)."""
+    if len(names) > 1:
+        return itemgetter(*names)
+    return lambda values: tuple(values[name] for name in names)
 
 
 def blank_points(spec: ExerciseSpec, blank_id: str, kind: str) -> float:
