@@ -123,23 +123,25 @@ class Submissions:
         """Give every item its variant: the student's draw (drawn in bulk per exercise, for the
         students this run has not drawn yet), with the line's own values where it has some."""
         known = self.variants
-        todo = []
-        wanted: dict[str, tuple[Exercise, dict]] = {}  # exercise id -> students to draw
-        for item in items:
-            if item["variant"] is None and "numbers" not in item:
-                sub = item["sub"]
-                key = (sub["exercise"], sub["student"])
-                todo.append((item, key))
-                if key not in known:
-                    wanted.setdefault(key[0], (item["exercise"], {}))[1][key[1]] = None
-        for name, (exercise, students) in wanted.items():
-            drawn = exercise.draw_variants(self.secret, list(students))
+        todo = [item for item in items if item["variant"] is None and "numbers" not in item]
+        subs = list(map(itemgetter("sub"), todo))
+        exercise_ids, students = map(itemgetter("exercise"), subs), map(itemgetter("student"), subs)
+        keys = list(zip(exercise_ids, students, strict=True))
+        wanted: dict[str, list[str]] = {}  # exercise id -> students to draw
+        for key in dict.fromkeys(keys):
+            if key not in known:
+                wanted.setdefault(key[0], []).append(key[1])
+        for name, students in wanted.items():
+            drawn = self.exercises[name].draw_variants(self.secret, students)
             known.update(zip([(name, student) for student in students], drawn, strict=True))
-        for item, key in todo:
-            variant = known[key]
-            sub = item["sub"]
-            if sub.get("given") is not None or sub.get("params") is not None:
-                variant = item["exercise"].with_values(variant, sub.get("given"), sub.get("params"))
+        variants = list(map(known.__getitem__, keys))
+        given = list(map(dict.get, subs, repeat("given")))
+        params = list(map(dict.get, subs, repeat("params")))
+        if given.count(None) + params.count(None) < 2 * len(todo):  # lines with values of their own
+            for k, item in enumerate(todo):
+                if given[k] is not None or params[k] is not None:
+                    variants[k] = item["exercise"].with_values(variants[k], given[k], params[k])
+        for item, variant in zip(todo, variants, strict=True):
             item["variant"] = variant
         while len(self.variants) > VARIANT_CACHE_SIZE:
             self.variants.popitem(last=False)
@@ -206,26 +208,17 @@ def chunk_variants(exercise: Exercise, items: list[dict]) -> tuple[Sequence, np.
 def _distinct_lines(codes: np.ndarray, answers: list[dict]) -> tuple[np.ndarray, np.ndarray]:
     """The first of each set of lines with the same variant (``codes``) and the same answers,
     and per line which of those it is. Only a line whose variant another line has too can
-    repeat one; a line with an answer that is not text is graded on its own."""
-    same = list(range(len(codes)))
-    first: dict = {}
-    code = codes.tolist()
-    for k in np.flatnonzero(np.bincount(codes)[codes] > 1).tolist():
-        key = _row_key(code[k], answers[k])
-        if key is not None:
-            same[k] = first.setdefault(key, k)
-    lines = np.asarray(same, dtype=np.intp)
+    repeat one. Answers are compared as their JSON: the same JSON, the same values and types
+    (1, 1.0, true and "1" are four answers), so the same result."""
+    lines = np.arange(len(codes))
+    shared = np.flatnonzero(np.bincount(codes)[codes] > 1)
+    if len(shared):
+        texts = map(orjson.dumps, map(answers.__getitem__, shared.tolist()))
+        keys = list(zip(codes[shared].tolist(), texts, strict=True))
+        first = dict(zip(reversed(keys), reversed(shared.tolist()), strict=True))  # earliest wins
+        lines[shared] = list(map(first.__getitem__, keys))
     firsts = lines == np.arange(len(lines))
     return np.flatnonzero(firsts), (np.cumsum(firsts) - 1)[lines]
-
-
-def _row_key(code: int, answers: dict) -> tuple | None:
-    """What a line's result follows from, besides its exercise: its variant's code and its
-    answers, when every answer is text (else None: graded on its own)."""
-    for text in answers.values():
-        if type(text) is not str:
-            return None
-    return code, *answers.items()
 
 
 def run(
