@@ -17,6 +17,8 @@ processes):
 2. changes the exercise (learning rate 0.1 instead of 0.01), stores the new version, and
    regrades the same submissions with ``grader batch regrade --wait``: every result changes, so
    each is archived and replaced. Both commands are separate processes timed the same way.
+3. imports the file again: every line is stored already, so nothing is added (each line's
+   student and key are looked up, not compared with every key of the students' submissions).
 
 ``--profile FILE`` then (the worker stopped) imports the file again into a second course in this
 process under cProfile, reading every line and grading the first chunk, and writes the
@@ -350,6 +352,15 @@ def main() -> None:
         print(
             f"regrade: {args.n:,} submissions in {again:.2f} s ({regrade_rate:,.0f}/s), every "
             f"result replaced, the old one archived; {cpu}"
+        )
+        known_again, state, _ = timed(
+            env, ["batch", "import", str(lines), "--course", COURSE], worker, args.server
+        )
+        if state["graded"] != args.n or counts(app)[0] != imported[0]:
+            sys.exit(f"the second import of the file is wrong: {state}")
+        print(
+            f"the same file imported again: {args.n:,} lines, every one stored already, in"
+            f" {known_again:.2f} s ({args.n / known_again:,.0f}/s)"
         )
         print(
             f"batch-import: {args.n} lines in {seconds:.2f} s ({rate:.0f}/s); "
