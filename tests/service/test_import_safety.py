@@ -50,9 +50,13 @@ def test_a_live_submission_during_an_import_takes_no_id_the_chunk_reserved(quiet
     teacher = make_user(quiet_app, "instructor")
     student = make_user(quiet_app, "student", teacher.course)
     reserve, live_ids, threads = bulk.reserve_ids, [], []
+    importing = threading.current_thread()  # the import runs here; a worker thread left running
+    # by another test's stack may reserve ids of its own meanwhile, and must not submit here
 
     def reserve_then_a_live_submission(session, table, count):
         ids = reserve(session, table, count)
+        if threading.current_thread() is not importing:
+            return ids
         thread = threading.Thread(target=live_submit, args=(quiet_app, student.email, live_ids))
         thread.start()
         thread.join(1.0)
@@ -76,8 +80,11 @@ def test_an_id_taken_meanwhile_is_written_again_not_failed(quiet_app, monkeypatc
     taken: list[int] = []
     live_submit(quiet_app, make_user(quiet_app, "student", teacher.course).email, taken)
     reserve, calls = bulk.reserve_ids, []
+    importing = threading.current_thread()  # as above: only the import's own reservations
 
     def clashing(session, table, count):
+        if threading.current_thread() is not importing:
+            return reserve(session, table, count)
         calls.append(count)
         ids = reserve(session, table, count)
         return [taken[0], *ids[1:]] if len(calls) == 1 else ids
