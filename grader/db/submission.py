@@ -29,6 +29,8 @@ class Submission(Base):
         Index("ix_submissions_course_id_exercise_id", "course_id", "exercise_id"),
         Index("ix_submissions_status_status_changed_at", "status", "status_changed_at"),
         Index("ix_submissions_batch_id_status", "batch_id", "status"),
+        # Deleting a variant sets its submissions' variant_id to null: found through this.
+        Index("ix_submissions_variant_id", "variant_id"),
         Index(
             ATTEMPT_INDEX,
             "user_id",
