@@ -205,7 +205,7 @@ def grade_many(
     score = sum(points.values())
     return Graded(
         exercise,
-        variants if isinstance(variants, VariantTable) else list(variants),
+        variants,
         list(answers),
         columns,
         verdicts,

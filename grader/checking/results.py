@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import repeat
 
@@ -23,7 +24,7 @@ class Graded:
     """The columnar result of grading N submissions of one exercise."""
 
     exercise: object
-    variants: list
+    variants: Sequence  # a list of Variant, or a VariantTable
     answers: list
     columns: dict
     verdicts: dict

@@ -69,17 +69,17 @@ class Submissions:
             and student
             and type(exercise_id) is str
             and exercise_id
-        ):
+        ):  # one test for every line; the loop says which one is wrong
             for key in ("id", "student", "exercise"):
                 value = sub.get(key)
                 if type(value) is not str or not value:
                     raise LineError(f"'{key}' must be a non-empty string")
         exercise = self.exercises.get(exercise_id)
         if exercise is None:
-            problem = self.unloadable.get(sub["exercise"])
+            problem = self.unloadable.get(exercise_id)
             if problem is not None:
-                raise LineError(f"exercise '{sub['exercise']}' could not be loaded: see {problem}")
-            raise LineError(f"unknown exercise '{sub['exercise']}'")
+                raise LineError(f"exercise '{exercise_id}' could not be loaded: see {problem}")
+            raise LineError(f"unknown exercise '{exercise_id}'")
         answers = sub.get("answers", {})
         if type(answers) is not dict:
             raise LineError("'answers' must be an object of blank: answer")

@@ -93,7 +93,7 @@ def plain_jsons(variants: Sequence[Variant]) -> list[bytes]:
     distinct, rows, tables = _plain_tables(variants)
     out: list = [None] * len(distinct)
     for (given, params), members, numbers in tables:
-        if not numbers:  # vectors or matrices, or no values at all: one at a time
+        if numbers is None:  # vectors or matrices, or no values at all: one at a time
             for j in members:
                 out[j] = orjson.dumps(distinct[j].to_dict())
             continue
@@ -104,7 +104,7 @@ def plain_jsons(variants: Sequence[Variant]) -> list[bytes]:
 
 def _encoded_rows(given: tuple[str, ...], params: tuple[str, ...], numbers: list) -> list[bytes]:
     """The JSON of each variant of a table, from its plain numbers, a row after another."""
-    width = len(given) + len(params)  # not 0: a variant of no values has no numbers
+    width = len(given) + len(params)  # not 0: a table has values (see _table)
     encoded = orjson.dumps(numbers)[1:-1].split(b",")
     parts: list = [None] * (2 * width + 1)
     parts[0::2] = _template(given, params)
@@ -138,7 +138,7 @@ def plain_dicts(variants: Sequence[Variant]) -> list[dict[str, dict]]:
 def _plain_tables(variants: Sequence[Variant]) -> tuple[list[Variant], list[int], list[tuple]]:
     """The distinct variant objects, which of them each variant is, and per set of names
     ((given names, params names), the distinct variants of those names, their values as plain
-    numbers, a row after another; None when they are not all numbers)."""
+    numbers, a row after another; None when they are not all numbers, or there are none)."""
     index: dict[int, int] = {}
     distinct: list[Variant] = []
     rows = []
@@ -168,13 +168,13 @@ def _template(given: tuple[str, ...], params: tuple[str, ...]) -> list[bytes]:
 
 def _table(variants: list[Variant]) -> np.ndarray | None:
     """The values of variants of the same names as a table, a row each, when they are all
-    numbers; else None."""
+    numbers, and there are some; else None."""
     rows = [[*v.given.values(), *v.params.values()] for v in variants]
     try:
         table = np.array(rows, dtype=np.float64)
     except ValueError:  # values of different shapes
         return None
-    return table if table.ndim == 2 else None
+    return table if table.ndim == 2 and table.shape[1] else None
 
 
 def distinct_rows(n: int, columns: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

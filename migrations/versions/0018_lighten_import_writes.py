@@ -201,8 +201,15 @@ END
 """,
     )
 ]
-# Its own triggers, which SQLite drops with the table when a batch operation rebuilds it.
-SQLITE_OWN = ("submissions_check_parents", "submissions_check_new_parents")
+# The triggers on submissions itself, and the functions PostgreSQL's triggers call.
+SUBMISSION_TRIGGERS = ("submissions_check_parents", "submissions_check_new_parents")
+POSTGRES_FUNCTIONS = (
+    "submission_parents_keep_id()",
+    "submissions_follow_parents()",
+    "submissions_check_new_parents()",
+    "submissions_check_parents()",
+    "submission_parent_missing(integer, integer, integer, integer)",
+)
 
 
 def key(column: str, table: str) -> str:
@@ -249,7 +256,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
+    postgres = op.get_bind().dialect.name == "postgresql"
+    if postgres:
         op.alter_column(
             "batch_chunks",
             "lines",
@@ -257,22 +265,16 @@ def downgrade() -> None:
             existing_type=sa.JSON(),
             postgresql_using="lines::jsonb",
         )
-        for _, table, _ in PARENTS:
-            op.execute(f"DROP TRIGGER {table}_keep_id ON {table}")
-            op.execute(f"DROP TRIGGER {table}_follow_submissions ON {table}")
-        op.execute("DROP TRIGGER submissions_check_new_parents ON submissions")
-        op.execute("DROP TRIGGER submissions_check_parents ON submissions")
-        op.execute("DROP FUNCTION submission_parents_keep_id()")
-        op.execute("DROP FUNCTION submissions_follow_parents()")
-        op.execute("DROP FUNCTION submissions_check_new_parents()")
-        op.execute("DROP FUNCTION submissions_check_parents()")
-        op.execute("DROP FUNCTION submission_parent_missing(integer, integer, integer, integer)")
-    else:
-        for _, table, _ in PARENTS:
-            op.execute(f"DROP TRIGGER {table}_keep_id")
-            op.execute(f"DROP TRIGGER {table}_follow_submissions")
-        for name in SQLITE_OWN:
-            op.execute(f"DROP TRIGGER {name}")
+    triggers = [(name, "submissions") for name in SUBMISSION_TRIGGERS] + [
+        (f"{table}_{name}", table)
+        for _, table, _ in PARENTS
+        for name in ("keep_id", "follow_submissions")
+    ]
+    for name, table in triggers:  # PostgreSQL names a trigger's table, SQLite does not
+        op.execute(f"DROP TRIGGER {name} ON {table}" if postgres else f"DROP TRIGGER {name}")
+    if postgres:
+        for function in POSTGRES_FUNCTIONS:
+            op.execute(f"DROP FUNCTION {function}")
     with rebuilt_submissions() as batch_op:
         for column, table, action in PARENTS:
             batch_op.create_foreign_key(

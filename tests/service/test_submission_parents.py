@@ -103,6 +103,12 @@ def test_a_submission_naming_a_missing_parent_is_refused_on_insert_and_update(qu
         assert session.get(Submission, first).batch_id == batch
 
 
+def delete_row(session, table: str, row_id: int) -> None:
+    """Delete one row by id, in SQL (as an operator would), and commit."""
+    session.execute(text(f"DELETE FROM {table} WHERE id = :id"), {"id": row_id})
+    session.commit()
+
+
 def test_deleting_a_parent_deletes_its_submissions_or_leaves_them_without_a_batch(quiet_app):
     """A course is deleted with its batches: the submissions are deleted, not refused for
     naming a batch that went first."""
@@ -123,24 +129,20 @@ def test_deleting_a_parent_deletes_its_submissions_or_leaves_them_without_a_batc
         everyone = set(kept + batched + versioned + other + geometry)
         assert stored() == everyone
 
-        session.execute(text("DELETE FROM batches WHERE id = :id"), {"id": batch})
-        session.commit()
+        delete_row(session, "batches", batch)
         assert stored() == everyone
         assert session.get(Submission, batched[0]).batch_id is None
 
         course = session.scalar(select(Course.id).filter_by(slug="geometry"))
-        session.execute(text("DELETE FROM courses WHERE id = :id"), {"id": course})
-        session.commit()
+        delete_row(session, "courses", course)
         assert stored() == everyone - set(geometry)
 
         version = session.get(Submission, versioned[0]).exercise_version_id
-        session.execute(text("DELETE FROM exercise_versions WHERE id = :id"), {"id": version})
-        session.commit()
+        delete_row(session, "exercise_versions", version)
         assert stored() == set(kept + batched + other)
 
         exercise = session.scalar(select(Exercise.id).filter_by(slug="two-params"))
-        session.execute(text("DELETE FROM exercises WHERE id = :id"), {"id": exercise})
-        session.commit()
+        delete_row(session, "exercises", exercise)
         assert stored() == set(kept + batched)
         assert session.scalar(select(func.count()).select_from(Result)) == 3
 
