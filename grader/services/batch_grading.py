@@ -60,13 +60,16 @@ def grade_chunk(session: Session, chunk_id: int) -> str:
     batch = session.get(Batch, batch_id)
     chunk = session.get(BatchChunk, chunk_id)
     items = batch_items.read(session, batch, chunk)
-    batch_items.draw_variants(session, session.get(Course, batch.course_id), batch, items)
+    # An import's line stored already (by an earlier import of the file, or as an earlier line
+    # with its id) is neither graded nor written again: it counts as graded, unchanged.
+    fresh = [item for item in items if item.attempt != 0]
+    batch_items.draw_variants(session, session.get(Course, batch.course_id), batch, fresh)
     session.commit()
     read = time.perf_counter()
-    for version_id, group in batch_items.by_version(items).items():
+    for version_id, group in batch_items.by_version(fresh).items():
         batch_items.grade(session, version_id, group)
     graded = time.perf_counter()
-    written = _write(session, batch, chunk_id, items)
+    written = _write(session, batch, chunk_id, items, fresh)
     if written is None:
         return "skipped"
     done = time.perf_counter()
@@ -88,11 +91,13 @@ def grade_chunk(session: Session, chunk_id: int) -> str:
     return "done"
 
 
-def _write(session: Session, batch: Batch, chunk_id: int, items: list[Item]) -> int | None:
-    """Store the chunk's results and mark it done in one transaction (on SQLite one that holds
-    the write lock from its start); the number of results written, or None when another run
-    holds the chunk or has done it. An import whose reserved ids a submission took meanwhile is
-    written again with new ones."""
+def _write(
+    session: Session, batch: Batch, chunk_id: int, items: list[Item], fresh: list[Item]
+) -> int | None:
+    """Store the results of the chunk's ``fresh`` items and mark it done in one transaction (on
+    SQLite one that holds the write lock from its start); the number of results written, or
+    None when another run holds the chunk or has done it. An import whose reserved ids a
+    submission took meanwhile is written again with new ones."""
     attempt = 0
     while True:
         attempt += 1
@@ -103,10 +108,10 @@ def _write(session: Session, batch: Batch, chunk_id: int, items: list[Item]) -> 
         now = utcnow()
         try:
             if batch.kind == "regrade":
-                rows = [_stage_row(item, answers=False) for item in items if item.error is None]
+                rows = [_stage_row(item, answers=False) for item in fresh if item.error is None]
                 written = batch_writes.write_regrade(session, batch.id, rows, now)
             else:
-                rows = _import_rows(session, batch.course_id, items)
+                rows = _import_rows(session, batch.course_id, fresh)
                 written = batch_writes.write_import(session, batch.course_id, batch.id, rows, now)
         except IntegrityError as exc:
             session.rollback()

@@ -78,9 +78,11 @@ def stage(session: Session, rows: Iterable[Sequence]) -> None:
         )
         return
     marks = ", ".join("?" * len(STAGE_NAMES))
-    session.connection().exec_driver_sql(
-        f"INSERT INTO {STAGE} ({names}) VALUES ({marks})", [tuple(row) for row in rows]
-    )
+    staged = [tuple(row) for row in rows]
+    if staged:  # the driver refuses an executemany of no rows
+        session.connection().exec_driver_sql(
+            f"INSERT INTO {STAGE} ({names}) VALUES ({marks})", staged
+        )
 
 
 def one_of(session: Session, column, values: Sequence):

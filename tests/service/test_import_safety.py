@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from grader.db import Course, Submission, User
+from grader.db import Course, StudentVariant, Submission, User
 from grader.extensions import db
 from grader.services import batches, bulk, submissions
 from tests.service.batching import GOOD, jsonl, lines
@@ -150,3 +150,37 @@ def test_attempts_follow_the_file_whatever_order_its_chunks_are_written_in(quiet
     grown = import_text(quiet_app, teacher.course, jsonl([*first, {**line, "id": "6"}]))
     assert (grown["graded"], grown["unchanged"]) == (7, 6)
     assert attempts_by_line(quiet_app, teacher.course, student.email)[1:] == [2, 3, 4, 5, 6, 7, 8]
+
+
+def test_a_line_repeating_an_earlier_id_adds_nothing_whichever_chunk_is_written_first(quiet_app):
+    """Two lines with one ``id`` are one submission: the first line's, numbered as its attempt,
+    even when the later line's chunk is written first. A line stored already is neither graded
+    nor written again, nor given a variant of the exercise's current version."""
+    teacher = make_user(quiet_app, "instructor")
+    student = make_user(quiet_app, "student", teacher.course)
+    line = {"student": student.email, "exercise": "single-weight", "id": "q1"}
+    first, later = {**line, "answers": GOOD}, {**line, "answers": {**GOOD, "grad.e3": "3"}}
+    with quiet_app.app_context():
+        session = db.session
+        course = session.scalar(select(Course).filter_by(slug=teacher.course))
+        chunks: list[int] = []
+        batch = batches.create_import(
+            session, None, course, jsonl([first, later]).decode(), name="exam.jsonl",
+            publish=chunks.append, chunk_size=1,
+        )  # fmt: skip
+        for chunk_id in reversed(chunks):
+            assert batches.grade_chunk(session, chunk_id) == "done"
+        batches.finish(session, batch.id)
+        state = batches.state(session, batch.id)
+        stored = session.execute(
+            select(Submission.attempt, Submission.answers)
+            .join(User, User.id == Submission.user_id)
+            .where(User.email == student.email, Submission.batch_id == batch.id)
+        ).all()
+        variants = session.scalar(select(func.count(StudentVariant.id)))
+    assert (state["graded"], state["unchanged"], state["failed"]) == (2, 1, 0)
+    assert [tuple(row) for row in stored] == [(1, GOOD)]
+    again = import_text(quiet_app, teacher.course, jsonl([first, later]))
+    assert (again["graded"], again["unchanged"]) == (2, 2)
+    with quiet_app.app_context():
+        assert db.session.scalar(select(func.count(StudentVariant.id))) == variants
