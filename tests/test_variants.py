@@ -286,7 +286,7 @@ def test_a_line_naming_every_number_makes_the_variant_with_values_makes(shipped)
     exercise = shipped["single-weight-random"]
     base = exercise.draw_variant(SECRET, "student-1")
     given, params = {"y": 4.5, "x": 3}, {"v": -0.25}
-    assert exercise.numbers(given, params) == [3, 4.5, -0.25]
+    assert exercise.numbers(given, params) == (3, 4.5, -0.25)
     variant = exercise.numbers_variant(exercise.numbers(given, params))
     assert variant.to_dict() == exercise.with_values(base, given, params).to_dict()
     assert list(variant.given) == ["x", "y"]

@@ -17,7 +17,8 @@ from grader.exercises.tolerance import Tolerance
 from grader.exercises.variants import Variant, distinct_rows, draw_column, uniforms
 
 MAX_REDRAWS = 64
-_NUMBER_TYPES = {int, float}
+_NUMBER_TYPES = frozenset((int, float))
+_EMPTY: dict = {}
 
 
 class VariantError(ValueError):
@@ -167,22 +168,21 @@ class Exercise:
                 out[section][name] = value
         return Variant(**out)
 
-    def numbers(self, given: Mapping | None, params: Mapping | None) -> list | None:
+    def numbers(self, given: Mapping | None, params: Mapping | None) -> tuple | None:
         """Explicit values that name every given and param of an exercise of numbers, each a
         finite int or float, in the exercise's order (given first); else None
         (:meth:`with_values` says what is wrong or what the student's draw fills in)."""
-        given = {} if given is None else given
-        params = {} if params is None else params
+        given = _EMPTY if given is None else given
+        params = _EMPTY if params is None else params
         if not self.numbers_only or type(given) is not dict or type(params) is not dict:
             return None
         if len(given) + len(params) != len(self.values):
             return None
-        take_given, take_params = self._number_getters
         try:
-            values = [*take_given(given), *take_params(params)]
+            values = self._take_numbers(given, params)
         except KeyError:
             return None
-        if not set(map(type, values)) <= _NUMBER_TYPES:
+        if not _NUMBER_TYPES.issuperset(map(type, values)):
             return None  # text, a bool (True == 1), a list
         try:
             total = sum(values)
@@ -193,9 +193,11 @@ class Exercise:
         return values
 
     @cached_property
-    def _number_getters(self) -> tuple:
-        """Functions taking the given values and the params from a line's objects, in order."""
-        return _getter(tuple(self.spec.given)), _getter(tuple(self.spec.params))
+    def _take_numbers(self):
+        """A function of a line's given and params objects: their values in the exercise's
+        order, as a tuple (KeyError if one is not there)."""
+        take_given, take_params = _getter(tuple(self.spec.given)), _getter(tuple(self.spec.params))
+        return lambda given, params: take_given(given) + take_params(params)
 
     def numbers_variant(self, numbers: Sequence) -> Variant:
         """The variant of :meth:`numbers`."""
@@ -245,7 +247,10 @@ def _getter(names: tuple[str, ...]):
     not there)."""
     if len(names) > 1:
         return itemgetter(*names)
-    return lambda values: tuple(values[name] for name in names)
+    if names:
+        name = names[0]
+        return lambda values: (values[name],)
+    return lambda values: ()
 
 
 def blank_points(spec: ExerciseSpec, blank_id: str, kind: str) -> float:
