@@ -361,10 +361,12 @@ def test_plain_numbers_read_as_plain_number_one_at_a_time():
             rng.integers(-(10**17), 10**17, 1_000) * 1.0,
         ]
     )
-    want = [plain_number(x) for x in values]
-    got = plain_numbers(values)
-    assert got == want
-    assert [type(x) for x in got] == [type(x) for x in want]
+    whole = np.array([0.0, -0.0, 1.0, -3.0, 1e15 - 1, -(1e15 - 1), 2.0**52])  # every one whole
+    for column in (values, whole, rng.integers(-5, 5, 1_000) * 1.0):
+        want = [plain_number(x) for x in column]
+        got = plain_numbers(column)
+        assert got == want
+        assert [type(x) for x in got] == [type(x) for x in want]
 
 
 def test_results_as_json_lines_and_database_columns_carry_the_rows(book):

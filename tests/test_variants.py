@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pytest
 
 from grader.checking import grade_many
@@ -317,6 +318,7 @@ def test_a_table_of_variants_grades_and_reads_as_its_variants_one_by_one(shipped
     assert len(table) == 5 and len(table.values) == 4
     assert [v.to_dict() for v in table] == [v.to_dict() for v in variants]
     assert plain_jsons(table) == plain_jsons(variants)
+    assert plain_jsons(table) == [orjson.dumps(v.to_dict()) for v in variants]
     answers = [{"grad.e3": "-19", "grad.e1": "57", "new.v": "0.3"}, {}, {"grad.e3": "x"}] + [{}] * 2
     assert (
         grade_many(exercise, table, answers).json_tails()

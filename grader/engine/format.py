@@ -33,6 +33,8 @@ def plain_numbers(values: np.ndarray) -> list:
         rounded, exact = _rounded(x[rest])
         x[rest[exact]] = rounded[exact]
         whole = _whole(x)
+    if whole.all():  # points and scores, often: whole numbers all
+        return x.astype(np.int64).tolist()
     out = x.tolist()
     for j, n in zip(
         np.flatnonzero(whole).tolist(), x[whole].astype(np.int64).tolist(), strict=True

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 import orjson
@@ -106,13 +107,11 @@ def _encoded_rows(given: tuple[str, ...], params: tuple[str, ...], numbers: list
     """The JSON of each variant of a table, from its plain numbers, a row after another."""
     width = len(given) + len(params)  # not 0: a table has values (see _table)
     encoded = orjson.dumps(numbers)[1:-1].split(b",")
-    parts: list = [None] * (2 * width + 1)
-    parts[0::2] = _template(given, params)
-    out = []
-    for start in range(0, len(encoded), width):
-        parts[1::2] = encoded[start : start + width]
-        out.append(b"".join(parts))
-    return out
+    template = _template(given, params)
+    parts: list = [repeat(template[-1])] * (2 * width + 1)  # each row: text, number, ..., text
+    parts[0::2] = map(repeat, template)
+    parts[1::2] = (encoded[k::width] for k in range(width))
+    return list(map(b"".join, zip(*parts, strict=False)))  # the repeats never end
 
 
 def plain_dicts(variants: Sequence[Variant]) -> list[dict[str, dict]]:
