@@ -444,3 +444,30 @@ def test_a_column_of_answers_reads_as_each_answer_alone(texts, long):
         None,
         300.0,
     ]
+
+
+@given(
+    st.one_of(
+        st.lists(TEXTS, min_size=1, max_size=80),
+        st.lists(st.floats(allow_nan=False, allow_infinity=False).map(repr), max_size=80),
+    )
+)
+def test_a_column_reads_the_same_whether_it_is_read_at_once_or_by_its_distinct_answers(texts):
+    """A blank's column of plain numbers, mostly distinct, is read at once, its rows told apart
+    by value; every row reads as it does when the column's distinct answers are read one by
+    one, and rows of one code have one value."""
+    import importlib
+    from unittest import mock
+
+    grading = importlib.import_module("grader.checking.grade")  # grader.checking.grade: a function
+
+    at_once = grading.read_answers(texts, (), {})
+    with mock.patch.object(grading, "written_column", lambda texts: None):
+        one_by_one = grading.read_answers(texts, (), {})
+    np.testing.assert_array_equal(at_once.values, one_by_one.values)
+    np.testing.assert_array_equal(at_once.status, one_by_one.status)
+    assert at_once.raw == one_by_one.raw == list(texts)
+    assert at_once.problems.keys() == one_by_one.problems.keys()
+    for code in set(at_once.codes.tolist()):
+        values = at_once.values[at_once.codes == code]
+        assert np.isnan(values).all() or (values == values[0]).all()

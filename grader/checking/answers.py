@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import NamedTuple
 
@@ -174,21 +174,32 @@ def written_numbers(texts: list) -> list:
     """``[written_number(t) if t is text up to MAX_ANSWER_LENGTH characters else None for t in
     texts]``, read with one float() pass when they are all such texts and numbers (most
     columns of a number blank's distinct answers), else one at a time."""
-    if set(map(type, texts)) == {str}:
-        joined = "".join(texts)
-        if "_" not in joined and joined.isascii() and max(map(len, texts)) <= MAX_ANSWER_LENGTH:
-            try:
-                values = list(map(float, texts))
-            except ValueError:
-                pass
-            else:
-                for j in np.flatnonzero(~np.isfinite(np.array(values))).tolist():
-                    values[j] = None
-                return values
+    values = written_column(texts)
+    if values is not None:
+        return values
     return [
         written_number(text) if type(text) is str and len(text) <= MAX_ANSWER_LENGTH else None
         for text in texts
     ]
+
+
+def written_column(texts: Sequence) -> list[float] | None:
+    """The numbers of texts that are every one a number written plainly (as
+    :func:`written_number` reads them, up to MAX_ANSWER_LENGTH characters), read with one
+    float() pass; None as soon as one is not."""
+    if not texts or set(map(type, texts)) != {str}:
+        return None
+    joined = "".join(texts)
+    if "_" in joined or not joined.isascii() or max(map(len, texts)) > MAX_ANSWER_LENGTH:
+        return None
+    try:
+        values = list(map(float, texts))
+    except ValueError:
+        return None
+    total = sum(values)
+    if total - total != 0:  # inf or nan among them (or a sum past the largest float)
+        return None
+    return values
 
 
 def parse_cached(text: str, cache: dict) -> np.ndarray | Unreadable:
