@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import compress, count, repeat
+from operator import is_not
 
 import numpy as np
 import orjson
@@ -152,8 +153,8 @@ class Graded:
         verdicts, diagnoses = self.verdicts[blank.id], self.diagnoses[blank.id]
         said: dict = {None: 0}
         diagnosis_codes = np.zeros(len(self), dtype=np.int64)
-        named = np.flatnonzero(np.array(diagnoses, dtype=object) != None)  # noqa: E711
-        diagnosis_codes[named] = [said.setdefault(diagnoses[i], len(said)) for i in named.tolist()]
+        named = list(compress(count(), map(is_not, diagnoses, repeat(None))))
+        diagnosis_codes[named] = [said.setdefault(diagnoses[i], len(said)) for i in named]
         expected_codes = np.unique(self.expected[blank.id], return_inverse=True)[1]
         first, rows = _distinct_rows(verdicts, diagnosis_codes, expected_codes, column.codes)
         expected, got, points = (
