@@ -10,6 +10,9 @@ exam's own numbers (`given`/`params`), each as a share of the one-shared-variant
 paper exam against a per-submission PyTorch-autograd loop on the same lines (torch: dev extras).
 The paper exam twice: small whole numbers, whose lines often repeat one another (`grader grade`
 grades a chunk's identical lines once), and numbers with decimals, nearly every line distinct.
+The `grader grade` cases and the PyTorch loops are timed in ``--repeat`` rounds, each round
+timing every case once in turn, and each keeps its best: a machine whose speed drifts during the
+run moves all of them alike, not one case more than the baseline it is compared with.
 """
 
 from __future__ import annotations
@@ -130,12 +133,14 @@ def torch_loop(lines: list[dict], exercise) -> list[bool]:
     return verdicts
 
 
-def cli_seconds(lines: list[dict], repeat: int, *options: str) -> float:
-    """Best of ``repeat`` runs of `grader grade` on ``lines``, process start included."""
-    with tempfile.TemporaryDirectory() as tmp:
-        source, sink = Path(tmp) / "subs.jsonl", Path(tmp) / "results.jsonl"
+class Cli:
+    """`grader grade` on a file of ``lines``, timed one run at a time, process start included."""
+
+    def __init__(self, tmp: Path, name: str, lines: list[dict], *options: str):
+        self.lines, self.sink = len(lines), tmp / f"{name}.results.jsonl"
+        source = tmp / f"{name}.jsonl"
         source.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
-        command = [
+        self.command = [
             sys.executable,
             "-m",
             "grader.cli",
@@ -145,17 +150,26 @@ def cli_seconds(lines: list[dict], repeat: int, *options: str) -> float:
             "--input",
             str(source),
             "--output",
-            str(sink),
+            str(self.sink),
             *options,
         ]
+
+    def __call__(self) -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        seconds = best_of(
-            repeat,
-            lambda: subprocess.run(command, check=True, env=env, stderr=subprocess.DEVNULL),
-        )
-        written = sum(1 for _ in sink.open("rb"))
-        assert written == len(lines), f"expected {len(lines)} result lines, got {written}"
-    return seconds
+        subprocess.run(self.command, check=True, env=env, stderr=subprocess.DEVNULL)
+        written = sum(1 for _ in self.sink.open("rb"))
+        assert written == self.lines, f"expected {self.lines} result lines, got {written}"
+
+
+def best_in_rounds(repeat: int, cases: dict) -> dict[str, float]:
+    """Each case's best time over ``repeat`` rounds, every round timing each case once in turn:
+    a machine that speeds up or slows down during the run moves every case alike."""
+    best: dict[str, float] = {}
+    for _ in range(repeat):
+        for name, fn in cases.items():
+            seconds = best_of(1, fn)
+            best[name] = min(seconds, best.get(name, seconds))
+    return best
 
 
 def best_of(repeat: int, fn) -> float:
@@ -195,9 +209,24 @@ def main() -> None:
     vector_rate = args.n / vectorised
     loop_rate = args.loop / looped
 
-    cli = cli_seconds(subs, args.repeat)
-    cli_rate = args.n / cli
-
+    randomised = load_dir(ROOT / "exercises")["single-weight-random"]
+    exam = paper_exam(args.n)
+    varied = paper_exam(args.n, distinct=True)
+    pairs = {orjson.dumps([line["given"], line["params"], line["answers"]]) for line in varied}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        own = synthetic(args.n, 2, "single-weight-random", students=None)
+        cases = {
+            "shared": Cli(folder, "shared", subs),
+            "own": Cli(folder, "own", own, "--secret", "course"),
+            "exam": Cli(folder, "exam", exam),
+            "varied": Cli(folder, "varied", varied),
+            "torch exam": lambda: torch_loop(exam[: args.loop], randomised),
+            "torch varied": lambda: torch_loop(varied[: args.loop], randomised),
+        }
+        cases["torch exam"]()  # torch's first call loads and warms it: not timed
+        best = best_in_rounds(args.repeat, cases)
+    cli_rate = args.n / best["shared"]
     print(
         f"vectorised grade_many: {args.n} submissions in {vectorised:.3f} s ({vector_rate:,.0f}/s, parsing included)"
     )
@@ -206,33 +235,22 @@ def main() -> None:
     )
     print(f"one at a time:         {args.loop} submissions in {looped:.3f} s ({loop_rate:,.0f}/s)")
     print(
-        f"grader grade (JSONL in, JSONL out, process start included): {args.n} in {cli:.3f} s ({cli_rate:,.0f}/s)"
+        f"grader grade (JSONL in, JSONL out, process start included): {args.n} in {best['shared']:.3f} s ({cli_rate:,.0f}/s)"
     )
-    own_rate = args.n / cli_seconds(
-        synthetic(args.n, 2, "single-weight-random", students=None),
-        args.repeat,
-        "--secret",
-        "course",
-    )
+    own_rate = args.n / best["own"]
     print(
         f"grader grade, every line its own student's variant: {own_rate:,.0f}/s"
         f" ({own_rate / cli_rate:.0%} of one shared variant)"
     )
-    exam = paper_exam(args.n)
-    exam_rate = args.n / cli_seconds(exam, args.repeat)
+    exam_rate = args.n / best["exam"]
     print(
         f"grader grade, every line a paper exam's own numbers: {exam_rate:,.0f}/s"
         f" ({exam_rate / cli_rate:.0%} of one shared variant)"
     )
-    randomised = load_dir(ROOT / "exercises")["single-weight-random"]
-    few = exam[: args.loop]
-    torch_rate = len(few) / best_of(args.repeat, lambda: torch_loop(few, randomised))
+    torch_rate = args.loop / best["torch exam"]
     print(f"PyTorch autograd, one paper exam line at a time: {torch_rate:,.0f}/s")
-    varied = paper_exam(args.n, distinct=True)
-    pairs = {orjson.dumps([line["given"], line["params"], line["answers"]]) for line in varied}
-    varied_rate = args.n / cli_seconds(varied, args.repeat)
-    few = varied[: args.loop]
-    varied_torch = len(few) / best_of(args.repeat, lambda: torch_loop(few, randomised))
+    varied_rate = args.n / best["varied"]
+    varied_torch = args.loop / best["torch varied"]
     print(
         f"grader grade, a paper exam whose lines are nearly all distinct ({len(pairs):,} distinct of"
         f" {args.n:,}): {varied_rate:,.0f}/s ({varied_rate / cli_rate:.0%} of one shared variant);"
