@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from grader.engine import GraphError, build_graph, forward
 from grader.exercises import texts
-from grader.exercises.degeneracy import degeneracy
+from grader.exercises.degeneracy import degeneracy, degenerate_rows
 from grader.exercises.exercise import MAX_REDRAWS, Exercise, make_blanks
 from grader.exercises.spec import MAX_TEXT, MAX_TITLE, ExerciseSpec, parse_value
 from grader.exercises.yamlsource import SourceError, load_with_lines
@@ -165,9 +165,14 @@ def load_text(raw: bytes, source: str = "<exercise>") -> Exercise:
         problem = degeneracy(exercise, sample)
         if problem is not None:
             raise fail(line_of(spec, problem[0]), problem[1])
-    for student in (f"sample-{i}" for i in range(SAMPLED_STUDENTS if exercise.randomised else 0)):
-        problem = degeneracy(exercise, exercise.draw_variant("load-check", student))
-        if problem is not None:
+    if exercise.randomised:  # sample students' draws, checked at once; the first bad one says why
+        drawn = exercise.draw_variants(
+            "load-check", [f"sample-{i}" for i in range(SAMPLED_STUDENTS)]
+        )
+        with np.errstate(all="ignore"):
+            bad = degenerate_rows(exercise, forward(exercise.graph, exercise.inputs(drawn)))
+        for variant in (drawn[i] for i in np.flatnonzero(bad)[:1].tolist()):
+            problem = degeneracy(exercise, variant)
             raise fail(
                 line_of(spec, problem[0]),
                 f"{problem[1]} for some students even after {MAX_REDRAWS} redraws: widen or shift the draws",
