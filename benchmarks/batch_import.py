@@ -17,8 +17,9 @@ processes):
 2. changes the exercise (learning rate 0.1 instead of 0.01), stores the new version, and
    regrades the same submissions with ``grader batch regrade --wait``: every result changes, so
    each is archived and replaced. Both commands are separate processes timed the same way.
-3. imports the file again: every line is stored already, so nothing is added (each line's
-   student and key are looked up, not compared with every key of the students' submissions).
+3. imports the file again: every line is stored already, so nothing is added or graded again
+   (each line's student and key are looked up, not compared with every key of the students'
+   submissions).
 
 ``--profile FILE`` then (the worker stopped) imports the file again into a second course in this
 process under cProfile, reading every line and grading the first chunk, and writes the

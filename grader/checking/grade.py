@@ -71,8 +71,7 @@ def read_answers(texts: Sequence, shape: tuple[int, ...], cache: dict) -> Answer
     column = written_column(texts) if shape == () and _mostly_distinct(texts) else None
     if column is not None:
         values = np.array(column, dtype=np.float64)
-        codes = np.unique(values, return_inverse=True)[1].reshape(-1).astype(np.intp)
-        return Answers(values, np.full(len(values), OK, dtype=np.int8), list(texts), codes)
+        return _written(values, texts, np.unique(values, return_inverse=True)[1].reshape(-1))
     index: dict = {}
     try:
         codes = [index.setdefault(text, len(index)) for text in texts]
@@ -90,8 +89,7 @@ def read_answers(texts: Sequence, shape: tuple[int, ...], cache: dict) -> Answer
     rows = np.asarray(codes, dtype=np.intp)
     numbers = written_numbers(keys) if shape == () else None
     if numbers is not None and None not in numbers:  # every answer a number written plainly
-        values = np.array(numbers, dtype=np.float64)
-        return Answers(values[rows], np.full(len(rows), OK, dtype=np.int8), list(texts), rows)
+        return _written(np.array(numbers, dtype=np.float64)[rows], texts, rows)
     nan = np.full(shape, np.nan)
     numbers = numbers or [None] * len(keys)
     hits = [
@@ -118,6 +116,13 @@ def read_answers(texts: Sequence, shape: tuple[int, ...], cache: dict) -> Answer
         else:
             answers.arrays[int(i)] = extra
     return answers
+
+
+def _written(values: np.ndarray, texts: Sequence, codes: np.ndarray) -> Answers:
+    """The answers of a column whose every row is a number written plainly: ``values``, a row
+    each, and ``codes`` telling its rows apart."""
+    ok = np.full(len(values), OK, dtype=np.int8)
+    return Answers(values, ok, list(texts), np.asarray(codes, dtype=np.intp))
 
 
 _TEXT_KEYS = {str, type(None)}

@@ -171,8 +171,8 @@ def load_text(raw: bytes, source: str = "<exercise>") -> Exercise:
         )
         with np.errstate(all="ignore"):
             bad = degenerate_rows(exercise, forward(exercise.graph, exercise.inputs(drawn)))
-        for variant in (drawn[i] for i in np.flatnonzero(bad)[:1].tolist()):
-            problem = degeneracy(exercise, variant)
+        if bad.any():
+            problem = degeneracy(exercise, drawn[int(np.argmax(bad))])
             raise fail(
                 line_of(spec, problem[0]),
                 f"{problem[1]} for some students even after {MAX_REDRAWS} redraws: widen or shift the draws",
